@@ -1,0 +1,137 @@
+"""Start the cross-region copy of one snapshot: the source's details, the slot, the call, its errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .config import Config
+from .events import SnapshotRef
+from .naming import target_identifier
+from .outcomes import ALREADY_EXISTS_CODES, Outcome, classify_exception, error_code
+from .slots import CopySlots
+from .tagging import TAG_SOURCE_SNAPSHOT_ARN, copy_tags, source_arn_tag_value, tag_value
+
+logger = logging.getLogger(__name__)
+
+AVAILABLE = "available"
+
+
+def describe_source(rds: Any, ref: SnapshotRef) -> dict[str, Any]:
+    """The source snapshot with its tags (one call; a second only where the answer has no TagList)."""
+    if ref.kind == "cluster":
+        found = rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=ref.identifier)
+        snapshot = found["DBClusterSnapshots"][0]
+    else:
+        found = rds.describe_db_snapshots(DBSnapshotIdentifier=ref.identifier)
+        snapshot = found["DBSnapshots"][0]
+    if "TagList" not in snapshot:
+        snapshot["TagList"] = rds.list_tags_for_resource(ResourceName=ref.arn).get("TagList", [])
+    return snapshot
+
+
+def copy_request(ref: SnapshotRef, source: dict[str, Any], target: str, config: Config) -> tuple[str, dict[str, Any]]:
+    """The RDS operation and its parameters for this copy."""
+    tags = copy_tags(source.get("TagList", []), config.source_region, ref.arn)
+    if ref.kind == "cluster":
+        params: dict[str, Any] = {
+            "SourceDBClusterSnapshotIdentifier": ref.arn,
+            "TargetDBClusterSnapshotIdentifier": target,
+            "SourceRegion": config.source_region,
+            "Tags": tags,
+        }
+        # RDS refuses a KMS key for the copy of an unencrypted cluster snapshot.
+        if source.get("StorageEncrypted"):
+            params["KmsKeyId"] = config.kms_key_id
+        return "copy_db_cluster_snapshot", params
+    params = {
+        "SourceDBSnapshotIdentifier": ref.arn,
+        "TargetDBSnapshotIdentifier": target,
+        "SourceRegion": config.source_region,
+        "KmsKeyId": config.kms_key_id,
+        "Tags": tags,
+    }
+    if config.option_group_name:
+        params["OptionGroupName"] = config.option_group_name
+    return "copy_db_snapshot", params
+
+
+def existing_copy_source(rds: Any, kind: str, target: str) -> str | None:
+    if kind == "cluster":
+        found = rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=target)["DBClusterSnapshots"]
+    else:
+        found = rds.describe_db_snapshots(DBSnapshotIdentifier=target)["DBSnapshots"]
+    return tag_value(found[0].get("TagList"), TAG_SOURCE_SNAPSHOT_ARN) if found else None
+
+
+def already_copied(ref: SnapshotRef, target: str, existing_source: str | None) -> Outcome:
+    if existing_source == source_arn_tag_value(ref.arn):
+        return Outcome("exists", "AlreadyCopied", f"{target} already holds a copy of {ref.arn}", target)
+    return Outcome(
+        "failed",
+        "TargetNameTaken",
+        f"{target} exists in the destination but is a copy of {existing_source or 'something else'}, not {ref.arn}",
+        target,
+    )
+
+
+def start_copy(ref: SnapshotRef, source_rds: Any, destination_rds: Any, slots: CopySlots, config: Config) -> Outcome:
+    """Start the copy of `ref` if a slot is free; say what happened as an Outcome, never raise for AWS errors."""
+    if ref.region != config.source_region:
+        return Outcome(
+            "failed",
+            "WrongSourceRegion",
+            f"{ref.arn} is in {ref.region}, but this function copies from {config.source_region}",
+        )
+    target = target_identifier(ref.identifier, ref.arn, ref.kind)
+    try:
+        existing = slots.existing_source(ref.kind, target)
+        if existing is not None:
+            return already_copied(ref, target, existing)
+        if slots.free(ref.kind) <= 0:
+            return Outcome(
+                "wait",
+                "CopySlotsFull",
+                f"{slots.in_progress(ref.kind)} {ref.kind} snapshot copies in progress (limit "
+                f"{config.copy_limit(ref.kind)})",
+                target,
+            )
+    except (ClientError, BotoCoreError) as exc:
+        return _with_target(classify_exception(exc, "listing copies in progress"), target)
+
+    try:
+        source = describe_source(source_rds, ref)
+    except (ClientError, BotoCoreError) as exc:
+        return _with_target(classify_exception(exc, f"reading source snapshot {ref.identifier}"), target)
+    if source.get("Status") != AVAILABLE:
+        return Outcome("retry", "SourceNotAvailable", f"{ref.arn} is {source.get('Status')!r}, not available", target)
+
+    operation, params = copy_request(ref, source, target, config)
+    try:
+        getattr(destination_rds, operation)(**params)
+    except ClientError as exc:
+        if error_code(exc) in ALREADY_EXISTS_CODES:
+            try:
+                return already_copied(ref, target, existing_copy_source(destination_rds, ref.kind, target))
+            except (ClientError, BotoCoreError) as inner:
+                return _with_target(classify_exception(inner, f"reading existing copy {target}"), target)
+        outcome = _with_target(classify_exception(exc, f"{operation} to {config.destination_region}"), target)
+        if outcome.status == "wait":
+            slots.fill(ref.kind)
+        return outcome
+    except BotoCoreError as exc:
+        return _with_target(classify_exception(exc, f"{operation} to {config.destination_region}"), target)
+
+    slots.took(ref.kind, target, source_arn_tag_value(ref.arn))
+    if ref.kind == "cluster" and "KmsKeyId" not in params:
+        logger.warning(
+            "source cluster snapshot is not encrypted; RDS copies it unencrypted (it refuses a KMS key here)",
+            extra={"snapshot_arn": ref.arn, "target": target},
+        )
+    return Outcome("started", "CopyStarted", f"copy of {ref.arn} started as {target}", target)
+
+
+def _with_target(outcome: Outcome, target: str) -> Outcome:
+    return Outcome(outcome.status, outcome.code, outcome.reason, target)

@@ -1,0 +1,167 @@
+"""An SQS batch from the event source mapping: one outcome per record, partial batch responses.
+
+Records that are done are left out of `batchItemFailures`, so the mapping deletes them. Records that
+must come back are reported as failures after their visibility is set to a growing delay. Records that
+cannot succeed are sent to the dead-letter queue by the function itself, with the reason as message
+attributes, and then deleted; where no dead-letter queue is configured they are reported as failures
+and the queue's redrive policy moves them.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .config import SQS_MAX_VISIBILITY_SECONDS, Config
+from .outcomes import Outcome
+
+logger = logging.getLogger(__name__)
+
+# First delays (doubled on each receive, up to the configured maximum): a copy slot frees when a copy
+# of hours finishes, so waiting starts at a minute; a throttle clears in seconds.
+WAIT_BASE_SECONDS = 60
+RETRY_BASE_SECONDS = 10
+RETRY_MAX_SECONDS = 900
+SQS_BATCH_LIMIT = 10
+
+
+def postpone_delay(status: str, receive_count: int, wait_delay_max: int, rng: random.Random | None = None) -> int:
+    """Seconds until the message is visible again; jittered so a burst does not come back in step."""
+    if status == "wait":
+        base, cap = WAIT_BASE_SECONDS, wait_delay_max
+    else:
+        base, cap = RETRY_BASE_SECONDS, min(RETRY_MAX_SECONDS, wait_delay_max)
+    ceiling = min(cap, base * 2 ** min(max(receive_count - 1, 0), 20))
+    jitter = (rng or random).uniform(0.5, 1.0)
+    return max(1, min(SQS_MAX_VISIBILITY_SECONDS, int(ceiling * jitter)))
+
+
+def give_up_reason(outcome: Outcome, receive_count: int, age_seconds: float, config: Config) -> str | None:
+    """Why a postponed record goes to the dead-letter queue now, or None to try again."""
+    if outcome.status == "retry_limited" and receive_count >= config.max_error_tries:
+        return f"gave up after {receive_count} tries: {outcome.reason}"
+    if receive_count >= config.max_receive_count:
+        return f"gave up after {receive_count} receives: {outcome.reason}"
+    if age_seconds >= config.max_wait_seconds:
+        return f"gave up after waiting {age_seconds / 3600:.1f} h: {outcome.reason}"
+    return None
+
+
+@dataclass
+class BatchResult:
+    failures: list[str] = field(default_factory=list)
+    # (queue ARN, ChangeMessageVisibilityBatch entry) for each postponed record
+    visibility: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def response(self) -> dict[str, list[dict[str, str]]]:
+        return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in self.failures]}
+
+
+def record_receive_count(record: dict[str, Any]) -> int:
+    try:
+        return int(record.get("attributes", {}).get("ApproximateReceiveCount", 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def record_age_seconds(record: dict[str, Any], now: float) -> float:
+    try:
+        return max(0.0, now - int(record["attributes"]["SentTimestamp"]) / 1000)
+    except (KeyError, TypeError, ValueError):
+        return 0.0
+
+
+def dead_letter(sqs: Any, config: Config, record: dict[str, Any], code: str, reason: str) -> bool:
+    """Send the record's body to the dead-letter queue with the reason; False if that did not happen."""
+    if not config.dead_letter_queue_url:
+        return False
+    attributes = {
+        "error_code": code,
+        "error_reason": reason[:1000],
+        "source_message_id": record.get("messageId", ""),
+        "receive_count": str(record_receive_count(record)),
+    }
+    try:
+        sqs.send_message(
+            QueueUrl=config.dead_letter_queue_url,
+            MessageBody=record.get("body") or "(empty body)",
+            MessageAttributes={k: {"DataType": "String", "StringValue": v or "-"} for k, v in attributes.items()},
+        )
+    except (ClientError, BotoCoreError):
+        logger.exception("could not send the record to the dead-letter queue; it stays in the queue")
+        return False
+    return True
+
+
+def process_batch(
+    records: list[dict[str, Any]],
+    handle: Callable[[dict[str, Any]], Outcome],
+    sqs: Any,
+    config: Config,
+    queue_url: Callable[[str], str],
+    now: float | None = None,
+    rng: random.Random | None = None,
+) -> BatchResult:
+    """Run `handle` on each record and settle it: delete, postpone, or dead-letter with its reason."""
+    now = time.time() if now is None else now
+    result = BatchResult()
+    for record in records:
+        message_id = record.get("messageId", "")
+        outcome = handle(record)
+        log = {"message_id": message_id, "status": outcome.status, "code": outcome.code, "target": outcome.target}
+        if outcome.done:
+            result.counts[outcome.status] += 1
+            logger.info(outcome.reason, extra=log)
+            continue
+
+        receive_count = record_receive_count(record)
+        reason = outcome.reason
+        if outcome.status != "failed":
+            give_up = give_up_reason(outcome, receive_count, record_age_seconds(record, now), config)
+            if give_up is None:
+                delay = postpone_delay(outcome.status, receive_count, config.wait_delay_max_seconds, rng)
+                result.counts[outcome.status] += 1
+                result.failures.append(message_id)
+                entry = {"Id": str(len(result.visibility)), "ReceiptHandle": record["receiptHandle"], "VisibilityTimeout": delay}
+                result.visibility.append((record.get("eventSourceARN", ""), entry))
+                logger.info(
+                    f"postponed {delay} s: {reason}", extra={**log, "delay_seconds": delay, "receive_count": receive_count}
+                )
+                continue
+            reason = give_up
+
+        if dead_letter(sqs, config, record, outcome.code, reason):
+            result.counts["dead_lettered"] += 1
+            logger.error(f"dead-lettered: {reason}", extra=log)
+        else:
+            result.failures.append(message_id)
+            logger.error(f"failed, left for the queue's redrive policy: {reason}", extra=log)
+
+    set_visibility(sqs, result.visibility, queue_url)
+    return result
+
+
+def set_visibility(sqs: Any, entries: list[tuple[str, dict[str, Any]]], queue_url: Callable[[str], str]) -> None:
+    """Apply the delays, ten at a time; a miss only means the message is back after the queue's default."""
+    by_queue: dict[str, list[dict[str, Any]]] = {}
+    for queue_arn, entry in entries:
+        by_queue.setdefault(queue_arn, []).append(entry)
+    for source_arn, queue_entries in by_queue.items():
+        try:
+            url = queue_url(source_arn)
+            for start in range(0, len(queue_entries), SQS_BATCH_LIMIT):
+                answer = sqs.change_message_visibility_batch(
+                    QueueUrl=url, Entries=queue_entries[start : start + SQS_BATCH_LIMIT]
+                )
+                for failed in answer.get("Failed", []):
+                    logger.warning("could not set a message's delay", extra={"entry": failed})
+        except (ClientError, BotoCoreError):
+            logger.exception("could not set delays; the messages come back after the queue's visibility timeout")
