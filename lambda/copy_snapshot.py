@@ -7,15 +7,14 @@ failures) or a bare EventBridge event (direct invoke). Everything else lives in 
 from __future__ import annotations
 
 import logging
-from collections import Counter
 import os
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import boto3
 from botocore.config import Config as BotoConfig
-
 from snapshot_copy import metrics
 from snapshot_copy.config import Config
 from snapshot_copy.copier import start_copy
@@ -73,7 +72,7 @@ def handle_record(record: dict[str, Any], clients: Clients, config: Config, slot
         return handle_event(parse_body(record.get("body")), clients, config, slots)
     except MalformedEventError as exc:
         return Outcome("failed", exc.code, str(exc))
-    except Exception as exc:  # noqa: BLE001 - a bug must not take the rest of the batch with it
+    except Exception as exc:
         logger.exception("unexpected error handling a record", extra={"message_id": record.get("messageId")})
         return Outcome("retry_limited", "UnexpectedError", f"{type(exc).__name__}: {exc}")
 
@@ -89,7 +88,9 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         clients.destination_rds,
         {"db": config.max_db_copies_in_progress, "cluster": config.max_cluster_copies_in_progress},
     )
-    function_name = getattr(context, "function_name", None) or os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "copy_snapshot")
+    function_name = getattr(context, "function_name", None) or os.environ.get(
+        "AWS_LAMBDA_FUNCTION_NAME", "copy_snapshot"
+    )
 
     if is_sqs_batch(event):
         result = process_batch(

@@ -79,9 +79,7 @@ def _event_ids(raw: str) -> frozenset[str]:
         return frozenset(KNOWN_EVENTS)
     unknown = sorted(ids - set(KNOWN_EVENTS))
     if unknown:
-        raise ConfigurationError(
-            f"ENABLED_EVENT_IDS has unknown event IDs {unknown}; known: {sorted(KNOWN_EVENTS)}"
-        )
+        raise ConfigurationError(f"ENABLED_EVENT_IDS has unknown event IDs {unknown}; known: {sorted(KNOWN_EVENTS)}")
     return ids
 
 

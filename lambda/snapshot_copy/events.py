@@ -14,9 +14,7 @@ from typing import Any
 
 from .errors import MalformedEventError
 
-KNOWN_EVENTS: dict[str, dict[str, str]] = json.loads(
-    (Path(__file__).with_name("snapshot_events.json")).read_text()
-)
+KNOWN_EVENTS: dict[str, dict[str, str]] = json.loads((Path(__file__).with_name("snapshot_events.json")).read_text())
 
 RDS_EVENT_SOURCE = "aws.rds"
 # The ARN's resource type for each snapshot kind.

@@ -130,10 +130,15 @@ def process_batch(
                 delay = postpone_delay(outcome.status, receive_count, config.wait_delay_max_seconds, rng)
                 result.counts[outcome.status] += 1
                 result.failures.append(message_id)
-                entry = {"Id": str(len(result.visibility)), "ReceiptHandle": record["receiptHandle"], "VisibilityTimeout": delay}
+                entry = {
+                    "Id": str(len(result.visibility)),
+                    "ReceiptHandle": record["receiptHandle"],
+                    "VisibilityTimeout": delay,
+                }
                 result.visibility.append((record.get("eventSourceARN", ""), entry))
                 logger.info(
-                    f"postponed {delay} s: {reason}", extra={**log, "delay_seconds": delay, "receive_count": receive_count}
+                    f"postponed {delay} s: {reason}",
+                    extra={**log, "delay_seconds": delay, "receive_count": receive_count},
                 )
                 continue
             reason = give_up
