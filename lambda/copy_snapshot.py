@@ -103,7 +103,11 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         metrics.emit(result.counts, config.metric_namespace, function_name)
         return result.response()
 
-    outcome = handle_event(event, clients, config, slots)
+    try:
+        outcome = handle_event(event, clients, config, slots)
+    except MalformedEventError:
+        metrics.emit(Counter({"dead_lettered": 1}), config.metric_namespace, function_name)
+        raise
     metrics.emit(
         Counter({"dead_lettered" if outcome.status == "failed" else outcome.status: 1}),
         config.metric_namespace,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -14,6 +15,8 @@ DEFAULT_MAX_DB_COPIES_IN_PROGRESS = 20
 DEFAULT_MAX_CLUSTER_COPIES_IN_PROGRESS = 5
 # SQS refuses a visibility timeout above 12 hours.
 SQS_MAX_VISIBILITY_SECONDS = 43200
+
+_KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:(key|alias)/.+$")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,13 @@ class Config:
         if env["SOURCE_REGION"] == env["DESTINATION_REGION"]:
             raise ConfigurationError("SOURCE_REGION and DESTINATION_REGION must differ")
 
+        # A key from another region makes every copy fail with KMSKeyNotAccessibleFault: refuse it here.
+        key = _KMS_ARN.match(env["DESTINATION_REGION_KMS_KEY_ID"])
+        if key and key["region"] != env["DESTINATION_REGION"]:
+            raise ConfigurationError(
+                f"DESTINATION_REGION_KMS_KEY_ID {env['DESTINATION_REGION_KMS_KEY_ID']!r} is in {key['region']}, "
+                f"not in DESTINATION_REGION {env['DESTINATION_REGION']}"
+            )
         enabled = _event_ids(env.get("ENABLED_EVENT_IDS", ""))
         return cls(
             source_region=env["SOURCE_REGION"],

@@ -1,0 +1,133 @@
+"""Fixtures for the function's unit tests: fake AWS (moto), source snapshots, the destination key, the
+function's environment, a real (moto) SQS queue and dead-letter queue. Helpers (record builder, event
+loader, moto-gap workarounds) are in tests/unit/harness.py. The autouse isolation (fake credentials, no
+cached clients) is switched on for tests/unit by tests/unit/conftest.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import copy_snapshot
+import pytest
+from moto import mock_aws
+
+try:  # tests/ is on sys.path (pytest's default rootdir conftest import)
+    from unit.harness import (
+        DESTINATION_REGION,
+        FUNCTION_ENV_VARS,
+        SOURCE_REGION,
+        CallRecorder,
+        Queues,
+        SourceFactory,
+        handler_clients,
+        load_event,
+    )
+except ImportError:  # tests/ became a package
+    from tests.unit.harness import (  # type: ignore[no-redef]
+        DESTINATION_REGION,
+        FUNCTION_ENV_VARS,
+        SOURCE_REGION,
+        CallRecorder,
+        Queues,
+        SourceFactory,
+        handler_clients,
+        load_event,
+    )
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials, no profile, and none of the function's settings leaking in from the shell."""
+    for name in (*FUNCTION_ENV_VARS, "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", SOURCE_REGION)
+    # RDS instances touch moto's EC2 backend, which otherwise loads every default AMI per region (slow).
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+
+
+@pytest.fixture
+def fresh_clients() -> Iterator[None]:
+    """The handler caches clients and queue URLs per container; never reuse them across mocks."""
+    copy_snapshot.clients_for.cache_clear()
+    copy_snapshot._queue_urls.clear()
+    yield
+    copy_snapshot.clients_for.cache_clear()
+    copy_snapshot._queue_urls.clear()
+
+
+@pytest.fixture
+def aws(aws_env: None) -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def kms_key_arn(aws: None) -> str:
+    """A KMS key in the destination region (the one copies are encrypted with)."""
+    kms = boto3.client("kms", region_name=DESTINATION_REGION)
+    return kms.create_key(Description="snapshot copies")["KeyMetadata"]["Arn"]
+
+
+@pytest.fixture
+def function_env(monkeypatch: pytest.MonkeyPatch, kms_key_arn: str) -> dict[str, str]:
+    env = {
+        "SOURCE_REGION": SOURCE_REGION,
+        "DESTINATION_REGION": DESTINATION_REGION,
+        "DESTINATION_REGION_KMS_KEY_ID": kms_key_arn,
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.fixture
+def source_rds(aws: None) -> Any:
+    return boto3.client("rds", region_name=SOURCE_REGION)
+
+
+@pytest.fixture
+def destination_rds(aws: None) -> Any:
+    return boto3.client("rds", region_name=DESTINATION_REGION)
+
+
+@pytest.fixture
+def destination_calls(function_env: dict[str, str]) -> CallRecorder:
+    return CallRecorder(handler_clients().destination_rds)
+
+
+@pytest.fixture
+def sources(source_rds: Any, monkeypatch: pytest.MonkeyPatch) -> SourceFactory:
+    return SourceFactory(source_rds, monkeypatch)
+
+
+@pytest.fixture
+def event_loader() -> Callable[..., dict[str, Any]]:
+    return load_event
+
+
+@pytest.fixture
+def queues(aws: None) -> Queues:
+    sqs = boto3.client("sqs", region_name=SOURCE_REGION)
+    dlq_url = sqs.create_queue(QueueName="rds-snapshot-copy-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(
+        QueueName="rds-snapshot-copy",
+        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "1000"})},
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return Queues(sqs=sqs, url=url, arn=arn, dlq_url=dlq_url, dlq_arn=dlq_arn)
+
+
+@pytest.fixture
+def with_dlq(function_env: dict[str, str], queues: Queues, monkeypatch: pytest.MonkeyPatch) -> Queues:
+    monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", queues.dlq_url)
+    return queues

@@ -1,0 +1,367 @@
+"""Helpers for the unit tests (the fixtures are in tests/conftest.py).
+
+Known moto gaps worked around here (test harness only; the function is never changed for moto):
+  * moto resolves a snapshot ARN with ``split(":")[-1]``, so ``...:snapshot:rds:mydb-x`` (automated) becomes
+    ``mydb-x`` and is not found: ``SourceFactory.fix_moto_automated_arns`` resolves ARNs by resource type.
+  * moto's copies are ``available`` at once: ``SourceFactory.set_destination_status`` sets pending/copying.
+  * moto ignores SourceRegion and OptionGroupName, and accepts a KmsKeyId for the copy of an unencrypted
+    cluster snapshot (RDS refuses it): those are asserted on the request (``CallRecorder`` / Stubber).
+  * moto never raises the cross-region copy limit, throttling or 5xx: botocore Stubber provides them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import copy_snapshot
+import pytest
+
+ACCOUNT = "123456789012"  # moto's default account
+
+SOURCE_REGION = "us-east-1"
+
+DESTINATION_REGION = "us-west-2"
+
+EVENTS_DIR = Path(__file__).parent.parent / "events"
+
+FUNCTION_ENV_VARS = (
+    "SOURCE_REGION",
+    "DESTINATION_REGION",
+    "DESTINATION_REGION_KMS_KEY_ID",
+    "ENABLED_EVENT_IDS",
+    "OPTION_GROUP_NAME",
+    "DEAD_LETTER_QUEUE_URL",
+    "MAX_DB_COPIES_IN_PROGRESS",
+    "MAX_CLUSTER_COPIES_IN_PROGRESS",
+    "MAX_RECEIVE_COUNT",
+    "MAX_WAIT_SECONDS",
+    "WAIT_DELAY_MAX_SECONDS",
+    "MAX_ERROR_TRIES",
+    "METRIC_NAMESPACE",
+    "AWS_LAMBDA_FUNCTION_NAME",
+)
+
+
+def handler_clients() -> copy_snapshot.Clients:
+    """The (cached) clients the handler will use: attach a Stubber or a CallRecorder to them."""
+    return copy_snapshot.clients_for(SOURCE_REGION, DESTINATION_REGION)
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "rds-snapshot-copy"
+    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+
+
+def invoke(event: Any, context: Any = None) -> dict[str, Any]:
+    return copy_snapshot.lambda_handler(event, context if context is not None else LambdaContext())
+
+
+class CallRecorder:
+    """Records the parameters of every call a botocore client makes (moto or not), by operation name."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        client.meta.events.register(f"provide-client-params.{client.meta.service_model.endpoint_prefix}", self._record)
+
+    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        self.calls.append((model.name, copy.deepcopy(params)))
+
+    def params(self, operation: str) -> list[dict[str, Any]]:
+        return [params for name, params in self.calls if name == operation]
+
+
+def _tags(tags: dict[str, str] | None) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in (tags or {}).items()]
+
+
+class SourceFactory:
+    """Instances, clusters and their snapshots in the source region (moto)."""
+
+    def __init__(self, rds: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.rds = rds
+        self._monkeypatch = monkeypatch
+        self._source_key: str | None = None
+        self._arn_fix_applied = False
+
+    @property
+    def source_key(self) -> str:
+        if self._source_key is None:
+            kms = boto3.client("kms", region_name=SOURCE_REGION)
+            self._source_key = kms.create_key(Description="source")["KeyMetadata"]["Arn"]
+        return self._source_key
+
+    # DB instances and snapshots
+    def db_instance(self, name: str = "mydb", encrypted: bool = False) -> str:
+        try:
+            self.rds.describe_db_instances(DBInstanceIdentifier=name)
+            return name
+        except self.rds.exceptions.DBInstanceNotFoundFault:
+            pass
+        kwargs: dict[str, Any] = {}
+        if encrypted:
+            kwargs = {"StorageEncrypted": True, "KmsKeyId": self.source_key}
+        self.rds.create_db_instance(
+            DBInstanceIdentifier=name,
+            DBInstanceClass="db.t3.micro",
+            Engine="postgres",
+            AllocatedStorage=20,
+            MasterUsername="admin_user",
+            MasterUserPassword="not-a-real-password",
+            **kwargs,
+        )
+        return name
+
+    def db_snapshot(
+        self, name: str, tags: dict[str, str] | None = None, instance: str = "mydb", encrypted: bool = False
+    ) -> dict[str, Any]:
+        self.db_instance(instance, encrypted=encrypted)
+        kwargs: dict[str, Any] = {"Tags": _tags(tags)} if tags else {}
+        return self.rds.create_db_snapshot(DBInstanceIdentifier=instance, DBSnapshotIdentifier=name, **kwargs)[
+            "DBSnapshot"
+        ]
+
+    def automated_db_snapshot(self, name: str, instance: str = "mydb", tags: dict[str, str] | None = None) -> dict:
+        """An automated snapshot `rds:<name>` (as RDS names them), created through moto's own backend."""
+        from moto.rds.models import rds_backends
+
+        self.db_instance(instance)
+        self.fix_moto_automated_arns()
+        identifier = f"rds:{name}"
+        snapshot = rds_backends[ACCOUNT][SOURCE_REGION].create_auto_snapshot(instance, identifier)
+        if tags:
+            snapshot.tags = _tags(tags)
+        return self.rds.describe_db_snapshots(DBSnapshotIdentifier=identifier)["DBSnapshots"][0]
+
+    # Clusters and cluster snapshots
+    def cluster(self, name: str = "mycluster", encrypted: bool = False) -> str:
+        try:
+            self.rds.describe_db_clusters(DBClusterIdentifier=name)
+            return name
+        except self.rds.exceptions.DBClusterNotFoundFault:
+            pass
+        kwargs: dict[str, Any] = {}
+        if encrypted:
+            kwargs = {"StorageEncrypted": True, "KmsKeyId": self.source_key}
+        self.rds.create_db_cluster(
+            DBClusterIdentifier=name,
+            Engine="aurora-postgresql",
+            MasterUsername="admin_user",
+            MasterUserPassword="not-a-real-password",
+            **kwargs,
+        )
+        return name
+
+    def cluster_snapshot(
+        self, name: str, tags: dict[str, str] | None = None, cluster: str = "mycluster", encrypted: bool = False
+    ) -> dict[str, Any]:
+        self.cluster(cluster, encrypted=encrypted)
+        kwargs: dict[str, Any] = {"Tags": _tags(tags)} if tags else {}
+        return self.rds.create_db_cluster_snapshot(
+            DBClusterIdentifier=cluster, DBClusterSnapshotIdentifier=name, **kwargs
+        )["DBClusterSnapshot"]
+
+    def automated_cluster_snapshot(self, name: str, cluster: str = "mycluster") -> dict[str, Any]:
+        from moto.rds.models import rds_backends
+
+        self.cluster(cluster)
+        self.fix_moto_automated_arns()
+        identifier = f"rds:{name}"
+        rds_backends[ACCOUNT][SOURCE_REGION].create_auto_cluster_snapshot(cluster, identifier)
+        return self.rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=identifier)["DBClusterSnapshots"][0]
+
+    def fix_moto_automated_arns(self) -> None:
+        """MOTO GAP: RDSBackend.get_snapshot resolves an ARN with identifier.split(":")[-1], which turns
+        `arn:...:snapshot:rds:mydb-x` into `mydb-x` (not found). Resolve it by the ARN's 7 fields instead."""
+        if self._arn_fix_applied:
+            return
+        from moto.rds.models import RDSBackend
+
+        original = RDSBackend.get_snapshot
+
+        def get_snapshot(backend: Any, identifier: str, resource_type: Any, not_found_exception: Any) -> Any:
+            if identifier.startswith("arn:"):
+                parts = identifier.split(":", 6)
+                backend = backend.get_backend("rds", region=parts[3])
+                identifier = parts[6]
+            return original(backend, identifier, resource_type, not_found_exception)
+
+        self._monkeypatch.setattr(RDSBackend, "get_snapshot", get_snapshot)
+        self._arn_fix_applied = True
+
+
+def destination_backend() -> Any:
+    from moto.rds.models import rds_backends
+
+    return rds_backends[ACCOUNT][DESTINATION_REGION]
+
+
+def set_destination_status(identifier: str, status: str, kind: str = "db") -> None:
+    """MOTO GAP: moto's copies are `available` at once; put one in a copy's in-progress state."""
+    backend = destination_backend()
+    snapshots = backend.cluster_snapshots if kind == "cluster" else backend.database_snapshots
+    snapshots[identifier].status = status
+
+
+def our_copies(destination_rds: Any, kind: str = "db") -> list[dict[str, Any]]:
+    """Snapshots in the destination that carry our source_snapshot_arn tag."""
+    if kind == "cluster":
+        snapshots = destination_rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
+    else:
+        snapshots = destination_rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]
+    return [s for s in snapshots if any(t["Key"] == "source_snapshot_arn" for t in s.get("TagList", []))]
+
+
+def tag_dict(snapshot: dict[str, Any]) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in snapshot.get("TagList", [])}
+
+
+def load_event(name: str, arn: str | None = None, **detail: Any) -> dict[str, Any]:
+    """A sample event from tests/events (without `.json`), its snapshot ARN replaced by `arn` (the
+    SourceArn, resources and SourceIdentifier follow it); `detail` overrides detail fields."""
+    event = json.loads((EVENTS_DIR / f"{name}.json").read_text())
+    if arn is not None:
+        event["resources"] = [arn]
+        event["detail"]["SourceArn"] = arn
+        event["detail"]["SourceIdentifier"] = arn.split(":", 6)[6] if arn.count(":") >= 6 else arn
+        event["region"] = arn.split(":")[3]
+    event["detail"].update(detail)
+    return event
+
+
+def db_event(snapshot: dict[str, Any]) -> dict[str, Any]:
+    kind = (
+        "db_snapshot_automated_created" if snapshot.get("SnapshotType") == "automated" else "db_snapshot_manual_created"
+    )
+    return load_event(kind, snapshot["DBSnapshotArn"])
+
+
+def cluster_event(snapshot: dict[str, Any]) -> dict[str, Any]:
+    kind = (
+        "cluster_snapshot_automated_created"
+        if snapshot.get("SnapshotType") == "automated"
+        else "cluster_snapshot_manual_created"
+    )
+    return load_event(kind, snapshot["DBClusterSnapshotArn"])
+
+
+@dataclass
+class Queues:
+    """The function's source queue and dead-letter queue (moto SQS, in the source region)."""
+
+    sqs: Any
+    url: str
+    arn: str
+    dlq_url: str
+    dlq_arn: str
+    name: str = "rds-snapshot-copy"
+    sent: dict[str, str] = field(default_factory=dict)
+
+    def records(
+        self,
+        bodies: list[Any],
+        receive_count: int | list[int] = 1,
+        sent_timestamp: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Send each body (dicts as JSON) to the queue, receive them (real receipt handles) and build the
+        records Lambda's event source mapping would deliver. `receive_count`/`sent_timestamp` override
+        ApproximateReceiveCount / SentTimestamp (ms) as the mapping would report them."""
+        counts = receive_count if isinstance(receive_count, list) else [receive_count] * len(bodies)
+        ids = []
+        for body in bodies:
+            text = body if isinstance(body, str) else json.dumps(body)
+            ids.append(self.sqs.send_message(QueueUrl=self.url, MessageBody=text)["MessageId"])
+        received: dict[str, dict[str, Any]] = {}
+        while len(received) < len(ids):
+            answer = self.sqs.receive_message(
+                QueueUrl=self.url,
+                MaxNumberOfMessages=10,
+                VisibilityTimeout=43200,  # so that any shorter visibility afterwards is the function's doing
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+            messages = answer.get("Messages", [])
+            assert messages, "harness: sent messages were not received"
+            for message in messages:
+                received[message["MessageId"]] = message
+        records = []
+        for message_id, count in zip(ids, counts, strict=True):
+            message = received[message_id]
+            attributes = message["Attributes"]
+            records.append(
+                {
+                    "messageId": message_id,
+                    "receiptHandle": message["ReceiptHandle"],
+                    "body": message["Body"],
+                    "attributes": {
+                        "ApproximateReceiveCount": str(count),
+                        "SentTimestamp": str(sent_timestamp)
+                        if sent_timestamp is not None
+                        else attributes["SentTimestamp"],
+                        "SenderId": attributes.get("SenderId", "AIDAIENQZJOLO23YVJ4VO"),
+                        "ApproximateFirstReceiveTimestamp": attributes.get(
+                            "ApproximateFirstReceiveTimestamp", str(int(time.time() * 1000))
+                        ),
+                    },
+                    "messageAttributes": {},
+                    "md5OfBody": message["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": self.arn,
+                    "awsRegion": SOURCE_REGION,
+                }
+            )
+        return records
+
+    def visible_in(self, message_id: str) -> float:
+        """Seconds until the message is visible again (moto's state)."""
+        from moto.sqs.models import sqs_backends
+
+        queue = sqs_backends[ACCOUNT][SOURCE_REGION].queues[self.name]
+        for message in queue._messages:
+            if message.id == message_id:
+                return (message.visible_at - time.time() * 1000) / 1000
+        raise AssertionError(f"message {message_id} is not in the queue")
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        while True:
+            answer = self.sqs.receive_message(
+                QueueUrl=self.dlq_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], VisibilityTimeout=600
+            )
+            if not answer.get("Messages"):
+                return out
+            out.extend(answer["Messages"])
+
+
+def sqs_event(records: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"Records": records}
+
+
+def failures(response: dict[str, Any]) -> set[str]:
+    return {item["itemIdentifier"] for item in response["batchItemFailures"]}
+
+
+def dlq_attributes(message: dict[str, Any]) -> dict[str, str]:
+    return {key: value["StringValue"] for key, value in message.get("MessageAttributes", {}).items()}
+
+
+def metric_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if hasattr(record, "_aws")]
+
+
+def only_metrics(caplog: pytest.LogCaptureFixture) -> logging.LogRecord:
+    records = metric_records(caplog)
+    assert len(records) == 1, f"expected one EMF record, got {len(records)}"
+    return records[0]
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:8]

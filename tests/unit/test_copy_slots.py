@@ -1,0 +1,255 @@
+"""Copy slots: no more of our copies in progress than the limit, per kind; the rest wait with a growing delay.
+
+MOTO GAP: moto's copies are `available` at once, so in-progress copies are made by setting the status of
+copies in moto's destination backend (harness.set_destination_status) or by a small fake RDS client.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from snapshot_copy.slots import IN_PROGRESS_STATUSES, PAGE_SIZE, CopySlots, list_our_copies
+
+from .harness import (
+    cluster_event,
+    db_event,
+    failures,
+    invoke,
+    only_metrics,
+    our_copies,
+    set_destination_status,
+    sqs_event,
+    tag_dict,
+)
+
+
+def start_copies_in_progress(sources, count: int, kind: str = "db", status: str = "copying") -> list[str]:
+    """`count` of our copies in the destination, in an in-progress state; returns their identifiers."""
+    targets = []
+    for i in range(count):
+        if kind == "db":
+            result = invoke(db_event(sources.db_snapshot(f"busy-{i}")))
+        else:
+            result = invoke(cluster_event(sources.cluster_snapshot(f"busy-{i}")))
+        assert result["status"] == "started"
+        set_destination_status(result["target"], status, kind)
+        targets.append(result["target"])
+    return targets
+
+
+def test_in_progress_statuses() -> None:
+    assert frozenset({"pending", "creating", "copying"}) == IN_PROGRESS_STATUSES
+
+
+@pytest.mark.parametrize(
+    ("records", "limit", "in_progress"),
+    [(5, 3, 0), (3, 5, 0), (4, 4, 1), (4, 3, 3), (2, 2, 5), (6, 5, 2)],
+)
+def test_batch_starts_exactly_the_free_slots(
+    records: int,
+    limit: int,
+    in_progress: int,
+    function_env: dict,
+    queues,
+    sources,
+    destination_rds,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    busy = start_copies_in_progress(sources, in_progress)
+    monkeypatch.setenv("MAX_DB_COPIES_IN_PROGRESS", str(limit))
+    events = [db_event(sources.db_snapshot(f"new-{i}")) for i in range(records)]
+    batch = queues.records(events)
+    caplog.set_level(logging.INFO)
+    response = invoke(sqs_event(batch))
+    started = max(0, min(records, limit - in_progress))
+    new_copies = [c for c in our_copies(destination_rds) if c["DBSnapshotIdentifier"] not in busy]
+    assert len(new_copies) == started
+    # the first records in the batch get the slots, the rest wait
+    assert failures(response) == {r["messageId"] for r in batch[started:]}
+    metrics = only_metrics(caplog)
+    assert (metrics.CopiesStarted, metrics.CopySlotWaits) == (started, records - started)
+    for record in batch[started:]:
+        assert 29 <= queues.visible_in(record["messageId"]) <= 60
+
+
+@pytest.mark.parametrize("status", sorted(IN_PROGRESS_STATUSES))
+def test_each_in_progress_status_takes_a_slot(
+    status: str, function_env: dict, sources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from snapshot_copy.errors import CopyPostponedError
+
+    start_copies_in_progress(sources, 1, status=status)
+    monkeypatch.setenv("MAX_DB_COPIES_IN_PROGRESS", "1")
+    with pytest.raises(CopyPostponedError) as raised:
+        invoke(db_event(sources.db_snapshot("waits")))
+    assert raised.value.code == "CopySlotsFull"
+    assert "1 db snapshot copies in progress (limit 1)" in str(raised.value)
+
+
+def test_available_copies_do_not_take_a_slot(function_env: dict, sources, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(3):
+        invoke(db_event(sources.db_snapshot(f"done-{i}")))  # moto: available at once
+    monkeypatch.setenv("MAX_DB_COPIES_IN_PROGRESS", "1")
+    assert invoke(db_event(sources.db_snapshot("next")))["status"] == "started"
+
+
+def test_snapshots_that_are_not_ours_do_not_take_a_slot(
+    function_env: dict, sources, destination_rds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    destination_rds.create_db_instance(
+        DBInstanceIdentifier="destdb",
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        AllocatedStorage=20,
+        MasterUsername="admin_user",
+        MasterUserPassword="not-a-real-password",
+    )
+    destination_rds.create_db_snapshot(DBInstanceIdentifier="destdb", DBSnapshotIdentifier="someone-elses")
+    set_destination_status("someone-elses", "creating")
+    monkeypatch.setenv("MAX_DB_COPIES_IN_PROGRESS", "1")
+    assert invoke(db_event(sources.db_snapshot("mine")))["status"] == "started"
+
+
+def test_db_and_cluster_limits_are_separate(
+    function_env: dict, queues, sources, destination_rds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start_copies_in_progress(sources, 2, "db")
+    start_copies_in_progress(sources, 1, "cluster")
+    monkeypatch.setenv("MAX_DB_COPIES_IN_PROGRESS", "2")
+    monkeypatch.setenv("MAX_CLUSTER_COPIES_IN_PROGRESS", "2")
+    db_new = db_event(sources.db_snapshot("db-new"))
+    clusters = [cluster_event(sources.cluster_snapshot(f"cl-new-{i}")) for i in range(2)]
+    batch = queues.records([db_new, *clusters])
+    response = invoke(sqs_event(batch))
+    # DB slots are full; one cluster slot is free
+    assert failures(response) == {batch[0]["messageId"], batch[2]["messageId"]}
+    started = {tag_dict(c)["source_snapshot_arn"] for c in our_copies(destination_rds, "cluster")}
+    assert clusters[0]["detail"]["SourceArn"] in started
+    assert clusters[1]["detail"]["SourceArn"] not in started
+
+
+def test_default_cluster_limit_is_five(function_env: dict, queues, sources, destination_rds) -> None:
+    start_copies_in_progress(sources, 4, "cluster")
+    batch = queues.records([cluster_event(sources.cluster_snapshot(f"cl-{i}")) for i in range(3)])
+    response = invoke(sqs_event(batch))
+    assert failures(response) == {batch[1]["messageId"], batch[2]["messageId"]}
+
+
+def test_repeated_event_is_recognised_even_when_slots_are_full(
+    function_env: dict, sources, source_rds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (target,) = start_copies_in_progress(sources, 1)
+    monkeypatch.setenv("MAX_DB_COPIES_IN_PROGRESS", "1")
+    (snapshot,) = source_rds.describe_db_snapshots(DBSnapshotIdentifier="busy-0")["DBSnapshots"]
+    result = invoke(db_event(snapshot))
+    assert (result["status"], result["target"]) == ("exists", target)
+
+
+@pytest.mark.parametrize(
+    ("receive_count", "delay_max", "low", "high"),
+    [
+        (1, 900, 30, 60),
+        (2, 900, 60, 120),
+        (4, 900, 240, 480),
+        (5, 900, 450, 900),
+        (12, 900, 450, 900),
+        (12, 300, 150, 300),
+        (30, 43200, 21600, 43200),
+    ],
+)
+def test_wait_delay_grows_by_receive_count_capped_by_wait_delay_max(
+    receive_count: int,
+    delay_max: int,
+    low: int,
+    high: int,
+    function_env: dict,
+    queues,
+    sources,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    start_copies_in_progress(sources, 1)
+    monkeypatch.setenv("MAX_DB_COPIES_IN_PROGRESS", "1")
+    monkeypatch.setenv("WAIT_DELAY_MAX_SECONDS", str(delay_max))
+    batch = queues.records([db_event(sources.db_snapshot("delayed"))], receive_count=receive_count)
+    response = invoke(sqs_event(batch))
+    assert failures(response) == {batch[0]["messageId"]}
+    assert low - 1 <= queues.visible_in(batch[0]["messageId"]) <= high
+
+
+# ---- CopySlots and list_our_copies with a fake destination client ----
+
+
+class FakeRds:
+    """describe_db_snapshots / describe_db_cluster_snapshots over a fixed list, paged by MaxRecords."""
+
+    def __init__(self, db: list[dict[str, Any]] | None = None, cluster: list[dict[str, Any]] | None = None) -> None:
+        self.db = db or []
+        self.cluster = cluster or []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def _page(self, items: list[dict[str, Any]], key: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        start = int(kwargs.get("Marker") or 0)
+        end = start + kwargs["MaxRecords"]
+        page: dict[str, Any] = {key: items[start:end]}
+        if end < len(items):
+            page["Marker"] = str(end)
+        return page
+
+    def describe_db_snapshots(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("describe_db_snapshots", kwargs))
+        return self._page(self.db, "DBSnapshots", kwargs)
+
+    def describe_db_cluster_snapshots(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("describe_db_cluster_snapshots", kwargs))
+        return self._page(self.cluster, "DBClusterSnapshots", kwargs)
+
+
+def snap(identifier: str, status: str, source: str | None = "arn:src", kind: str = "db") -> dict[str, Any]:
+    key = "DBClusterSnapshotIdentifier" if kind == "cluster" else "DBSnapshotIdentifier"
+    tags = [{"Key": "team", "Value": "x"}]
+    if source is not None:
+        tags.append({"Key": "source_snapshot_arn", "Value": f"{source}:{identifier}"})
+    return {key: identifier, "Status": status, "TagList": tags}
+
+
+def test_list_our_copies_reads_every_page() -> None:
+    snapshots = [snap(f"s{i}", "copying" if i % 3 == 0 else "available") for i in range(2 * PAGE_SIZE + 7)]
+    snapshots += [snap(f"other{i}", "copying", source=None) for i in range(5)]
+    rds = FakeRds(db=snapshots)
+    ours, in_progress = list_our_copies(rds, "db")
+    assert len(ours) == 2 * PAGE_SIZE + 7
+    assert ours["s5"] == "arn:src:s5"
+    assert in_progress == len([i for i in range(2 * PAGE_SIZE + 7) if i % 3 == 0])
+    assert len(rds.calls) == 3
+    assert all(c[1]["SnapshotType"] == "manual" and c[1]["MaxRecords"] == PAGE_SIZE for c in rds.calls)
+    assert [c[1].get("Marker") for c in rds.calls] == [None, str(PAGE_SIZE), str(2 * PAGE_SIZE)]
+
+
+def test_copy_slots_lists_once_per_kind_and_tracks_what_it_starts() -> None:
+    rds = FakeRds(
+        db=[snap("a", "copying"), snap("b", "available")],
+        cluster=[snap("c", "pending", kind="cluster")],
+    )
+    slots = CopySlots(rds, {"db": 3, "cluster": 1})
+    assert slots.free("db") == 2
+    assert slots.existing_source("db", "a") == "arn:src:a"
+    assert slots.existing_source("db", "zzz") is None
+    slots.took("db", "new", "arn:new")
+    assert slots.free("db") == 1
+    assert slots.existing_source("db", "new") == "arn:new"
+    assert slots.free("cluster") == 0
+    assert [name for name, _ in rds.calls] == ["describe_db_snapshots", "describe_db_cluster_snapshots"]
+    slots.fill("db")
+    assert slots.free("db") == 0
+    assert slots.in_progress("db") == 3
+
+
+def test_fill_never_lowers_the_count() -> None:
+    rds = FakeRds(db=[snap(f"s{i}", "copying") for i in range(5)])
+    slots = CopySlots(rds, {"db": 3, "cluster": 5})
+    slots.fill("db")
+    assert slots.in_progress("db") == 5
+    assert slots.free("db") == 0

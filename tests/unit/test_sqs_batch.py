@@ -1,0 +1,294 @@
+"""SQS batches: partial batch responses, dead-lettering with reasons, visibility delays, malformed bodies."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from typing import Any
+
+import copy_snapshot
+import pytest
+from snapshot_copy.config import Config
+from snapshot_copy.outcomes import Outcome
+from snapshot_copy.queue import (
+    RETRY_BASE_SECONDS,
+    WAIT_BASE_SECONDS,
+    give_up_reason,
+    postpone_delay,
+    process_batch,
+    record_age_seconds,
+    record_receive_count,
+)
+
+from .harness import (
+    CallRecorder,
+    db_event,
+    dlq_attributes,
+    failures,
+    handler_clients,
+    invoke,
+    load_event,
+    only_metrics,
+    our_copies,
+    sqs_event,
+    tag_dict,
+)
+
+KEY = "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+CONFIG = Config.from_env(
+    {"SOURCE_REGION": "us-east-1", "DESTINATION_REGION": "us-west-2", "DESTINATION_REGION_KMS_KEY_ID": KEY}
+)
+
+
+def test_record_builder_has_lambdas_sqs_shape(queues) -> None:
+    (record,) = queues.records([{"a": 1}])
+    assert set(record) == {
+        "messageId",
+        "receiptHandle",
+        "body",
+        "attributes",
+        "messageAttributes",
+        "md5OfBody",
+        "eventSource",
+        "eventSourceARN",
+        "awsRegion",
+    }
+    assert set(record["attributes"]) == {
+        "ApproximateReceiveCount",
+        "SentTimestamp",
+        "SenderId",
+        "ApproximateFirstReceiveTimestamp",
+    }
+    assert record["eventSource"] == "aws:sqs"
+    assert json.loads(record["body"]) == {"a": 1}
+
+
+def test_batch_of_mixed_events_copies_the_good_ones_and_dead_letters_the_bad(
+    with_dlq, sources, destination_rds, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    first = sources.db_snapshot("batch-a")
+    second = sources.cluster_snapshot("batch-b")
+    bodies = [
+        db_event(first),
+        load_event("malformed_no_source_arn"),
+        load_event("db_snapshot_deleted"),
+        "this is not JSON",
+        load_event("malformed_bad_source_arn"),
+        load_event("cluster_snapshot_manual_created", second["DBClusterSnapshotArn"]),
+        load_event("non_rds_event"),
+    ]
+    records = with_dlq.records(bodies)
+    response = invoke(sqs_event(records))
+    assert response == {"batchItemFailures": []}
+    assert [tag_dict(c)["source_snapshot_arn"] for c in our_copies(destination_rds)] == [first["DBSnapshotArn"]]
+    assert [tag_dict(c)["source_snapshot_arn"] for c in our_copies(destination_rds, "cluster")] == [
+        second["DBClusterSnapshotArn"]
+    ]
+    dead = {d["Body"]: dlq_attributes(d) for d in with_dlq.dead_letters()}
+    assert set(dead) == {records[1]["body"], records[3]["body"], records[4]["body"]}
+    assert {a["error_code"] for a in dead.values()} == {"MalformedEvent"}
+    assert "SourceArn" in dead[records[1]["body"]]["error_reason"]
+    assert "JSON" in dead[records[3]["body"]]["error_reason"]
+    assert "not-an-arn" in dead[records[4]["body"]]["error_reason"]
+    metrics = only_metrics(caplog)
+    assert (metrics.CopiesStarted, metrics.DeadLettered, metrics.EventsIgnored) == (2, 3, 2)
+
+
+def test_without_dlq_malformed_records_are_batch_failures(function_env: dict, queues, sources, destination_rds) -> None:
+    good = sources.db_snapshot("nodlq-good")
+    records = queues.records([load_event("malformed_no_source_arn"), db_event(good), "{not json"])
+    response = invoke(sqs_event(records))
+    assert failures(response) == {records[0]["messageId"], records[2]["messageId"]}
+    assert len(our_copies(destination_rds)) == 1
+    # failed records are not postponed: visibility untouched, the redrive policy moves them
+    assert queues.visible_in(records[0]["messageId"]) > 43000
+    assert queues.dead_letters() == []
+
+
+def test_ignored_events_are_done_and_logged(function_env: dict, queues, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    records = queues.records([load_event("db_snapshot_creating_manual"), load_event("db_snapshot_deleted")])
+    assert invoke(sqs_event(records)) == {"batchItemFailures": []}
+    reasons = [r.getMessage() for r in caplog.records if getattr(r, "status", None) == "ignored"]
+    assert len(reasons) == 2
+    assert any("RDS-EVENT-0040" in r for r in reasons) and any("RDS-EVENT-0041" in r for r in reasons)
+    assert only_metrics(caplog).EventsIgnored == 2
+
+
+def test_disabled_event_in_a_batch_is_ignored(
+    function_env: dict, queues, sources, destination_rds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENABLED_EVENT_IDS", "RDS-EVENT-0091")
+    records = queues.records([db_event(sources.db_snapshot("disabled-1"))])
+    assert invoke(sqs_event(records)) == {"batchItemFailures": []}
+    assert our_copies(destination_rds) == []
+
+
+@pytest.mark.parametrize("body", [None, "", "[1, 2]", "null", "42"])
+def test_odd_bodies_are_dead_lettered(body: Any, with_dlq, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    (record,) = with_dlq.records(["placeholder"])
+    record["body"] = body
+    assert invoke(sqs_event([record])) == {"batchItemFailures": []}
+    (dead,) = with_dlq.dead_letters()
+    assert dlq_attributes(dead)["error_code"] == "MalformedEvent"
+    assert only_metrics(caplog).DeadLettered == 1
+
+
+def test_empty_batch(function_env: dict, queues, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    assert invoke({"Records": []}) == {"batchItemFailures": []}
+    assert only_metrics(caplog).CopiesStarted == 0
+
+
+def test_postponed_records_get_their_visibility_changed_in_batches_of_ten(
+    function_env: dict, queues, sources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAX_DB_COPIES_IN_PROGRESS", "1")
+    events = [db_event(sources.db_snapshot(f"vis-{i}")) for i in range(13)]
+    records = queues.records(events)
+    sqs_calls = CallRecorder(handler_clients().sqs)
+    response = invoke(sqs_event(records))
+    # one copy starts (limit 1), the other 12 wait
+    assert len(failures(response)) == 12
+    batches = sqs_calls.params("ChangeMessageVisibilityBatch")
+    assert [len(b["Entries"]) for b in batches] == [10, 2]
+    assert {b["QueueUrl"] for b in batches} == {queues.url}
+    entries = [e for b in batches for e in b["Entries"]]
+    assert len({e["Id"] for e in entries}) == 12
+    handles = {r["receiptHandle"]: r["messageId"] for r in records}
+    assert {handles[e["ReceiptHandle"]] for e in entries} == failures(response)
+    for record in records:
+        if record["messageId"] in failures(response):
+            assert 29 <= queues.visible_in(record["messageId"]) <= 60
+    # the queue URL is looked up once per container
+    assert len(sqs_calls.params("GetQueueUrl")) == 1
+    invoke(sqs_event(queues.records([events[0]])))
+    assert len(sqs_calls.params("GetQueueUrl")) == 1
+    assert copy_snapshot._queue_urls == {queues.arn: queues.url}
+
+
+def test_dlq_send_failure_leaves_the_record_in_the_queue(
+    function_env: dict, queues, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", queues.url.replace("rds-snapshot-copy", "no-such-queue"))
+    (record,) = queues.records([load_event("malformed_no_source_arn")])
+    response = invoke(sqs_event([record]))
+    assert failures(response) == {record["messageId"]}
+    assert any("dead-letter" in r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
+
+
+def test_visibility_failure_does_not_fail_the_batch(
+    function_env: dict, queues, sources, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("MAX_DB_COPIES_IN_PROGRESS", "1")
+    records = queues.records([db_event(sources.db_snapshot(f"visfail-{i}")) for i in range(2)])
+    records[1]["eventSourceARN"] = queues.arn.replace("rds-snapshot-copy", "gone-queue")
+    response = invoke(sqs_event(records))
+    assert failures(response) == {records[1]["messageId"]}
+    assert any("could not set delays" in r.getMessage() for r in caplog.records)
+
+
+# ---- the pure parts ----
+
+
+@pytest.mark.parametrize("status", ["wait", "retry", "retry_limited"])
+def test_postpone_delay_grows_with_receive_count_and_is_capped(status: str) -> None:
+    rng = random.Random(7)
+    base = WAIT_BASE_SECONDS if status == "wait" else RETRY_BASE_SECONDS
+    cap = 900
+    previous_ceiling = 0
+    for receive_count in range(1, 30):
+        ceiling = min(cap, base * 2 ** (receive_count - 1))
+        delays = [postpone_delay(status, receive_count, cap, rng) for _ in range(50)]
+        assert all(ceiling / 2 - 1 <= d <= ceiling for d in delays), (receive_count, delays)
+        assert ceiling >= previous_ceiling
+        previous_ceiling = ceiling
+    assert postpone_delay(status, 10**6, cap, rng) <= cap
+
+
+def test_wait_delay_cap_follows_config() -> None:
+    rng = random.Random(1)
+    assert all(postpone_delay("wait", 20, 100, rng) <= 100 for _ in range(100))
+    assert max(postpone_delay("wait", 20, 43200, rng) for _ in range(100)) > 900  # waits may exceed the retry cap
+    assert all(postpone_delay("retry", 20, 43200, rng) <= 900 for _ in range(100))
+    assert all(postpone_delay("wait", 5, 1, rng) == 1 for _ in range(10))
+
+
+def test_give_up_reason() -> None:
+    wait = Outcome("wait", "CopySlotsFull", "slots full")
+    limited = Outcome("retry_limited", "AccessDenied", "denied")
+    assert give_up_reason(wait, 1, 0, CONFIG) is None
+    assert give_up_reason(wait, CONFIG.max_error_tries, 0, CONFIG) is None  # only retry_limited counts tries
+    assert "tries" in give_up_reason(limited, CONFIG.max_error_tries, 0, CONFIG)
+    assert "receives" in give_up_reason(wait, CONFIG.max_receive_count, 0, CONFIG)
+    assert "waiting" in give_up_reason(wait, 1, CONFIG.max_wait_seconds, CONFIG)
+    assert give_up_reason(wait, CONFIG.max_receive_count - 1, CONFIG.max_wait_seconds - 1, CONFIG) is None
+
+
+def test_record_attributes_are_read_defensively() -> None:
+    assert record_receive_count({"attributes": {"ApproximateReceiveCount": "4"}}) == 4
+    assert record_receive_count({}) == 1
+    assert record_receive_count({"attributes": {"ApproximateReceiveCount": "x"}}) == 1
+    now = time.time()
+    assert record_age_seconds({"attributes": {"SentTimestamp": str(int((now - 100) * 1000))}}, now) == pytest.approx(
+        100, abs=1
+    )
+    assert record_age_seconds({}, now) == 0
+    assert record_age_seconds({"attributes": {"SentTimestamp": str(int((now + 100) * 1000))}}, now) == 0
+
+
+def test_process_batch_with_fakes() -> None:
+    """process_batch alone, with a fake SQS client: what it sends where."""
+
+    class FakeSqs:
+        def __init__(self) -> None:
+            self.sent: list[dict[str, Any]] = []
+            self.visibility: list[dict[str, Any]] = []
+
+        def send_message(self, **kwargs: Any) -> dict[str, str]:
+            self.sent.append(kwargs)
+            return {"MessageId": "m"}
+
+        def change_message_visibility_batch(self, **kwargs: Any) -> dict[str, Any]:
+            self.visibility.append(kwargs)
+            return {"Successful": [], "Failed": []}
+
+    outcomes = {
+        "1": Outcome("started", "CopyStarted", "ok"),
+        "2": Outcome("wait", "CopySlotsFull", "full"),
+        "3": Outcome("failed", "MalformedEvent", "bad"),
+        "4": Outcome("retry", "Throttling", "slow"),
+    }
+    records = [
+        {
+            "messageId": mid,
+            "receiptHandle": f"rh-{mid}",
+            "body": f"body-{mid}",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
+        }
+        for mid in outcomes
+    ]
+    sqs = FakeSqs()
+    config = Config.from_env(
+        {
+            "SOURCE_REGION": "us-east-1",
+            "DESTINATION_REGION": "us-west-2",
+            "DESTINATION_REGION_KMS_KEY_ID": KEY,
+            "DEAD_LETTER_QUEUE_URL": "https://dlq",
+        }
+    )
+    result = process_batch(records, lambda r: outcomes[r["messageId"]], sqs, config, lambda arn: f"url:{arn}")
+    assert result.response() == {"batchItemFailures": [{"itemIdentifier": "2"}, {"itemIdentifier": "4"}]}
+    (sent,) = sqs.sent
+    assert sent["QueueUrl"] == "https://dlq" and sent["MessageBody"] == "body-3"
+    assert sent["MessageAttributes"]["error_code"] == {"DataType": "String", "StringValue": "MalformedEvent"}
+    assert sent["MessageAttributes"]["error_reason"]["StringValue"] == "bad"
+    (visibility,) = sqs.visibility
+    assert visibility["QueueUrl"] == "url:arn:aws:sqs:us-east-1:123456789012:q"
+    assert [e["ReceiptHandle"] for e in visibility["Entries"]] == ["rh-2", "rh-4"]
+    assert dict(result.counts) == {"started": 1, "wait": 1, "dead_lettered": 1, "retry": 1}

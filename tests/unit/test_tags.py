@@ -1,0 +1,130 @@
+"""Tags on every copy: the source's own plus ours, no `aws:` keys, at most 50, ours win."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from snapshot_copy.tagging import MAX_TAGS, copy_tags, source_arn_tag_value, tag_value
+
+from .harness import ACCOUNT, SOURCE_REGION, cluster_event, db_event, invoke, our_copies, tag_dict
+
+ARN = f"arn:aws:rds:{SOURCE_REGION}:{ACCOUNT}:snapshot:mydb-1"
+
+
+def as_dict(tags: list[dict[str, str]]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in tags}
+
+
+def test_copy_carries_source_tags_and_ours() -> None:
+    tags = copy_tags([{"Key": "team", "Value": "data"}, {"Key": "env", "Value": "prod"}], SOURCE_REGION, ARN)
+    assert as_dict(tags) == {"team": "data", "env": "prod", "source_region": SOURCE_REGION, "source_snapshot_arn": ARN}
+
+
+def test_reserved_aws_tags_are_left_out(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    source = [
+        {"Key": "aws:cloudformation:stack-name", "Value": "x"},
+        {"Key": "AWS:Backup", "Value": "y"},
+        {"Key": "team", "Value": "data"},
+    ]
+    tags = as_dict(copy_tags(source, SOURCE_REGION, ARN))
+    assert not [k for k in tags if k.lower().startswith("aws:")]
+    assert tags["team"] == "data"
+    logged = [r for r in caplog.records if hasattr(r, "tag_keys")]
+    assert logged and set(logged[0].tag_keys) == {"aws:cloudformation:stack-name", "AWS:Backup"}
+
+
+def test_our_tags_win_over_source_tags_of_the_same_key() -> None:
+    source = [
+        {"Key": "source_region", "Value": "eu-west-1"},
+        {"Key": "source_snapshot_arn", "Value": "arn:aws:rds:eu-west-1:111111111111:snapshot:old"},
+    ]
+    tags = copy_tags(source, SOURCE_REGION, ARN)
+    assert as_dict(tags) == {"source_region": SOURCE_REGION, "source_snapshot_arn": ARN}
+    assert len(tags) == 2
+
+
+@pytest.mark.parametrize("count", [47, 48, 49, 50, 60])
+def test_at_most_fifty_tags_and_dropped_ones_logged(count: int, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    source = [{"Key": f"k{i:02d}", "Value": str(i)} for i in range(count)]
+    tags = as_dict(copy_tags(source, SOURCE_REGION, ARN))
+    assert len(tags) == min(MAX_TAGS, count + 2)
+    assert tags["source_region"] == SOURCE_REGION and tags["source_snapshot_arn"] == ARN
+    dropped_logs = [r for r in caplog.records if hasattr(r, "dropped_tag_keys")]
+    expected_dropped = [f"k{i:02d}" for i in range(MAX_TAGS - 2, count)]
+    if expected_dropped:
+        assert len(dropped_logs) == 1
+        assert dropped_logs[0].levelno == logging.WARNING
+        assert dropped_logs[0].dropped_tag_keys == expected_dropped
+        assert not set(expected_dropped) & set(tags)
+    else:
+        assert dropped_logs == []
+
+
+def test_reserved_tags_do_not_take_room(caplog: pytest.LogCaptureFixture) -> None:
+    source = [{"Key": f"aws:k{i}", "Value": "x"} for i in range(10)]
+    source += [{"Key": f"k{i:02d}", "Value": str(i)} for i in range(48)]
+    tags = as_dict(copy_tags(source, SOURCE_REGION, ARN))
+    assert len(tags) == 50
+    assert not [r for r in caplog.records if hasattr(r, "dropped_tag_keys")]
+
+
+def test_empty_tag_value_is_kept() -> None:
+    assert as_dict(copy_tags([{"Key": "flag"}], SOURCE_REGION, ARN))["flag"] == ""
+
+
+def test_long_arn_tag_value_fits_rds_limit_and_stays_distinct() -> None:
+    long_a = f"arn:aws:rds:{SOURCE_REGION}:{ACCOUNT}:snapshot:{'a' * 254}1"
+    long_b = f"arn:aws:rds:{SOURCE_REGION}:{ACCOUNT}:snapshot:{'a' * 254}2"
+    assert len(source_arn_tag_value(long_a)) <= 256
+    assert source_arn_tag_value(long_a) != source_arn_tag_value(long_b)
+    assert source_arn_tag_value(ARN) == ARN
+
+
+def test_tag_value() -> None:
+    assert tag_value([{"Key": "a", "Value": "1"}], "a") == "1"
+    assert tag_value([{"Key": "a", "Value": "1"}], "b") is None
+    assert tag_value(None, "a") is None
+
+
+# ---- on the copies in moto ----
+
+
+def test_db_copy_in_destination_has_the_tags(function_env: dict, sources, destination_rds) -> None:
+    snapshot = sources.db_snapshot(
+        "tagged-1", tags={"team": "data", "aws:backup:source-resource": "x", "cost-centre": "42"}
+    )
+    invoke(db_event(snapshot))
+    (copy,) = our_copies(destination_rds)
+    assert tag_dict(copy) == {
+        "team": "data",
+        "cost-centre": "42",
+        "source_region": SOURCE_REGION,
+        "source_snapshot_arn": snapshot["DBSnapshotArn"],
+    }
+
+
+def test_cluster_copy_in_destination_has_the_tags(function_env: dict, sources, destination_rds) -> None:
+    snapshot = sources.cluster_snapshot("tagged-cluster-1", tags={"team": "data"})
+    invoke(cluster_event(snapshot))
+    (copy,) = our_copies(destination_rds, "cluster")
+    assert tag_dict(copy) == {
+        "team": "data",
+        "source_region": SOURCE_REGION,
+        "source_snapshot_arn": snapshot["DBClusterSnapshotArn"],
+    }
+
+
+def test_copy_of_a_snapshot_with_too_many_tags(
+    function_env: dict, sources, destination_rds, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    snapshot = sources.db_snapshot("many-tags", tags={f"k{i:02d}": str(i) for i in range(50)})
+    invoke(db_event(snapshot))
+    (copy,) = our_copies(destination_rds)
+    tags = tag_dict(copy)
+    assert len(tags) == 50
+    assert tags["source_snapshot_arn"] == snapshot["DBSnapshotArn"]
+    assert [r.dropped_tag_keys for r in caplog.records if hasattr(r, "dropped_tag_keys")] == [["k48", "k49"]]
