@@ -1,0 +1,43 @@
+provider "aws" {
+  alias  = "source"
+  region = var.source_region
+}
+
+provider "aws" {
+  alias  = "destination"
+  region = var.destination_region
+}
+
+data "archive_file" "lambda" {
+  type        = "zip"
+  source_dir  = "${path.module}/lambda"
+  output_path = "${path.module}/build/lambda.zip"
+  excludes    = ["**/__pycache__/**", "**/*.pyc", "__pycache__/**", "*.pyc"]
+}
+
+module "rds_snapshot_copy" {
+  source = "./modules/rds-snapshot-copy"
+
+  providers = {
+    aws.source      = aws.source
+    aws.destination = aws.destination
+  }
+
+  name                = var.name
+  lambda_package_path = data.archive_file.lambda.output_path
+  lambda_package_hash = data.archive_file.lambda.output_base64sha256
+
+  snapshot_event_ids  = var.snapshot_event_ids
+  kms_key_arn         = var.kms_key_arn
+  source_kms_key_arns = var.source_kms_key_arns
+  option_group_name   = var.option_group_name
+
+  max_db_copies_in_progress      = var.max_db_copies_in_progress
+  max_cluster_copies_in_progress = var.max_cluster_copies_in_progress
+  copy_wait_max_hours            = var.copy_wait_max_hours
+
+  log_retention_in_days = var.log_retention_in_days
+  alarm_sns_topic_arn   = var.alarm_sns_topic_arn
+
+  tags = var.tags
+}

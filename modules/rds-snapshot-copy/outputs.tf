@@ -1,0 +1,74 @@
+output "function_arn" {
+  description = "ARN of the copier function."
+  value       = aws_lambda_function.this.arn
+}
+
+output "function_name" {
+  description = "Name of the copier function."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "role_arn" {
+  description = "ARN of the function's IAM role; an existing destination key's policy must allow it kms:CreateGrant and kms:DescribeKey."
+  value       = aws_iam_role.copier.arn
+}
+
+output "rule_arn" {
+  description = "ARN of the EventBridge rule matching snapshot-created events."
+  value       = aws_cloudwatch_event_rule.this.arn
+}
+
+output "rule_name" {
+  description = "Name of the EventBridge rule matching snapshot-created events."
+  value       = aws_cloudwatch_event_rule.this.name
+}
+
+output "queue_arn" {
+  description = "ARN of the queue holding snapshot events until they are copied."
+  value       = aws_sqs_queue.this.arn
+}
+
+output "queue_url" {
+  description = "URL of the queue holding snapshot events until they are copied."
+  value       = aws_sqs_queue.this.url
+}
+
+output "dead_letter_queue_arn" {
+  description = "ARN of the dead-letter queue of events that were not copied."
+  value       = aws_sqs_queue.dead_letter.arn
+}
+
+output "dead_letter_queue_url" {
+  description = "URL of the dead-letter queue of events that were not copied; messages carry the reason as attributes."
+  value       = aws_sqs_queue.dead_letter.url
+}
+
+output "kms_key_arn" {
+  description = "ARN of the destination-region KMS key the copies are encrypted with (created or given)."
+  value       = local.kms_key_arn
+}
+
+output "log_group_name" {
+  description = "Name of the function's log group."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "alarm_arns" {
+  description = "ARNs of the CloudWatch alarms, by purpose."
+  value = {
+    function_errors          = aws_cloudwatch_metric_alarm.function_errors.arn
+    queue_oldest_message_age = aws_cloudwatch_metric_alarm.queue_oldest_message_age.arn
+    dead_letter_queue_depth  = aws_cloudwatch_metric_alarm.dead_letter_queue_depth.arn
+    dead_lettered            = aws_cloudwatch_metric_alarm.dead_lettered.arn
+  }
+}
+
+output "event_source_mapping_uuid" {
+  description = "UUID of the mapping from the queue to the function."
+  value       = aws_lambda_event_source_mapping.this.uuid
+}
+
+output "lambda_environment" {
+  description = "Environment variables of the function, e.g. to run the handler in-process with the deployed settings."
+  value       = tomap(local.lambda_environment)
+}

@@ -1,0 +1,188 @@
+# Mocked providers: no credentials or network; computed values are random but stable within a run.
+mock_provider "aws" {
+  alias = "source"
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "eu-west-1"
+    }
+  }
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111111111111"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition  = "aws"
+      dns_suffix = "amazonaws.com"
+    }
+  }
+
+  # The mock's random string is not a policy; the tests assert on the documents' statements instead.
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::111111111111:role/rds-snapshot-copy-copier"
+    }
+  }
+
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/rds-snapshot-copy"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "destination"
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "eu-central-1"
+    }
+  }
+
+  mock_resource "aws_kms_key" {
+    defaults = {
+      arn    = "arn:aws:kms:eu-central-1:111111111111:key/11111111-2222-3333-4444-555555555555"
+      key_id = "11111111-2222-3333-4444-555555555555"
+    }
+  }
+}
+
+# Distinct, well-formed ARNs: the provider still validates ARN arguments, and the tests tell the queues apart.
+override_resource {
+  target = aws_sqs_queue.this
+  values = {
+    arn  = "arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-events"
+    url  = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-events"
+    id   = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-events"
+    name = "rds-snapshot-copy-events"
+  }
+}
+
+override_resource {
+  target = aws_sqs_queue.dead_letter
+  values = {
+    arn  = "arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-dlq"
+    url  = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-dlq"
+    id   = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-dlq"
+    name = "rds-snapshot-copy-dlq"
+  }
+}
+
+override_resource {
+  target = aws_cloudwatch_event_rule.this
+  values = {
+    arn = "arn:aws:events:eu-west-1:111111111111:rule/rds-snapshot-copy-snapshot-created"
+  }
+}
+
+override_resource {
+  target = aws_lambda_function.this
+  values = {
+    arn = "arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy"
+  }
+}
+
+variables {
+  lambda_package_path = "build/lambda.zip"
+  lambda_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+}
+
+run "alarms_without_topic" {
+  command = apply
+
+  assert {
+    condition = alltrue([
+      for alarm in [
+        aws_cloudwatch_metric_alarm.function_errors, aws_cloudwatch_metric_alarm.queue_oldest_message_age,
+        aws_cloudwatch_metric_alarm.dead_letter_queue_depth, aws_cloudwatch_metric_alarm.dead_lettered,
+      ] : length(alarm.alarm_actions) == 0 && length(alarm.ok_actions) == 0 && alarm.treat_missing_data == "notBreaching"
+    ])
+    error_message = "Without a topic the alarms have no actions, and missing data is not breaching."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.function_errors.namespace == "AWS/Lambda" &&
+      aws_cloudwatch_metric_alarm.function_errors.metric_name == "Errors" &&
+      aws_cloudwatch_metric_alarm.function_errors.dimensions == tomap({ FunctionName = "rds-snapshot-copy" }) &&
+      aws_cloudwatch_metric_alarm.function_errors.comparison_operator == "GreaterThanOrEqualToThreshold" &&
+      aws_cloudwatch_metric_alarm.function_errors.threshold == 1 &&
+      aws_cloudwatch_metric_alarm.function_errors.period == 300
+    )
+    error_message = "The errors alarm must fire on one function error in five minutes."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.queue_oldest_message_age.namespace == "AWS/SQS" &&
+      aws_cloudwatch_metric_alarm.queue_oldest_message_age.metric_name == "ApproximateAgeOfOldestMessage" &&
+      aws_cloudwatch_metric_alarm.queue_oldest_message_age.dimensions == tomap({ QueueName = "rds-snapshot-copy-events" }) &&
+      aws_cloudwatch_metric_alarm.queue_oldest_message_age.comparison_operator == "GreaterThanThreshold" &&
+      aws_cloudwatch_metric_alarm.queue_oldest_message_age.threshold == 43200
+    )
+    error_message = "The queue-age alarm must watch the events queue against the threshold."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.dead_letter_queue_depth.namespace == "AWS/SQS" &&
+      aws_cloudwatch_metric_alarm.dead_letter_queue_depth.metric_name == "ApproximateNumberOfMessagesVisible" &&
+      aws_cloudwatch_metric_alarm.dead_letter_queue_depth.dimensions == tomap({ QueueName = "rds-snapshot-copy-dlq" }) &&
+      aws_cloudwatch_metric_alarm.dead_letter_queue_depth.comparison_operator == "GreaterThanOrEqualToThreshold" &&
+      aws_cloudwatch_metric_alarm.dead_letter_queue_depth.threshold == 1
+    )
+    error_message = "The dead-letter alarm must fire on one visible message in the dead-letter queue."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.dead_lettered.namespace == "RdsSnapshotCopy" &&
+      aws_cloudwatch_metric_alarm.dead_lettered.metric_name == "DeadLettered" &&
+      aws_cloudwatch_metric_alarm.dead_lettered.statistic == "Sum" &&
+      aws_cloudwatch_metric_alarm.dead_lettered.dimensions == tomap({ FunctionName = "rds-snapshot-copy" }) &&
+      aws_cloudwatch_metric_alarm.dead_lettered.threshold == 1
+    )
+    error_message = "The DeadLettered alarm must watch the function's own metric."
+  }
+
+  assert {
+    condition     = length(output.alarm_arns) == 4 && output.alarm_arns["dead_letter_queue_depth"] == aws_cloudwatch_metric_alarm.dead_letter_queue_depth.arn
+    error_message = "alarm_arns must list the four alarms by purpose."
+  }
+}
+
+run "alarms_notify_topic" {
+  command = apply
+
+  variables {
+    alarm_sns_topic_arn               = "arn:aws:sns:eu-west-1:111111111111:on-call"
+    queue_age_alarm_threshold_seconds = 3600
+    metric_namespace                  = "Backups"
+  }
+
+  assert {
+    condition = alltrue([
+      for alarm in [
+        aws_cloudwatch_metric_alarm.function_errors, aws_cloudwatch_metric_alarm.queue_oldest_message_age,
+        aws_cloudwatch_metric_alarm.dead_letter_queue_depth, aws_cloudwatch_metric_alarm.dead_lettered,
+      ] : alarm.alarm_actions == toset(["arn:aws:sns:eu-west-1:111111111111:on-call"]) && alarm.ok_actions == toset(["arn:aws:sns:eu-west-1:111111111111:on-call"])
+    ])
+    error_message = "Every alarm must notify the topic on ALARM and OK."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.queue_oldest_message_age.threshold == 3600 && aws_cloudwatch_metric_alarm.dead_lettered.namespace == "Backups"
+    error_message = "The threshold and namespace must follow the variables."
+  }
+}

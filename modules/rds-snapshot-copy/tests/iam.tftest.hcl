@@ -1,0 +1,244 @@
+# Mocked providers: no credentials or network; computed values are random but stable within a run.
+mock_provider "aws" {
+  alias = "source"
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "eu-west-1"
+    }
+  }
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111111111111"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition  = "aws"
+      dns_suffix = "amazonaws.com"
+    }
+  }
+
+  # The mock's random string is not a policy; the tests assert on the documents' statements instead.
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::111111111111:role/rds-snapshot-copy-copier"
+    }
+  }
+
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/rds-snapshot-copy"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "destination"
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "eu-central-1"
+    }
+  }
+
+  mock_resource "aws_kms_key" {
+    defaults = {
+      arn    = "arn:aws:kms:eu-central-1:111111111111:key/11111111-2222-3333-4444-555555555555"
+      key_id = "11111111-2222-3333-4444-555555555555"
+    }
+  }
+}
+
+# Distinct, well-formed ARNs: the provider still validates ARN arguments, and the tests tell the queues apart.
+override_resource {
+  target = aws_sqs_queue.this
+  values = {
+    arn  = "arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-events"
+    url  = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-events"
+    id   = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-events"
+    name = "rds-snapshot-copy-events"
+  }
+}
+
+override_resource {
+  target = aws_sqs_queue.dead_letter
+  values = {
+    arn  = "arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-dlq"
+    url  = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-dlq"
+    id   = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-dlq"
+    name = "rds-snapshot-copy-dlq"
+  }
+}
+
+override_resource {
+  target = aws_cloudwatch_event_rule.this
+  values = {
+    arn = "arn:aws:events:eu-west-1:111111111111:rule/rds-snapshot-copy-snapshot-created"
+  }
+}
+
+override_resource {
+  target = aws_lambda_function.this
+  values = {
+    arn = "arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy"
+  }
+}
+
+variables {
+  lambda_package_path = "build/lambda.zip"
+  lambda_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+}
+
+run "copier_policy" {
+  command = apply
+
+  assert {
+    condition     = aws_iam_role.copier.name == "rds-snapshot-copy-copier" && aws_iam_role_policy.copier.role == aws_iam_role.copier.id
+    error_message = "The policy must be attached to the <name>-copier role."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.copier.statement : !contains(s.resources, "*") && length(s.resources) > 0
+    ])
+    error_message = "No statement may use Resource \"*\"."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for s in data.aws_iam_policy_document.copier.statement : [
+        for r in s.resources : can(regex("^arn:aws:rds:(eu-west-1|eu-central-1):111111111111:(snapshot|cluster-snapshot):\\*$", r))
+      ] if anytrue([for a in s.actions : startswith(a, "rds:")])
+    ]))
+    error_message = "RDS permissions must be scoped to this account's snapshot ARNs in the two regions."
+  }
+
+  assert {
+    condition = toset([for s in data.aws_iam_policy_document.copier.statement : s.sid]) == toset([
+      "CopyDbSnapshots", "CopyDbClusterSnapshots", "TagDestinationSnapshots", "DescribeSnapshots",
+      "ConsumeEvents", "DeadLetter", "DestinationKeyCreateGrantThroughRds", "DestinationKeyDescribeThroughRds", "WriteLogs",
+    ])
+    error_message = "Unexpected set of statements (the source-key statement only appears with source_kms_key_arns)."
+  }
+
+  assert {
+    condition = [for s in data.aws_iam_policy_document.copier.statement : [toset(s.actions), toset(s.resources)] if s.sid == "CopyDbSnapshots"][0] == [
+      toset(["rds:CopyDBSnapshot"]),
+      toset(["arn:aws:rds:eu-west-1:111111111111:snapshot:*", "arn:aws:rds:eu-central-1:111111111111:snapshot:*"]),
+    ]
+    error_message = "CopyDBSnapshot must be allowed on DB snapshots of both regions only."
+  }
+
+  assert {
+    condition = [for s in data.aws_iam_policy_document.copier.statement : [toset(s.actions), toset(s.resources)] if s.sid == "CopyDbClusterSnapshots"][0] == [
+      toset(["rds:CopyDBClusterSnapshot"]),
+      toset(["arn:aws:rds:eu-west-1:111111111111:cluster-snapshot:*", "arn:aws:rds:eu-central-1:111111111111:cluster-snapshot:*"]),
+    ]
+    error_message = "CopyDBClusterSnapshot must be allowed on cluster snapshots of both regions only."
+  }
+
+  assert {
+    condition = [for s in data.aws_iam_policy_document.copier.statement : [toset(s.actions), toset(s.resources)] if s.sid == "TagDestinationSnapshots"][0] == [
+      toset(["rds:AddTagsToResource"]),
+      toset(["arn:aws:rds:eu-central-1:111111111111:snapshot:*", "arn:aws:rds:eu-central-1:111111111111:cluster-snapshot:*"]),
+    ]
+    error_message = "Tagging must be limited to snapshots in the destination region."
+  }
+
+  assert {
+    condition = [for s in data.aws_iam_policy_document.copier.statement : [toset(s.actions), toset(s.resources)] if s.sid == "DescribeSnapshots"][0] == [
+      toset(["rds:DescribeDBSnapshots", "rds:DescribeDBClusterSnapshots", "rds:ListTagsForResource"]),
+      toset([
+        "arn:aws:rds:eu-west-1:111111111111:snapshot:*", "arn:aws:rds:eu-central-1:111111111111:snapshot:*",
+        "arn:aws:rds:eu-west-1:111111111111:cluster-snapshot:*", "arn:aws:rds:eu-central-1:111111111111:cluster-snapshot:*",
+      ]),
+    ]
+    error_message = "Describe and list-tags must be limited to snapshots of both regions."
+  }
+
+  assert {
+    condition = [for s in data.aws_iam_policy_document.copier.statement : [toset(s.actions), toset(s.resources)] if s.sid == "ConsumeEvents"][0] == [
+      toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]),
+      toset(["arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-events"]),
+    ]
+    error_message = "Consuming must be limited to the events queue."
+  }
+
+  assert {
+    condition = [for s in data.aws_iam_policy_document.copier.statement : [toset(s.actions), toset(s.resources)] if s.sid == "DeadLetter"][0] == [
+      toset(["sqs:SendMessage"]),
+      toset(["arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-dlq"]),
+    ]
+    error_message = "The function may send only to the dead-letter queue."
+  }
+
+  assert {
+    condition = [for s in data.aws_iam_policy_document.copier.statement : [toset(s.actions), toset(s.resources)] if s.sid == "WriteLogs"][0] == [
+      toset(["logs:CreateLogStream", "logs:PutLogEvents"]),
+      toset(["arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/rds-snapshot-copy:*"]),
+    ]
+    error_message = "Logging must be limited to the function's own log group."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.copier.statement :
+      toset(s.resources) == toset(["arn:aws:kms:eu-central-1:111111111111:key/11111111-2222-3333-4444-555555555555"]) &&
+      contains([for c in s.condition : [c.test, c.variable, join(",", c.values)]], ["StringEquals", "kms:ViaService", "rds.eu-central-1.amazonaws.com"])
+      if anytrue([for a in s.actions : startswith(a, "kms:")])
+    ])
+    error_message = "KMS permissions must be on the destination key only, through RDS in the destination region."
+  }
+
+  assert {
+    condition     = toset(flatten([for s in data.aws_iam_policy_document.copier.statement : s.actions if anytrue([for a in s.actions : startswith(a, "kms:")])])) == toset(["kms:CreateGrant", "kms:DescribeKey"])
+    error_message = "The function may only create grants and describe keys."
+  }
+}
+
+run "trust_policy" {
+  command = apply
+
+  assert {
+    condition = [for s in data.aws_iam_policy_document.copier_assume_role.statement : [
+      toset(s.actions),
+      [for p in s.principals : [p.type, toset(p.identifiers)]],
+      [for c in s.condition : [c.test, c.variable, join(",", c.values)]],
+    ]] == [[toset(["sts:AssumeRole"]), [["Service", toset(["lambda.amazonaws.com"])]], [["StringEquals", "aws:SourceAccount", "111111111111"]]]]
+    error_message = "Only Lambda, on behalf of this account, may assume the role."
+  }
+}
+
+run "source_keys_and_option_group" {
+  command = apply
+
+  variables {
+    source_kms_key_arns = ["arn:aws:kms:eu-west-1:111111111111:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"]
+    option_group_name   = "tde-copies"
+  }
+
+  assert {
+    condition = [for s in data.aws_iam_policy_document.copier.statement : [
+      toset(s.actions), toset(s.resources), [for c in s.condition : [c.test, c.variable, join(",", c.values)]]
+      ] if s.sid == "SourceKeysThroughRds"][0] == [
+      toset(["kms:CreateGrant", "kms:DescribeKey"]),
+      toset(["arn:aws:kms:eu-west-1:111111111111:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"]),
+      [["StringEquals", "kms:ViaService", "rds.eu-west-1.amazonaws.com"]],
+    ]
+    error_message = "Source keys must be usable only through RDS in the source region."
+  }
+
+  assert {
+    condition     = contains([for s in data.aws_iam_policy_document.copier.statement : s.resources if s.sid == "CopyDbSnapshots"][0], "arn:aws:rds:eu-central-1:111111111111:og:tde-copies")
+    error_message = "Copying with an option group needs the option group as a resource."
+  }
+}

@@ -1,0 +1,203 @@
+# Mocked providers: no credentials or network; computed values are random but stable within a run.
+mock_provider "aws" {
+  alias = "source"
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "eu-west-1"
+    }
+  }
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111111111111"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition  = "aws"
+      dns_suffix = "amazonaws.com"
+    }
+  }
+
+  # The mock's random string is not a policy; the tests assert on the documents' statements instead.
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::111111111111:role/rds-snapshot-copy-copier"
+    }
+  }
+
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/rds-snapshot-copy"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "destination"
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "eu-central-1"
+    }
+  }
+
+  mock_resource "aws_kms_key" {
+    defaults = {
+      arn    = "arn:aws:kms:eu-central-1:111111111111:key/11111111-2222-3333-4444-555555555555"
+      key_id = "11111111-2222-3333-4444-555555555555"
+    }
+  }
+}
+
+# Distinct, well-formed ARNs: the provider still validates ARN arguments, and the tests tell the queues apart.
+override_resource {
+  target = aws_sqs_queue.this
+  values = {
+    arn  = "arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-events"
+    url  = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-events"
+    id   = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-events"
+    name = "rds-snapshot-copy-events"
+  }
+}
+
+override_resource {
+  target = aws_sqs_queue.dead_letter
+  values = {
+    arn  = "arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-dlq"
+    url  = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-dlq"
+    id   = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-dlq"
+    name = "rds-snapshot-copy-dlq"
+  }
+}
+
+override_resource {
+  target = aws_cloudwatch_event_rule.this
+  values = {
+    arn = "arn:aws:events:eu-west-1:111111111111:rule/rds-snapshot-copy-snapshot-created"
+  }
+}
+
+override_resource {
+  target = aws_lambda_function.this
+  values = {
+    arn = "arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy"
+  }
+}
+
+variables {
+  lambda_package_path = "build/lambda.zip"
+  lambda_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+}
+
+run "created_key" {
+  command = apply
+
+  assert {
+    condition     = length(aws_kms_key.this) == 1 && aws_kms_key.this[0].enable_key_rotation && aws_kms_key.this[0].deletion_window_in_days == 30
+    error_message = "Without kms_key_arn the module must create a rotating key with a 30-day deletion window."
+  }
+
+  assert {
+    condition     = aws_kms_alias.this[0].name == "alias/rds-snapshot-copy" && aws_kms_alias.this[0].target_key_id == aws_kms_key.this[0].key_id
+    error_message = "The created key must get the alias alias/<name>."
+  }
+
+  assert {
+    condition     = aws_kms_key.this[0].policy == data.aws_iam_policy_document.kms[0].json
+    error_message = "The key must use the module's key policy."
+  }
+
+  assert {
+    condition     = output.kms_key_arn == aws_kms_key.this[0].arn && aws_lambda_function.this.environment[0].variables["DESTINATION_REGION_KMS_KEY_ID"] == aws_kms_key.this[0].arn
+    error_message = "The function and the output must use the created key."
+  }
+
+  # Every statement that names the copier role.
+  assert {
+    condition = toset([
+      for s in data.aws_iam_policy_document.kms[0].statement : [toset(s.actions), toset(s.resources)]
+      if contains(flatten([for p in s.principals : p.identifiers]), aws_iam_role.copier.arn)
+      ]) == toset([
+      [toset(["kms:CreateGrant"]), toset(["*"])],
+      [toset(["kms:DescribeKey"]), toset(["*"])],
+    ])
+    error_message = "The key policy may only give the copier role kms:CreateGrant and kms:DescribeKey."
+  }
+
+  assert {
+    condition = toset([
+      for s in data.aws_iam_policy_document.kms[0].statement : toset([for c in s.condition : [c.test, c.variable, join(",", c.values)]])
+      if contains(s.actions, "kms:CreateGrant")
+      ]) == toset([toset([
+        ["StringEquals", "kms:ViaService", "rds.eu-central-1.amazonaws.com"],
+        ["Bool", "kms:GrantIsForAWSResource", "true"],
+    ])])
+    error_message = "The role may only create grants for AWS resources, through RDS in the destination region."
+  }
+
+  assert {
+    condition = toset([
+      for s in data.aws_iam_policy_document.kms[0].statement : toset([for c in s.condition : [c.test, c.variable, join(",", c.values)]])
+      if contains(s.actions, "kms:DescribeKey")
+    ]) == toset([toset([["StringEquals", "kms:ViaService", "rds.eu-central-1.amazonaws.com"]])])
+    error_message = "The role may only describe the key through RDS in the destination region."
+  }
+
+  # kms:* belongs to the account root only (the statement that lets IAM policies and administrators manage the key).
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.kms[0].statement :
+      [for p in s.principals : [p.type, toset(p.identifiers)]] == [["AWS", toset(["arn:aws:iam::111111111111:root"])]]
+      if contains(s.actions, "kms:*")
+    ]) && length([for s in data.aws_iam_policy_document.kms[0].statement : s if contains(s.actions, "kms:*")]) == 1
+    error_message = "Only the account root may have kms:*."
+  }
+}
+
+run "deletion_window" {
+  command = apply
+
+  variables {
+    name                            = "copies"
+    kms_key_deletion_window_in_days = 7
+  }
+
+  assert {
+    condition     = aws_kms_key.this[0].deletion_window_in_days == 7 && aws_kms_alias.this[0].name == "alias/copies"
+    error_message = "The deletion window and the alias must follow the variables."
+  }
+}
+
+run "existing_key" {
+  command = apply
+
+  variables {
+    kms_key_arn = "arn:aws:kms:eu-central-1:111111111111:key/99999999-8888-7777-6666-555555555555"
+  }
+
+  assert {
+    condition     = length(aws_kms_key.this) == 0 && length(aws_kms_alias.this) == 0 && length(data.aws_iam_policy_document.kms) == 0
+    error_message = "An existing key must not create a key, an alias or a key policy."
+  }
+
+  assert {
+    condition     = output.kms_key_arn == var.kms_key_arn && aws_lambda_function.this.environment[0].variables["DESTINATION_REGION_KMS_KEY_ID"] == var.kms_key_arn
+    error_message = "The function and the output must use the given key."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for s in data.aws_iam_policy_document.copier.statement : s.resources if anytrue([for a in s.actions : startswith(a, "kms:")])
+    ])) == toset([var.kms_key_arn])
+    error_message = "The role's KMS permissions must be on the given key."
+  }
+}

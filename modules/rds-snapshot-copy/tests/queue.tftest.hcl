@@ -1,0 +1,200 @@
+# Mocked providers: no credentials or network; computed values are random but stable within a run.
+mock_provider "aws" {
+  alias = "source"
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "eu-west-1"
+    }
+  }
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111111111111"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition  = "aws"
+      dns_suffix = "amazonaws.com"
+    }
+  }
+
+  # The mock's random string is not a policy; the tests assert on the documents' statements instead.
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::111111111111:role/rds-snapshot-copy-copier"
+    }
+  }
+
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/rds-snapshot-copy"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "destination"
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "eu-central-1"
+    }
+  }
+
+  mock_resource "aws_kms_key" {
+    defaults = {
+      arn    = "arn:aws:kms:eu-central-1:111111111111:key/11111111-2222-3333-4444-555555555555"
+      key_id = "11111111-2222-3333-4444-555555555555"
+    }
+  }
+}
+
+# Distinct, well-formed ARNs: the provider still validates ARN arguments, and the tests tell the queues apart.
+override_resource {
+  target = aws_sqs_queue.this
+  values = {
+    arn  = "arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-events"
+    url  = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-events"
+    id   = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-events"
+    name = "rds-snapshot-copy-events"
+  }
+}
+
+override_resource {
+  target = aws_sqs_queue.dead_letter
+  values = {
+    arn  = "arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-dlq"
+    url  = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-dlq"
+    id   = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-dlq"
+    name = "rds-snapshot-copy-dlq"
+  }
+}
+
+override_resource {
+  target = aws_cloudwatch_event_rule.this
+  values = {
+    arn = "arn:aws:events:eu-west-1:111111111111:rule/rds-snapshot-copy-snapshot-created"
+  }
+}
+
+override_resource {
+  target = aws_lambda_function.this
+  values = {
+    arn = "arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy"
+  }
+}
+
+variables {
+  lambda_package_path = "build/lambda.zip"
+  lambda_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+}
+
+run "defaults" {
+  command = apply
+
+  assert {
+    condition     = aws_sqs_queue.this.name == "rds-snapshot-copy-events" && aws_sqs_queue.dead_letter.name == "rds-snapshot-copy-dlq"
+    error_message = "The queues must be named <name>-events and <name>-dlq."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.this.visibility_timeout_seconds == 360
+    error_message = "The visibility timeout must be six times the 60-second function timeout."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.this.sqs_managed_sse_enabled && aws_sqs_queue.dead_letter.sqs_managed_sse_enabled
+    error_message = "Both queues must be encrypted with SQS-managed keys."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.this.message_retention_seconds == 1209600 && aws_sqs_queue.dead_letter.message_retention_seconds == 1209600
+    error_message = "Both queues must keep messages for the maximum 14 days."
+  }
+
+  # ceil(72 h / 900 s) + 20 = 308 for the function, one more for SQS as a crash backstop.
+  assert {
+    condition = jsondecode(aws_sqs_queue.this.redrive_policy) == {
+      deadLetterTargetArn = "arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-dlq"
+      maxReceiveCount     = 309
+    }
+    error_message = "The redrive policy must target the dead-letter queue after 309 receives: ${aws_sqs_queue.this.redrive_policy}"
+  }
+
+  assert {
+    condition = jsondecode(aws_sqs_queue_redrive_allow_policy.dead_letter.redrive_allow_policy) == {
+      redrivePermission = "byQueue"
+      sourceQueueArns   = ["arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-events"]
+    }
+    error_message = "Only the events queue may use the dead-letter queue."
+  }
+
+  assert {
+    condition     = aws_sqs_queue_redrive_allow_policy.dead_letter.queue_url == aws_sqs_queue.dead_letter.url
+    error_message = "The redrive allow policy belongs to the dead-letter queue."
+  }
+}
+
+run "queue_policies_allow_only_the_rule" {
+  command = apply
+
+  assert {
+    condition     = aws_sqs_queue_policy.this.queue_url == aws_sqs_queue.this.url && aws_sqs_queue_policy.dead_letter.queue_url == aws_sqs_queue.dead_letter.url
+    error_message = "Each queue policy must be attached to its own queue."
+  }
+
+  assert {
+    condition     = length(data.aws_iam_policy_document.queue.statement) == 1 && length(data.aws_iam_policy_document.dead_letter_queue.statement) == 1
+    error_message = "Each queue policy must have a single statement."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in concat(data.aws_iam_policy_document.queue.statement, data.aws_iam_policy_document.dead_letter_queue.statement) :
+      toset(s.actions) == toset(["sqs:SendMessage"]) &&
+      [for p in s.principals : [p.type, toset(p.identifiers)]] == [["Service", toset(["events.amazonaws.com"])]] &&
+      [for c in s.condition : [c.test, c.variable, join(",", c.values)]] == [["ArnEquals", "aws:SourceArn", "arn:aws:events:eu-west-1:111111111111:rule/rds-snapshot-copy-snapshot-created"]]
+    ])
+    error_message = "The queues may only accept sqs:SendMessage from EventBridge for this module's rule (aws:SourceArn)."
+  }
+
+  assert {
+    condition     = one(data.aws_iam_policy_document.queue.statement[0].condition).values[0] == aws_cloudwatch_event_rule.this.arn
+    error_message = "The events queue's aws:SourceArn must be the rule's ARN."
+  }
+
+  assert {
+    condition     = toset(data.aws_iam_policy_document.queue.statement[0].resources) == toset([aws_sqs_queue.this.arn]) && toset(data.aws_iam_policy_document.dead_letter_queue.statement[0].resources) == toset([aws_sqs_queue.dead_letter.arn])
+    error_message = "Each queue policy must grant access to its own queue only."
+  }
+}
+
+run "derived_from_timeout_and_waiting_budget" {
+  command = apply
+
+  variables {
+    lambda_timeout         = 120
+    copy_wait_max_hours    = 312
+    wait_delay_max_seconds = 60
+  }
+
+  assert {
+    condition     = aws_sqs_queue.this.visibility_timeout_seconds == 720
+    error_message = "The visibility timeout must follow the function timeout (6 x 120)."
+  }
+
+  # ceil(312 h / 60 s) + 20 is far above the cap of 999.
+  assert {
+    condition     = jsondecode(aws_sqs_queue.this.redrive_policy).maxReceiveCount == 1000
+    error_message = "The receive count must be capped at 999 for the function and 1000 for SQS."
+  }
+}

@@ -1,0 +1,381 @@
+# Mocked providers: no credentials or network; computed values are random but stable within a run.
+mock_provider "aws" {
+  alias = "source"
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "eu-west-1"
+    }
+  }
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111111111111"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition  = "aws"
+      dns_suffix = "amazonaws.com"
+    }
+  }
+
+  # The mock's random string is not a policy; the tests assert on the documents' statements instead.
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::111111111111:role/rds-snapshot-copy-copier"
+    }
+  }
+
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/rds-snapshot-copy"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "destination"
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "eu-central-1"
+    }
+  }
+
+  mock_resource "aws_kms_key" {
+    defaults = {
+      arn    = "arn:aws:kms:eu-central-1:111111111111:key/11111111-2222-3333-4444-555555555555"
+      key_id = "11111111-2222-3333-4444-555555555555"
+    }
+  }
+}
+
+variables {
+  lambda_package_path = "build/lambda.zip"
+  lambda_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+}
+
+# The accepted edges of the ranges, so the validations below fail for the value and not by accident.
+run "edge_values_accepted" {
+  command = plan
+
+  variables {
+    name                               = "a234567890123456789012345678901234567890abcdef7"
+    snapshot_event_ids                 = ["RDS-EVENT-0169"]
+    kms_key_arn                        = "arn:aws:kms:eu-central-1:111111111111:key/99999999-8888-7777-6666-555555555555"
+    kms_key_deletion_window_in_days    = 7
+    source_kms_key_arns                = ["arn:aws-us-gov:kms:us-gov-west-1:111111111111:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"]
+    option_group_name                  = "tde-copies"
+    lambda_architecture                = "x86_64"
+    lambda_memory_size                 = 10240
+    lambda_timeout                     = 900
+    reserved_concurrent_executions     = 0
+    event_source_maximum_concurrency   = 1000
+    batch_size                         = 10000
+    maximum_batching_window_in_seconds = 300
+    log_retention_in_days              = 0
+    max_db_copies_in_progress          = 100
+    max_cluster_copies_in_progress     = 1
+    copy_wait_max_hours                = 312
+    wait_delay_max_seconds             = 43200
+    max_error_tries                    = 50
+    alarm_sns_topic_arn                = "arn:aws:sns:eu-west-1:111111111111:on-call.fifo"
+    queue_age_alarm_threshold_seconds  = 1209600
+    metric_namespace                   = "Backups/Rds Copies"
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.function_name == var.name
+    error_message = "A 47-character name must be accepted."
+  }
+}
+
+run "name_pattern" {
+  command = plan
+
+  variables {
+    name = "Snapshot_Copy"
+  }
+
+  expect_failures = [var.name]
+}
+
+run "name_length" {
+  command = plan
+
+  variables {
+    name = "a234567890123456789012345678901234567890abcdefgh"
+  }
+
+  expect_failures = [var.name]
+}
+
+run "package_not_zip" {
+  command = plan
+
+  variables {
+    lambda_package_path = "build/lambda.tar.gz"
+  }
+
+  expect_failures = [var.lambda_package_path]
+}
+
+run "package_hash_not_sha256" {
+  command = plan
+
+  variables {
+    lambda_package_hash = "d41d8cd98f00b204e9800998ecf8427e"
+  }
+
+  expect_failures = [var.lambda_package_hash]
+}
+
+run "event_ids_empty" {
+  command = plan
+
+  variables {
+    snapshot_event_ids = []
+  }
+
+  expect_failures = [var.snapshot_event_ids]
+}
+
+run "event_ids_unknown" {
+  command = plan
+
+  variables {
+    snapshot_event_ids = ["RDS-EVENT-0042", "RDS-EVENT-0001"]
+  }
+
+  expect_failures = [var.snapshot_event_ids]
+}
+
+run "kms_key_alias_rejected" {
+  command = plan
+
+  variables {
+    kms_key_arn = "arn:aws:kms:eu-central-1:111111111111:alias/copies"
+  }
+
+  expect_failures = [var.kms_key_arn]
+}
+
+run "kms_deletion_window" {
+  command = plan
+
+  variables {
+    kms_key_deletion_window_in_days = 6
+  }
+
+  expect_failures = [var.kms_key_deletion_window_in_days]
+}
+
+run "source_kms_key_not_arn" {
+  command = plan
+
+  variables {
+    source_kms_key_arns = ["11111111-2222-3333-4444-555555555555"]
+  }
+
+  expect_failures = [var.source_kms_key_arns]
+}
+
+run "option_group_name" {
+  command = plan
+
+  variables {
+    option_group_name = "tde copies"
+  }
+
+  expect_failures = [var.option_group_name]
+}
+
+run "architecture" {
+  command = plan
+
+  variables {
+    lambda_architecture = "arm32"
+  }
+
+  expect_failures = [var.lambda_architecture]
+}
+
+run "memory_size" {
+  command = plan
+
+  variables {
+    lambda_memory_size = 64
+  }
+
+  expect_failures = [var.lambda_memory_size]
+}
+
+run "lambda_timeout" {
+  command = plan
+
+  variables {
+    lambda_timeout = 5
+  }
+
+  expect_failures = [var.lambda_timeout]
+}
+
+run "reserved_concurrency" {
+  command = plan
+
+  variables {
+    reserved_concurrent_executions = -2
+  }
+
+  expect_failures = [var.reserved_concurrent_executions]
+}
+
+run "event_source_concurrency" {
+  command = plan
+
+  variables {
+    event_source_maximum_concurrency = 1
+  }
+
+  expect_failures = [var.event_source_maximum_concurrency]
+}
+
+run "batch_size_range" {
+  command = plan
+
+  variables {
+    batch_size = 10001
+  }
+
+  expect_failures = [var.batch_size]
+}
+
+run "batch_size_needs_window" {
+  command = plan
+
+  variables {
+    batch_size                         = 11
+    maximum_batching_window_in_seconds = 0
+  }
+
+  expect_failures = [var.batch_size]
+}
+
+run "batching_window" {
+  command = plan
+
+  variables {
+    maximum_batching_window_in_seconds = 301
+  }
+
+  expect_failures = [var.maximum_batching_window_in_seconds]
+}
+
+run "log_retention" {
+  command = plan
+
+  variables {
+    log_retention_in_days = 31
+  }
+
+  expect_failures = [var.log_retention_in_days]
+}
+
+run "cloudwatch_logs_kms_key" {
+  command = plan
+
+  variables {
+    cloudwatch_logs_kms_key_arn = "alias/aws/logs"
+  }
+
+  expect_failures = [var.cloudwatch_logs_kms_key_arn]
+}
+
+run "max_db_copies" {
+  command = plan
+
+  variables {
+    max_db_copies_in_progress = 0
+  }
+
+  expect_failures = [var.max_db_copies_in_progress]
+}
+
+run "max_cluster_copies" {
+  command = plan
+
+  variables {
+    max_cluster_copies_in_progress = 101
+  }
+
+  expect_failures = [var.max_cluster_copies_in_progress]
+}
+
+run "copy_wait_max_hours" {
+  command = plan
+
+  variables {
+    copy_wait_max_hours = 313
+  }
+
+  expect_failures = [var.copy_wait_max_hours]
+}
+
+run "wait_delay_max_seconds" {
+  command = plan
+
+  variables {
+    wait_delay_max_seconds = 59
+  }
+
+  expect_failures = [var.wait_delay_max_seconds]
+}
+
+run "max_error_tries" {
+  command = plan
+
+  variables {
+    max_error_tries = 51
+  }
+
+  expect_failures = [var.max_error_tries]
+}
+
+run "alarm_topic_not_sns" {
+  command = plan
+
+  variables {
+    alarm_sns_topic_arn = "arn:aws:sqs:eu-west-1:111111111111:on-call"
+  }
+
+  expect_failures = [var.alarm_sns_topic_arn]
+}
+
+run "queue_age_threshold" {
+  command = plan
+
+  variables {
+    queue_age_alarm_threshold_seconds = 299
+  }
+
+  expect_failures = [var.queue_age_alarm_threshold_seconds]
+}
+
+run "metric_namespace" {
+  command = plan
+
+  variables {
+    metric_namespace = "AWS/Lambda"
+  }
+
+  expect_failures = [var.metric_namespace]
+}
+

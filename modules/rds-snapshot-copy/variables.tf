@@ -1,0 +1,299 @@
+variable "name" {
+  description = "Prefix of every name: the function and log group (`name`), queue (`name-events`), dead-letter queue (`name-dlq`), rule (`name-snapshot-created`), role (`name-copier`) and key alias (`alias/name`)."
+  type        = string
+  default     = "rds-snapshot-copy"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]*[a-z0-9]$", var.name))
+    error_message = "name must start with a lowercase letter, use only lowercase letters, digits and hyphens, and not end with a hyphen."
+  }
+
+  # 64 characters is the longest rule name; "-snapshot-created" takes 17 of them.
+  validation {
+    condition     = length(var.name) <= 47
+    error_message = "name must be at most 47 characters long, so that every derived name stays within AWS's limits."
+  }
+}
+
+variable "lambda_package_path" {
+  description = "Path of the zip of the `lambda/` directory (entry point `copy_snapshot.lambda_handler`)."
+  type        = string
+
+  validation {
+    condition     = endswith(var.lambda_package_path, ".zip")
+    error_message = "lambda_package_path must name a .zip file."
+  }
+}
+
+variable "lambda_package_hash" {
+  description = "Base64-encoded SHA-256 of the package zip (e.g. `archive_file`'s `output_base64sha256`), so that a changed package is redeployed."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+/]{43}=$", var.lambda_package_hash))
+    error_message = "lambda_package_hash must be a base64-encoded SHA-256 (44 characters ending in '=')."
+  }
+}
+
+variable "snapshot_event_ids" {
+  description = "RDS event IDs whose snapshots are copied. Known IDs are the keys of `lambda/snapshot_copy/snapshot_events.json`: RDS-EVENT-0042 (manual DB), RDS-EVENT-0091 (automated DB), RDS-EVENT-0075 (manual cluster), RDS-EVENT-0169 (automated cluster)."
+  type        = list(string)
+  default     = ["RDS-EVENT-0042", "RDS-EVENT-0075", "RDS-EVENT-0091", "RDS-EVENT-0169"]
+
+  validation {
+    condition     = length(var.snapshot_event_ids) > 0
+    error_message = "snapshot_event_ids must name at least one event ID."
+  }
+
+  validation {
+    condition = alltrue([
+      for id in var.snapshot_event_ids :
+      contains(keys(jsondecode(file("${path.module}/../../lambda/snapshot_copy/snapshot_events.json"))), id)
+    ])
+    error_message = "Every snapshot_event_ids entry must be a key of lambda/snapshot_copy/snapshot_events.json (RDS-EVENT-0042, RDS-EVENT-0075, RDS-EVENT-0091, RDS-EVENT-0169)."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "ARN of an existing KMS key in the destination region for the copies. Its key policy must let the copier role (or IAM policies of the account) use kms:CreateGrant and kms:DescribeKey. Null creates a key with rotation and alias `alias/<name>`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be the ARN of a KMS key (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias."
+  }
+}
+
+variable "kms_key_deletion_window_in_days" {
+  description = "Waiting period before the key the module creates is deleted after a destroy."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_key_deletion_window_in_days >= 7 && var.kms_key_deletion_window_in_days <= 30
+    error_message = "kms_key_deletion_window_in_days must be between 7 and 30."
+  }
+}
+
+variable "source_kms_key_arns" {
+  description = "Customer-managed KMS keys (source region) of encrypted source snapshots; the role may use kms:CreateGrant and kms:DescribeKey on them through RDS only. Snapshots encrypted with the AWS-managed aws/rds key need nothing here: its key policy already allows the account's principals through RDS."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition = alltrue([
+      for arn in var.source_kms_key_arns : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", arn))
+    ])
+    error_message = "Every source_kms_key_arns entry must be the ARN of a KMS key, not an alias."
+  }
+}
+
+variable "option_group_name" {
+  description = "Option group for DB snapshot copies in the destination region (needed when the engine uses a persistent or permanent option such as TDE). Null copies without one."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.option_group_name == null || can(regex("^[A-Za-z][A-Za-z0-9-]{0,254}$", var.option_group_name))
+    error_message = "option_group_name must start with a letter and contain only letters, digits and hyphens (at most 255 characters)."
+  }
+}
+
+variable "lambda_architecture" {
+  description = "Instruction set of the function: arm64 (cheaper) or x86_64."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be arm64 or x86_64."
+  }
+}
+
+variable "lambda_memory_size" {
+  description = "Memory of the function in MB; it only makes API calls."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240
+    error_message = "lambda_memory_size must be between 128 and 10240 MB."
+  }
+}
+
+variable "lambda_timeout" {
+  description = "Function timeout in seconds. The queue's visibility timeout is six times this."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.lambda_timeout >= 10 && var.lambda_timeout <= 900
+    error_message = "lambda_timeout must be between 10 and 900 seconds."
+  }
+}
+
+variable "reserved_concurrent_executions" {
+  description = "Reserved concurrency of the function; -1 leaves it unreserved. Unreserved by default because small accounts (concurrency quota 10) cannot reserve any; event_source_maximum_concurrency already bounds the queue's use."
+  type        = number
+  default     = -1
+
+  validation {
+    condition     = var.reserved_concurrent_executions >= -1
+    error_message = "reserved_concurrent_executions must be -1 (unreserved) or a non-negative number."
+  }
+}
+
+variable "event_source_maximum_concurrency" {
+  description = "Most concurrent invocations the queue may start; low, because copies are limited per region anyway."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.event_source_maximum_concurrency >= 2 && var.event_source_maximum_concurrency <= 1000
+    error_message = "event_source_maximum_concurrency must be between 2 and 1000."
+  }
+}
+
+variable "batch_size" {
+  description = "Most messages per invocation. Batches larger than 10 need maximum_batching_window_in_seconds of at least 1."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.batch_size >= 1 && var.batch_size <= 10000
+    error_message = "batch_size must be between 1 and 10000."
+  }
+
+  validation {
+    condition     = var.batch_size <= 10 || var.maximum_batching_window_in_seconds >= 1
+    error_message = "A batch_size above 10 needs maximum_batching_window_in_seconds of at least 1."
+  }
+}
+
+variable "maximum_batching_window_in_seconds" {
+  description = "Longest time the queue gathers messages before invoking the function."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.maximum_batching_window_in_seconds >= 0 && var.maximum_batching_window_in_seconds <= 300
+    error_message = "maximum_batching_window_in_seconds must be between 0 and 300."
+  }
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the function's log group in days (0 keeps logs forever)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be one of CloudWatch Logs' values: 0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "cloudwatch_logs_kms_key_arn" {
+  description = "KMS key (source region) to encrypt the log group with; its policy must allow the CloudWatch Logs service. Null uses CloudWatch Logs' own encryption."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cloudwatch_logs_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.cloudwatch_logs_kms_key_arn))
+    error_message = "cloudwatch_logs_kms_key_arn must be the ARN of a KMS key."
+  }
+}
+
+variable "max_db_copies_in_progress" {
+  description = "Most DB snapshot copies in progress into the destination region at once (AWS's limit is 20); further events wait in the queue."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.max_db_copies_in_progress >= 1 && var.max_db_copies_in_progress <= 100
+    error_message = "max_db_copies_in_progress must be between 1 and 100."
+  }
+}
+
+variable "max_cluster_copies_in_progress" {
+  description = "Most DB cluster snapshot copies in progress into the destination region at once (AWS's limit is 5); further events wait in the queue."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.max_cluster_copies_in_progress >= 1 && var.max_cluster_copies_in_progress <= 100
+    error_message = "max_cluster_copies_in_progress must be between 1 and 100."
+  }
+}
+
+variable "copy_wait_max_hours" {
+  description = "How long an event may wait for a copy slot or a retry before it is dead-lettered with its reason. Stays below the queues' 14-day retention."
+  type        = number
+  default     = 72
+
+  validation {
+    condition     = var.copy_wait_max_hours >= 1 && var.copy_wait_max_hours <= 312
+    error_message = "copy_wait_max_hours must be between 1 and 312 (13 days, below the 14-day queue retention)."
+  }
+}
+
+variable "wait_delay_max_seconds" {
+  description = "Longest delay between two looks at a waiting message (the function backs off up to this with ChangeMessageVisibility)."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.wait_delay_max_seconds >= 60 && var.wait_delay_max_seconds <= 43200
+    error_message = "wait_delay_max_seconds must be between 60 and 43200 (SQS's longest visibility timeout)."
+  }
+}
+
+variable "max_error_tries" {
+  description = "Tries for errors that may be transient but usually are not (access denied right after a deploy, unknown error codes) before the event is dead-lettered."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.max_error_tries >= 1 && var.max_error_tries <= 50
+    error_message = "max_error_tries must be between 1 and 50."
+  }
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic (source region) that the alarms notify on ALARM and OK. Null creates the alarms without actions."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+$", var.alarm_sns_topic_arn))
+    error_message = "alarm_sns_topic_arn must be the ARN of an SNS topic."
+  }
+}
+
+variable "queue_age_alarm_threshold_seconds" {
+  description = "Age of the oldest queued event, in seconds, above which the queue-age alarm fires."
+  type        = number
+  default     = 43200
+
+  validation {
+    condition     = var.queue_age_alarm_threshold_seconds >= 300 && var.queue_age_alarm_threshold_seconds <= 1209600
+    error_message = "queue_age_alarm_threshold_seconds must be between 300 and 1209600."
+  }
+}
+
+variable "metric_namespace" {
+  description = "CloudWatch namespace of the function's own metrics (e.g. DeadLettered), published as Embedded Metric Format logs."
+  type        = string
+  default     = "RdsSnapshotCopy"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._#/-][A-Za-z0-9 ._#/-]{0,254}$", var.metric_namespace)) && !startswith(var.metric_namespace, "AWS/")
+    error_message = "metric_namespace must be 1-255 letters, digits, spaces or . - _ / #, and must not start with \"AWS/\"."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,69 @@
+output "function_arn" {
+  description = "ARN of the copier function."
+  value       = module.rds_snapshot_copy.function_arn
+}
+
+output "function_name" {
+  description = "Name of the copier function."
+  value       = module.rds_snapshot_copy.function_name
+}
+
+output "role_arn" {
+  description = "ARN of the function's IAM role; an existing destination key's policy must allow it kms:CreateGrant and kms:DescribeKey."
+  value       = module.rds_snapshot_copy.role_arn
+}
+
+output "rule_arn" {
+  description = "ARN of the EventBridge rule matching snapshot-created events."
+  value       = module.rds_snapshot_copy.rule_arn
+}
+
+output "rule_name" {
+  description = "Name of the EventBridge rule matching snapshot-created events."
+  value       = module.rds_snapshot_copy.rule_name
+}
+
+output "queue_arn" {
+  description = "ARN of the queue holding snapshot events until they are copied."
+  value       = module.rds_snapshot_copy.queue_arn
+}
+
+output "queue_url" {
+  description = "URL of the queue holding snapshot events until they are copied."
+  value       = module.rds_snapshot_copy.queue_url
+}
+
+output "dead_letter_queue_arn" {
+  description = "ARN of the dead-letter queue of events that were not copied."
+  value       = module.rds_snapshot_copy.dead_letter_queue_arn
+}
+
+output "dead_letter_queue_url" {
+  description = "URL of the dead-letter queue of events that were not copied; messages carry the reason as attributes."
+  value       = module.rds_snapshot_copy.dead_letter_queue_url
+}
+
+output "kms_key_arn" {
+  description = "ARN of the destination-region KMS key the copies are encrypted with (created or given)."
+  value       = module.rds_snapshot_copy.kms_key_arn
+}
+
+output "log_group_name" {
+  description = "Name of the function's log group."
+  value       = module.rds_snapshot_copy.log_group_name
+}
+
+output "alarm_arns" {
+  description = "ARNs of the CloudWatch alarms, by purpose."
+  value       = module.rds_snapshot_copy.alarm_arns
+}
+
+output "event_source_mapping_uuid" {
+  description = "UUID of the mapping from the queue to the function."
+  value       = module.rds_snapshot_copy.event_source_mapping_uuid
+}
+
+output "lambda_environment" {
+  description = "Environment variables of the function, e.g. to run the handler in-process with the deployed settings."
+  value       = module.rds_snapshot_copy.lambda_environment
+}

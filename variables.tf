@@ -1,0 +1,82 @@
+variable "source_region" {
+  description = "Region whose new RDS and Aurora snapshots are copied."
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "destination_region" {
+  description = "Region the snapshots are copied to, encrypted with a KMS key there."
+  type        = string
+  default     = "eu-central-1"
+
+  validation {
+    condition     = var.destination_region != var.source_region
+    error_message = "destination_region must differ from source_region: the module makes cross-region copies."
+  }
+}
+
+variable "name" {
+  description = "Prefix of every resource name (see the module's `name`)."
+  type        = string
+  default     = "rds-snapshot-copy"
+}
+
+variable "snapshot_event_ids" {
+  description = "RDS event IDs whose snapshots are copied; the keys of lambda/snapshot_copy/snapshot_events.json."
+  type        = list(string)
+  default     = ["RDS-EVENT-0042", "RDS-EVENT-0075", "RDS-EVENT-0091", "RDS-EVENT-0169"]
+}
+
+variable "kms_key_arn" {
+  description = "Existing KMS key in the destination region for the copies; null creates one."
+  type        = string
+  default     = null
+}
+
+variable "source_kms_key_arns" {
+  description = "Customer-managed KMS keys of encrypted source snapshots (aws/rds-encrypted snapshots need none)."
+  type        = list(string)
+  default     = []
+}
+
+variable "option_group_name" {
+  description = "Option group for DB snapshot copies in the destination region; null copies without one."
+  type        = string
+  default     = null
+}
+
+variable "max_db_copies_in_progress" {
+  description = "Most DB snapshot copies in progress into the destination region at once."
+  type        = number
+  default     = 20
+}
+
+variable "max_cluster_copies_in_progress" {
+  description = "Most DB cluster snapshot copies in progress into the destination region at once."
+  type        = number
+  default     = 5
+}
+
+variable "copy_wait_max_hours" {
+  description = "How long an event may wait for a copy slot or a retry before it is dead-lettered."
+  type        = number
+  default     = 72
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the function's log group in days."
+  type        = number
+  default     = 30
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic in the source region that the alarms notify; null creates alarms without actions."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}
