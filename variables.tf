@@ -1,13 +1,11 @@
 variable "source_region" {
-  description = "Region whose new RDS and Aurora snapshots are copied."
+  description = "Region whose new RDS and Aurora snapshots are copied (required: no region is a safe guess)."
   type        = string
-  default     = "eu-west-1"
 }
 
 variable "destination_region" {
-  description = "Region the snapshots are copied to, encrypted with a KMS key there."
+  description = "Region the snapshots are copied to, encrypted with a KMS key there (required)."
   type        = string
-  default     = "eu-central-1"
 
   validation {
     condition     = var.destination_region != var.source_region

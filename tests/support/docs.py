@@ -1,0 +1,104 @@
+"""The README's inputs and outputs tables, terraform-docs style, rendered from the .tf files.
+
+`python -m tests.support.docs` rewrites the part of README.md between the markers; tests/test_docs.py
+fails when that part is stale. The parser reads the blocks as this repository formats them
+(`terraform fmt`, one attribute per line); it is not a general HCL parser.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+BEGIN, END = "<!-- BEGIN_TF_DOCS -->", "<!-- END_TF_DOCS -->"
+
+_BLOCK = re.compile(r'^(variable|output) "(?P<name>[^"]+)" \{\n(?P<body>.*?)^\}', re.M | re.S)
+
+
+def _attribute(body: str, name: str) -> str | None:
+    """The expression of a top-level attribute, across lines while brackets are open."""
+    match = re.search(rf"^  {name}\s+=\s+(.*)$", body, re.M)
+    if match is None:
+        return None
+    lines = [match.group(1)]
+    rest = body[match.end() + 1 :].splitlines()
+    depth = _depth(lines[0])
+    while depth > 0 and rest:
+        line = rest.pop(0)
+        lines.append(line.strip())
+        depth += _depth(line)
+    return " ".join(lines).replace("( ", "(").replace("[ ", "[").replace("{ ", "{")
+
+
+def _depth(text: str) -> int:
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', "", text)
+    return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+
+
+def _description(body: str) -> str:
+    raw = _attribute(body, "description") or '""'
+    return raw.strip()[1:-1].replace('\\"', '"')
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def blocks(directory: Path, kind: str) -> list[tuple[str, str]]:
+    text = "\n".join(p.read_text() for p in sorted(directory.glob("*.tf")))
+    return [(m["name"], m["body"]) for m in _BLOCK.finditer(text) if m.group(1) == kind]
+
+
+def inputs_table(directory: Path) -> str:
+    rows = ["| Name | Description | Type | Default | Required |", "|------|-------------|------|---------|:--------:|"]
+    for name, body in blocks(directory, "variable"):
+        default = _attribute(body, "default")
+        rows.append(
+            f"| `{name}` | {_cell(_description(body))} | `{_cell(_attribute(body, 'type') or 'any')}` "
+            f"| {'n/a' if default is None else f'`{_cell(default)}`'} | {'yes' if default is None else 'no'} |"
+        )
+    return "\n".join(rows)
+
+
+def outputs_table(directory: Path) -> str:
+    rows = ["| Name | Description |", "|------|-------------|"]
+    rows += [f"| `{name}` | {_cell(_description(body))} |" for name, body in blocks(directory, "output")]
+    return "\n".join(rows)
+
+
+def render() -> str:
+    module = ROOT / "modules" / "rds-snapshot-copy"
+    return "\n\n".join(
+        [
+            BEGIN,
+            "### Module `modules/rds-snapshot-copy`",
+            "Providers: `aws.source` (queue, rule, function, IAM, alarms) and `aws.destination` (KMS key).",
+            "#### Inputs",
+            inputs_table(module),
+            "#### Outputs",
+            outputs_table(module),
+            "### Repository root",
+            "The root passes these to the module (and configures the two providers from the regions).",
+            "#### Inputs",
+            inputs_table(ROOT),
+            "#### Outputs",
+            outputs_table(ROOT),
+            END,
+        ]
+    )
+
+
+def updated_readme(text: str) -> str:
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    return text[:start] + render() + text[end:]
+
+
+if __name__ == "__main__":
+    current = README.read_text()
+    new = updated_readme(current)
+    if "--check" in sys.argv:
+        sys.exit(0 if new == current else "README.md's inputs/outputs tables are stale: python -m tests.support.docs")
+    README.write_text(new)
