@@ -1,0 +1,633 @@
+"""A backup-window burst: N automated snapshots within minutes, copied to a second region.
+
+Runs the same burst twice, on a simulated clock, against a model of RDS in the destination (20 copies
+in progress, copies lasting hours, throttling and 5xx errors injected per request):
+
+- the module's design: EventBridge -> SQS -> Lambda event source mapping -> the real
+  `copy_snapshot.lambda_handler` (fake RDS and SQS clients behind the same interface);
+- the tutorial's design: EventBridge invokes the function asynchronously, it calls CopyDBSnapshot
+  once; Lambda retries a failed invocation twice (after about 1 and 3 minutes), then drops the event.
+
+Progress goes to stderr; a side-by-side table and, last, one JSON object go to stdout.
+
+    python -m bench.burst --events 1000
+    python -m bench.burst --events 1000 --manual-snapshot-quota 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import logging
+import math
+import os
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+# bench/__init__.py has put lambda/ (the function's zip root) on sys.path.
+import copy_snapshot
+from botocore.exceptions import ClientError
+from snapshot_copy import config as config_module
+from snapshot_copy import metrics as metrics_module
+from snapshot_copy import queue as queue_module
+from snapshot_copy.metrics import METRIC_NAMES
+from snapshot_copy.naming import target_identifier
+
+from .fake_aws import CallStats, Faults
+from .fake_rds import ACCOUNT, DestinationRds, SourceRds
+from .fake_sqs import DeadLetterQueue, EventSourceMapping, FunctionSqs, Queue, event_body
+from .sim import Sim, SimClock
+
+SOURCE_REGION = "us-east-1"
+DESTINATION_REGION = "us-west-2"
+KMS_KEY_ID = f"arn:aws:kms:{DESTINATION_REGION}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
+FUNCTION_NAME = "rds-snapshot-copy"
+# Simulated time 0 is the start of the backup window.
+EPOCH = datetime(2024, 6, 1, 3, 0, tzinfo=UTC).timestamp()
+# AWS's queue-age alarm default in the module (queue_age_alarm_threshold_seconds).
+QUEUE_AGE_ALARM_SECONDS = 43200
+
+
+@dataclass
+class Scenario:
+    events: int = 1000
+    seed: int = 1
+    # The burst: snapshots finish uniformly within this window; a share is delivered twice (at-least-once).
+    burst_minutes: float = 30.0
+    duplicate_event_rate: float = 0.01
+    # RDS in the destination.
+    copy_limit: int = 20
+    manual_snapshot_quota: int | None = None  # None: raised above the burst (events + existing + 100)
+    existing_snapshots: int = 0  # our copies of earlier days, still retained (listed on every look)
+    foreign_in_progress: int = 0  # copies started by someone else, not tagged as ours
+    copy_median_hours: float = 1.0  # copy durations: lognormal with this median ...
+    copy_sigma: float = 0.5  # ... and this sigma of the log
+    # Faults, per HTTP request, to RDS; the client retries like botocore's standard mode.
+    throttle_rate: float = 0.05
+    internal_error_rate: float = 0.01
+    client_max_attempts: int = 3
+    # The module's settings (its defaults).
+    batch_size: int = 10
+    batching_window: int = 0  # maximum_batching_window_in_seconds
+    maximum_concurrency: int = 2
+    lambda_timeout: int = 60
+    wait_delay_max: int = 900
+    copy_wait_max_hours: int = 72
+    max_error_tries: int = 3
+    # Experiment only: overrides snapshot_copy.queue.WAIT_BASE_SECONDS (not a setting of the module).
+    wait_base: int | None = None
+    progress_hours: float = 5.0
+
+    @property
+    def max_receive_count(self) -> int:
+        """As the module computes it (main.tf: local.max_receive_count)."""
+        return min(999, math.ceil(self.copy_wait_max_hours * 3600 / self.wait_delay_max) + 20)
+
+    @property
+    def quota(self) -> int:
+        if self.manual_snapshot_quota is not None:
+            return self.manual_snapshot_quota
+        return self.events + self.existing_snapshots + self.foreign_in_progress + 100
+
+
+@dataclass
+class Workload:
+    """What both designs see: the same snapshots, deliveries and copy durations."""
+
+    arrivals: list[float]  # per snapshot, seconds after the start of the window
+    durations: list[float]  # per snapshot, seconds its copy takes
+    identifiers: list[str]
+    arns: list[str]
+    deliveries: list[tuple[float, int]]  # (time, snapshot index), duplicates included
+    duration_by_arn: dict[str, float] = field(default_factory=dict)
+
+
+def make_workload(scenario: Scenario) -> Workload:
+    rng = random.Random(scenario.seed)
+    window = scenario.burst_minutes * 60
+    arrivals = sorted(rng.uniform(0, window) for _ in range(scenario.events))
+    median = scenario.copy_median_hours * 3600
+    durations = [rng.lognormvariate(math.log(median), scenario.copy_sigma) for _ in range(scenario.events)]
+    identifiers, arns = [], []
+    for index, arrival in enumerate(arrivals):
+        stamp = datetime.fromtimestamp(EPOCH + arrival, UTC).strftime("%Y-%m-%d-%H-%M")
+        identifier = f"rds:db-{index:04d}-{stamp}"
+        identifiers.append(identifier)
+        arns.append(f"arn:aws:rds:{SOURCE_REGION}:{ACCOUNT}:snapshot:{identifier}")
+    deliveries = [(arrival, index) for index, arrival in enumerate(arrivals)]
+    for index, arrival in enumerate(arrivals):
+        if rng.random() < scenario.duplicate_event_rate:
+            deliveries.append((arrival + rng.uniform(0, 60), index))
+    deliveries.sort()
+    workload = Workload(arrivals, durations, identifiers, arns, deliveries)
+    workload.duration_by_arn = dict(zip(arns, durations, strict=True))
+    return workload
+
+
+def ideal_makespan(workload: Workload, slots: int) -> tuple[float, float]:
+    """(greedy, bound) in seconds from the first event.
+
+    greedy: a perfect first-come scheduler on the same durations: each copy starts the moment it arrived
+    and a slot is free, so every slot is busy while anything waits (the quota-bound ideal).
+    bound: max(sum of durations / slots, longest arrival + duration): no scheduler does better.
+    """
+    first = min(workload.arrivals)
+    free = [first] * slots
+    end = first
+    for arrival, duration in zip(workload.arrivals, workload.durations, strict=True):
+        start = max(arrival, heapq.heappop(free))
+        heapq.heappush(free, start + duration)
+        end = max(end, start + duration)
+    bound = max(
+        sum(workload.durations) / slots,
+        max(a + d for a, d in zip(workload.arrivals, workload.durations, strict=True)) - first,
+    )
+    return end - first, bound
+
+
+def make_rds(
+    sim: Sim, stats: CallStats, rng: random.Random, scenario: Scenario, workload: Workload
+) -> tuple[SourceRds, DestinationRds]:
+    faults = Faults(scenario.throttle_rate, scenario.internal_error_rate, scenario.client_max_attempts)
+    source = SourceRds(sim, stats, rng, faults, SOURCE_REGION)
+    for identifier in workload.identifiers:
+        source.add_automated_snapshot(identifier)
+    destination = DestinationRds(
+        sim,
+        stats,
+        rng,
+        faults,
+        region=DESTINATION_REGION,
+        source=source,
+        copy_limit=scenario.copy_limit,
+        manual_quota=scenario.quota,
+        duration_of=workload.duration_by_arn.__getitem__,
+    )
+    for index in range(scenario.existing_snapshots):
+        old_arn = f"arn:aws:rds:{SOURCE_REGION}:{ACCOUNT}:snapshot:rds:db-{index:04d}-2024-05-31-03-00"
+        destination.add_existing(
+            target_identifier(f"rds:db-{index:04d}-2024-05-31-03-00", old_arn, "db"),
+            [{"Key": "source_region", "Value": SOURCE_REGION}, {"Key": "source_snapshot_arn", "Value": old_arn}],
+        )
+    median = scenario.copy_median_hours * 3600
+    for index in range(scenario.foreign_in_progress):
+        destination.add_existing(
+            f"someone-elses-copy-{index}",
+            [{"Key": "owner", "Value": "another-tool"}],
+            seconds_left=rng.lognormvariate(math.log(median), scenario.copy_sigma),
+        )
+    return source, destination
+
+
+# -- the module's design -------------------------------------------------------------------------------------
+
+
+METRICS = sorted(set(METRIC_NAMES.values()))
+
+
+class LogCapture(logging.Handler):
+    """The function's logs: its EMF metric records (summed), errors, and unexpected exceptions."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.metrics: Counter[str] = Counter()
+        self.emf_records = 0
+        self.errors: Counter[str] = Counter()
+        self.unexpected: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name == "snapshot_copy.metrics":
+            self.emf_records += 1
+            for name in METRICS:
+                self.metrics[name] += int(getattr(record, name, 0) or 0)
+            return
+        if record.levelno >= logging.ERROR:
+            message = record.getMessage()
+            self.errors[message.split(":", 1)[0][:80]] += 1
+            if record.exc_info and "unexpected" in message:
+                self.unexpected.append(f"{message}: {record.exc_info[1]!r}")
+
+
+@contextmanager
+def patched(name: str, value: Any, owner: Any) -> Iterator[None]:
+    old = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, old)
+
+
+@contextmanager
+def function_environment(
+    scenario: Scenario, sim: Sim, clients: copy_snapshot.Clients, dlq_url: str
+) -> Iterator[LogCapture]:
+    """The real handler, seeing the fakes, the simulated clock, seeded jitter and the module's settings."""
+    env = {
+        "SOURCE_REGION": SOURCE_REGION,
+        "DESTINATION_REGION": DESTINATION_REGION,
+        "DESTINATION_REGION_KMS_KEY_ID": KMS_KEY_ID,
+        "DEAD_LETTER_QUEUE_URL": dlq_url,
+        "MAX_DB_COPIES_IN_PROGRESS": str(scenario.copy_limit),
+        "MAX_RECEIVE_COUNT": str(scenario.max_receive_count),
+        "MAX_WAIT_SECONDS": str(scenario.copy_wait_max_hours * 3600),
+        "WAIT_DELAY_MAX_SECONDS": str(scenario.wait_delay_max),
+        "MAX_ERROR_TRIES": str(scenario.max_error_tries),
+        "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME,
+    }
+    saved_env = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    capture = LogCapture()
+    loggers = [logging.getLogger("copy_snapshot"), logging.getLogger("snapshot_copy")]
+    saved_loggers = [(lg, lg.level, lg.propagate, list(lg.handlers)) for lg in loggers]
+    for lg in loggers:
+        lg.handlers = [capture]
+        lg.propagate = False
+        lg.setLevel(logging.WARNING)  # the per-record info lines cost time and say nothing here
+    metrics_logger = logging.getLogger("snapshot_copy.metrics")
+    saved_metrics_level = metrics_logger.level
+    metrics_logger.setLevel(logging.INFO)
+    clock = SimClock(sim, EPOCH)
+    copy_snapshot._queue_urls.clear()
+    try:
+        with (
+            patched("clients_for", lambda source, destination: clients, copy_snapshot),
+            # The same variables, read from a plain dict: os.environ decodes on every read, ~10^5 invocations.
+            patched("os", SimpleNamespace(environ=dict(os.environ)), config_module),
+            patched("time", clock, queue_module),
+            patched("time", clock, metrics_module),
+            patched("random", random.Random(scenario.seed + 2), queue_module),
+            patched("WAIT_BASE_SECONDS", scenario.wait_base or queue_module.WAIT_BASE_SECONDS, queue_module),
+        ):
+            yield capture
+    finally:
+        copy_snapshot._queue_urls.clear()
+        metrics_logger.setLevel(saved_metrics_level)
+        for lg, level, propagate, handlers in saved_loggers:
+            lg.setLevel(level)
+            lg.propagate = propagate
+            lg.handlers = handlers
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@dataclass
+class Context:
+    function_name: str = FUNCTION_NAME
+    aws_request_id: str = "bench"
+
+
+def iso(seconds: float) -> str:
+    return datetime.fromtimestamp(EPOCH + seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def progress_printer(
+    label: str, sim: Sim, scenario: Scenario, status: Callable[[], str], out: Any
+) -> Callable[[], None]:
+    started = time.perf_counter()
+
+    def tick() -> None:
+        print(
+            f"[{label}] sim {sim.now / 3600:6.1f} h  {status()}  (wall {time.perf_counter() - started:5.1f} s)",
+            file=out,
+            flush=True,
+        )
+
+    return tick
+
+
+def run_module(scenario: Scenario, workload: Workload, out: Any = sys.stderr) -> dict[str, Any]:
+    wall = time.perf_counter()
+    sim = Sim()
+    stats = CallStats()
+    rng = random.Random(scenario.seed + 1)
+    source, destination = make_rds(sim, stats, rng, scenario, workload)
+    dlq = DeadLetterQueue(f"{FUNCTION_NAME}-dlq", SOURCE_REGION)
+    queue = Queue(
+        sim,
+        f"{FUNCTION_NAME}-events",
+        SOURCE_REGION,
+        visibility_timeout=6 * scenario.lambda_timeout,
+        max_receive_count=scenario.max_receive_count + 1,
+        dlq=dlq,
+    )
+    sqs = FunctionSqs(sim, stats, rng, Faults(max_attempts=scenario.client_max_attempts), queue, dlq)
+    clients = copy_snapshot.Clients(source, destination, sqs)
+    context = Context()
+
+    def invoke(event: dict[str, Any]) -> Any:
+        sim.sleep(0.02)  # the invocation's own overhead
+        return copy_snapshot.lambda_handler(event, context)
+
+    mapping = EventSourceMapping(
+        sim,
+        queue,
+        invoke,
+        batch_size=scenario.batch_size,
+        maximum_concurrency=scenario.maximum_concurrency,
+        region=SOURCE_REGION,
+        epoch=EPOCH,
+        batching_window=scenario.batching_window,
+    )
+    for number, (when, index) in enumerate(workload.deliveries):
+        body = event_body(
+            workload.arns[index], workload.identifiers[index], iso(when), f"evt-{number:06d}", SOURCE_REGION
+        )
+        sim.at(when, lambda body=body, arn=workload.arns[index]: queue.send(body, arn))
+
+    oldest = {"age": 0.0, "dlq_first_at": None}
+
+    def status() -> str:
+        return (
+            f"copied {len(destination.result.copies_started):5d}/{scenario.events}"
+            f"  in progress {destination.in_progress:3d}  queued {queue.in_queue():5d}"
+            f"  dead-lettered {len(dlq.entries):4d}  api calls {stats.total_requests():7d}"
+        )
+
+    def watch() -> None:
+        # ApproximateAgeOfOldestMessage, sampled like the alarm's 5-minute period.
+        oldest["age"] = max(oldest["age"], queue.oldest_age())
+        if oldest["dlq_first_at"] is None and dlq.entries:
+            oldest["dlq_first_at"] = dlq.entries[0].at
+
+    sim.every(scenario.progress_hours * 3600, progress_printer("module", sim, scenario, status, out))
+    sim.every(300, watch)
+    with function_environment(scenario, sim, clients, dlq.url) as logs:
+        try:
+            sim.run()
+        finally:
+            sim.close()
+    if mapping.errors:
+        raise RuntimeError(f"{len(mapping.errors)} invocations failed; first: {mapping.errors[0]!r}")
+    if logs.unexpected:
+        raise RuntimeError(f"the handler hit unexpected errors (a fake out of step?): {logs.unexpected[:3]}")
+
+    result = destination.result
+    if result.max_in_progress > scenario.copy_limit:
+        raise AssertionError(f"max_in_progress {result.max_in_progress} > {scenario.copy_limit}")
+    arns = set(workload.arns)
+    copied = set(result.copies_started) & arns
+    dead = {entry.snapshot_arn for entry in dlq.entries}
+    first_event = workload.deliveries[0][0]
+    finished = [result.finished_at[arn] for arn in copied if arn in result.finished_at]
+    makespan = (max(finished) - first_event) if finished else 0.0
+    greedy, bound = ideal_makespan(workload, scenario.copy_limit)
+    function_calls = stats.total_requests()
+    first_delivery = {}
+    for when, index in workload.deliveries:
+        first_delivery.setdefault(workload.arns[index], when)
+    waited = [result.started_at[arn] - first_delivery[arn] for arn in copied]
+    emf = logs.metrics
+    report = {
+        "events": scenario.events,
+        "deliveries": len(workload.deliveries),
+        "copied": len(copied),
+        "lost": scenario.events - len(copied | dead),
+        "duplicates": sum(count - 1 for count in result.copies_started.values() if count > 1),
+        "dead_lettered": len(dead),
+        "api_calls": function_calls,
+        "api_calls_per_copy": round(function_calls / max(1, len(copied)), 2),
+        "makespan_hours": round(makespan / 3600, 2),
+        "ideal_makespan_hours": round(greedy / 3600, 2),
+        "makespan_over_ideal": round(makespan / greedy, 3) if greedy else None,
+        "lower_bound_hours": round(bound / 3600, 2),
+        "waits": emf["CopySlotWaits"],
+        "longest_wait_hours": round(max(waited, default=0.0) / 3600, 2),
+        "max_receive_count": queue.max_receive_count_seen,
+        "max_in_progress": result.max_in_progress,
+        "copy_limit": scenario.copy_limit,
+        "copied_and_dead_lettered": len(copied & dead),
+        "still_queued": queue.in_queue(),
+        "dead_letter_reasons": dict(Counter(f"{entry.by}:{entry.code}" for entry in dlq.entries)),
+        "api_calls_by_operation": dict(sorted(stats.requests.items())),
+        "function_calls_before_client_retries": sum(stats.calls.values()),
+        "errors_seen_by_function": dict(sorted(stats.errors_raised.items())),
+        "injected_faults": dict(sorted(stats.injected.items())),
+        "rds_refusals": dict(result.refusals),
+        "poller": {
+            "receive_message_calls": mapping.stats.receives,
+            "delete_message_batch_calls": mapping.stats.delete_batches,
+            "invocations": mapping.stats.invocations,
+            "records_handled": mapping.stats.records_handled,
+            "receives_per_event": round(mapping.stats.records_handled / max(1, len(workload.deliveries)), 1),
+            "records_per_invocation": round(mapping.stats.records_handled / max(1, mapping.stats.invocations), 2),
+            "max_in_flight": mapping.stats.max_in_flight,
+            "note": "idle long polls are not modelled",
+        },
+        "emf": {name: emf[name] for name in METRICS},
+        "alarms": {
+            "dead_letter_queue_depth": {
+                "fires": bool(dlq.entries),
+                "dlq_messages": len(dlq.entries),
+                "first_at_hours": round(oldest["dlq_first_at"] / 3600, 2)
+                if oldest["dlq_first_at"] is not None
+                else None,
+            },
+            "dead_lettered": {"fires": emf["DeadLettered"] >= 1, "emf_sum": emf["DeadLettered"]},
+            "queue_oldest_message_age": {
+                "fires": max(oldest["age"], queue.oldest_age_done) > QUEUE_AGE_ALARM_SECONDS,
+                "oldest_hours": round(max(oldest["age"], queue.oldest_age_done) / 3600, 2),
+                "threshold_hours": QUEUE_AGE_ALARM_SECONDS / 3600,
+            },
+        },
+        "wall_seconds": round(time.perf_counter() - wall, 1),
+    }
+    return report
+
+
+# -- the tutorial's design ---------------------------------------------------------------------------------
+
+# Lambda's asynchronous invocation: a failed invocation is retried twice, the first after about a minute,
+# the second about two minutes later; then the event is dropped (the tutorial sets no on-failure destination).
+ASYNC_RETRY_DELAYS = (60.0, 120.0)
+
+
+def run_tutorial(scenario: Scenario, workload: Workload, out: Any = sys.stderr) -> dict[str, Any]:
+    wall = time.perf_counter()
+    sim = Sim()
+    stats = CallStats()
+    rng = random.Random(scenario.seed + 1)
+    _, destination = make_rds(sim, stats, rng, scenario, workload)
+    dropped: set[str] = set()
+    failures: Counter[str] = Counter()
+    invocations = Counter()
+
+    def attempt(index: int, number: int) -> None:
+        arn = workload.arns[index]
+        invocations["invocations"] += 1
+        try:
+            # The tutorial's function: one CopyDBSnapshot call per event.
+            destination.copy_db_snapshot(
+                SourceDBSnapshotIdentifier=arn,
+                TargetDBSnapshotIdentifier=target_identifier(workload.identifiers[index], arn, "db"),
+                SourceRegion=SOURCE_REGION,
+                KmsKeyId=KMS_KEY_ID,
+                CopyTags=True,
+            )
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if number <= len(ASYNC_RETRY_DELAYS):
+                delay = ASYNC_RETRY_DELAYS[number - 1] + rng.uniform(0, 15)
+                sim.at(sim.now + delay, lambda: attempt(index, number + 1))
+            else:
+                failures[code] += 1
+                dropped.add(arn)
+
+    for when, index in workload.deliveries:
+        sim.at(when, lambda index=index: attempt(index, 1))
+
+    def status() -> str:
+        return (
+            f"copied {len(destination.result.copies_started):5d}/{scenario.events}"
+            f"  in progress {destination.in_progress:3d}  dropped {len(dropped):4d}"
+        )
+
+    sim.every(scenario.progress_hours * 3600, progress_printer("tutorial", sim, scenario, status, out))
+    sim.run()
+    result = destination.result
+    arns = set(workload.arns)
+    copied = set(result.copies_started) & arns
+    first_event = workload.deliveries[0][0]
+    finished = [result.finished_at[arn] for arn in copied if arn in result.finished_at]
+    calls = stats.total_requests()
+    return {
+        "events": scenario.events,
+        "copied": len(copied),
+        "lost": scenario.events - len(copied),
+        "duplicates": sum(count - 1 for count in result.copies_started.values() if count > 1),
+        "dead_lettered": 0,
+        "api_calls": calls,
+        "api_calls_per_copy": round(calls / max(1, len(copied)), 2),
+        "makespan_hours": round(((max(finished) - first_event) if finished else 0.0) / 3600, 2),
+        "ideal_makespan_hours": round(ideal_makespan(workload, scenario.copy_limit)[0] / 3600, 2),
+        "max_in_progress": result.max_in_progress,
+        "invocations": invocations["invocations"],
+        "dropped_deliveries_by_last_error": dict(failures),
+        "api_calls_by_operation": dict(sorted(stats.requests.items())),
+        "wall_seconds": round(time.perf_counter() - wall, 1),
+    }
+
+
+# -- output ----------------------------------------------------------------------------------------------------
+
+TABLE_ROWS = (
+    ("events", "events"),
+    ("copied", "copied"),
+    ("lost", "lost"),
+    ("duplicates", "duplicates"),
+    ("dead-lettered", "dead_lettered"),
+    ("API calls (function)", "api_calls"),
+    ("API calls per copy", "api_calls_per_copy"),
+    ("makespan, h", "makespan_hours"),
+    ("ideal makespan, h", "ideal_makespan_hours"),
+    ("max copies in progress", "max_in_progress"),
+)
+
+
+def table(module: dict[str, Any], tutorial: dict[str, Any] | None) -> str:
+    lines = [f"{'':26}{'SQS + function':>16}{'tutorial':>12}"]
+    for label, key in TABLE_ROWS:
+        other = "-" if tutorial is None else tutorial.get(key, "-")
+        lines.append(f"{label:26}{module.get(key, '-')!s:>16}{other!s:>12}")
+    return "\n".join(lines)
+
+
+def run(scenario: Scenario, *, baseline: bool = True, out: Any = sys.stderr) -> dict[str, Any]:
+    workload = make_workload(scenario)
+    print(
+        f"burst: {scenario.events} snapshots within {scenario.burst_minutes:g} min "
+        f"({len(workload.deliveries)} deliveries); "
+        f"copies lognormal median {scenario.copy_median_hours:g} h sigma {scenario.copy_sigma:g} "
+        f"(sum {sum(workload.durations) / 3600:.0f} h); limit {scenario.copy_limit} in progress; "
+        f"manual snapshot quota {scenario.quota}; faults per request: throttle {scenario.throttle_rate:g}, "
+        f"5xx {scenario.internal_error_rate:g}",
+        file=out,
+        flush=True,
+    )
+    report = run_module(scenario, workload, out)
+    if baseline:
+        report["baseline"] = run_tutorial(scenario, workload, out)
+    report["scenario"] = {
+        **asdict(scenario),
+        "max_receive_count": scenario.max_receive_count,
+        "manual_snapshot_quota": scenario.quota,
+    }
+    return report
+
+
+def parse_args(argv: list[str] | None) -> tuple[Scenario, bool]:
+    defaults = Scenario()
+    parser = argparse.ArgumentParser(prog="python -m bench.burst", description=__doc__.split("\n\n")[0])
+
+    def option(name: str, kind: type, help_text: str) -> None:
+        attribute = name.lstrip("-").replace("-", "_")
+        parser.add_argument(
+            name,
+            type=kind,
+            default=getattr(defaults, attribute),
+            dest=attribute,
+            help=f"{help_text} (default: %(default)s)",
+        )
+
+    option("--events", int, "snapshots in the burst")
+    option("--seed", int, "seed of every random draw")
+    option("--burst-minutes", float, "the snapshots finish uniformly within this many minutes")
+    option("--duplicate-event-rate", float, "share of events delivered twice")
+    option("--copy-limit", int, "copies in progress RDS allows (and MAX_DB_COPIES_IN_PROGRESS)")
+    option("--manual-snapshot-quota", int, "the destination's manual snapshot quota (default: above the burst)")
+    option("--existing-snapshots", int, "our retained copies of earlier days in the destination")
+    option("--foreign-in-progress", int, "copies in progress started by someone else")
+    option("--copy-median-hours", float, "median copy duration (lognormal)")
+    option("--copy-sigma", float, "sigma of the log of the copy duration")
+    option("--throttle-rate", float, "share of RDS requests answered with Throttling")
+    option("--internal-error-rate", float, "share of RDS requests answered with InternalFailure (500)")
+    option("--client-max-attempts", int, "botocore attempts per call (the function's BOTO_CONFIG)")
+    option("--batch-size", int, "event source mapping batch size")
+    option("--batching-window", int, "event source mapping maximum_batching_window_in_seconds")
+    option("--maximum-concurrency", int, "event source mapping maximum concurrency")
+    option("--lambda-timeout", int, "function timeout; the queue's visibility timeout is 6 x this")
+    option("--wait-delay-max", int, "WAIT_DELAY_MAX_SECONDS")
+    option("--copy-wait-max-hours", int, "copy_wait_max_hours (MAX_WAIT_SECONDS / 3600)")
+    option("--max-error-tries", int, "MAX_ERROR_TRIES")
+    option("--wait-base", int, "experiment: override queue.WAIT_BASE_SECONDS")
+    option("--progress-hours", float, "simulated hours between progress lines")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the tutorial's design")
+    args = parser.parse_args(argv)
+    baseline = not args.__dict__.pop("no_baseline")
+    return Scenario(**vars(args)), baseline
+
+
+def main(argv: list[str] | None = None, out: Any = None, err: Any = None) -> dict[str, Any]:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    scenario, baseline = parse_args(argv)
+    report = run(scenario, baseline=baseline, out=err)
+    print(table(report, report.get("baseline")), file=out)
+    alarms = report["alarms"]
+    if alarms["dead_letter_queue_depth"]["fires"]:
+        print(
+            "ALARM dead-letter-queue-depth would fire: "
+            f"{alarms['dead_letter_queue_depth']['dlq_messages']} messages in the DLQ "
+            f"(first after {alarms['dead_letter_queue_depth']['first_at_hours']} h); "
+            f"ALARM dead-lettered would fire: DeadLettered (EMF) sum {alarms['dead_lettered']['emf_sum']}; "
+            f"reasons {report['dead_letter_reasons']}",
+            file=out,
+        )
+    print(json.dumps(report, sort_keys=False), file=out, flush=True)
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""The burst benchmark, small: the real handler against the simulated RDS and SQS, in seconds."""
+
+import io
+import json
+
+import pytest
+
+from bench.burst import Scenario, ideal_makespan, main, make_workload
+
+REQUIRED_KEYS = {
+    "events",
+    "copied",
+    "lost",
+    "duplicates",
+    "dead_lettered",
+    "api_calls",
+    "makespan_hours",
+    "ideal_makespan_hours",
+    "waits",
+    "max_in_progress",
+}
+
+
+def run(*args: str) -> tuple[dict, str]:
+    out, err = io.StringIO(), io.StringIO()
+    main(["--events", "60", "--copy-limit", "5", *args], out=out, err=err)
+    lines = out.getvalue().strip().splitlines()
+    return json.loads(lines[-1]), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def default_run() -> tuple[dict, str]:
+    return run()
+
+
+def test_every_snapshot_is_copied_once_within_the_limit(default_run):
+    report, _ = default_run
+    assert report["copied"] == report["events"] == 60
+    assert report["lost"] == 0
+    assert report["duplicates"] == 0
+    assert report["dead_lettered"] == 0
+    assert report["max_in_progress"] <= 5
+    assert report["waits"] > 0  # the burst had to wait for slots
+    assert report["makespan_hours"] <= 1.1 * report["ideal_makespan_hours"]
+
+
+def test_last_line_has_every_figure_for_both_designs(default_run):
+    report, progress = default_run
+    assert report.keys() >= REQUIRED_KEYS
+    assert REQUIRED_KEYS - {"waits"} <= report["baseline"].keys()
+    assert "[module] sim" in progress and "[tutorial] sim" in progress
+    # The tutorial's design gives up within minutes while the slots are busy for hours.
+    assert report["baseline"]["lost"] > 0
+    assert report["baseline"]["copied"] + report["baseline"]["lost"] == 60
+
+
+def test_the_race_of_concurrent_invocations_never_exceeds_the_limit():
+    report, _ = run("--maximum-concurrency", "4", "--no-baseline", "--seed", "7")
+    assert report["lost"] == 0
+    assert report["duplicates"] == 0
+    assert report["max_in_progress"] <= 5
+    assert report["poller"]["max_in_flight"] > 1
+
+
+def test_manual_snapshot_quota_below_the_burst_dead_letters_and_loses_nothing():
+    report, _ = run("--manual-snapshot-quota", "20", "--no-baseline")
+    assert report["copied"] == 20
+    assert report["dead_lettered"] == 40
+    assert report["lost"] == 0
+    assert report["dead_letter_reasons"].keys() == {"function:ManualSnapshotQuotaExceeded"}
+    assert report["alarms"]["dead_letter_queue_depth"]["fires"]
+    assert report["alarms"]["dead_lettered"]["emf_sum"] >= 40
+
+
+def test_the_ideal_is_a_greedy_schedule_above_the_bound():
+    workload = make_workload(Scenario(events=50, seed=3))
+    greedy, bound = ideal_makespan(workload, 5)
+    assert bound <= greedy <= bound + max(workload.durations)
