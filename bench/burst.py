@@ -39,6 +39,7 @@ from botocore.exceptions import ClientError
 from snapshot_copy import config as config_module
 from snapshot_copy import metrics as metrics_module
 from snapshot_copy import queue as queue_module
+from snapshot_copy import slots as slots_module
 from snapshot_copy.metrics import METRIC_NAMES
 from snapshot_copy.naming import target_identifier
 
@@ -77,7 +78,7 @@ class Scenario:
     client_max_attempts: int = 3
     # The module's settings (its defaults).
     batch_size: int = 10
-    batching_window: int = 0  # maximum_batching_window_in_seconds
+    batching_window: int = 10  # maximum_batching_window_in_seconds (the module's default)
     maximum_concurrency: int = 2
     lambda_timeout: int = 60
     wait_delay_max: int = 900
@@ -90,7 +91,7 @@ class Scenario:
     @property
     def max_receive_count(self) -> int:
         """As the module computes it (main.tf: local.max_receive_count)."""
-        return min(999, math.ceil(self.copy_wait_max_hours * 3600 / self.wait_delay_max) + 20)
+        return min(999, math.ceil(self.copy_wait_max_hours * 3600 / (self.wait_delay_max / 2)) + 20)
 
     @property
     def quota(self) -> int:
@@ -264,6 +265,7 @@ def function_environment(
             # The same variables, read from a plain dict: os.environ decodes on every read, ~10^5 invocations.
             patched("os", SimpleNamespace(environ=dict(os.environ)), config_module),
             patched("time", clock, queue_module),
+            patched("time", clock, slots_module),
             patched("time", clock, metrics_module),
             patched("random", random.Random(scenario.seed + 2), queue_module),
             patched("WAIT_BASE_SECONDS", scenario.wait_base or queue_module.WAIT_BASE_SECONDS, queue_module),

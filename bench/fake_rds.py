@@ -163,7 +163,7 @@ class DestinationRds(FakeClient):
                 "DescribeDBSnapshots",
                 lambda: self._describe_one(kwargs["DBSnapshotIdentifier"]),
             )
-        strict("describe_db_snapshots (destination)", kwargs, {"SnapshotType", "MaxRecords", "Marker"})
+        strict("describe_db_snapshots (destination)", kwargs, {"SnapshotType", "Filters", "MaxRecords", "Marker"})
         return self._call("describe_db_snapshots[list]", "DescribeDBSnapshots", lambda: self._list(**kwargs))
 
     def _describe_one(self, identifier: str) -> dict[str, Any]:
@@ -173,7 +173,11 @@ class DestinationRds(FakeClient):
         return {"DBSnapshots": [dict(found.view)]}
 
     def _list(
-        self, SnapshotType: str | None = None, MaxRecords: int = 100, Marker: str | None = None
+        self,
+        SnapshotType: str | None = None,
+        Filters: list[dict[str, Any]] | None = None,
+        MaxRecords: int = 100,
+        Marker: str | None = None,
     ) -> dict[str, Any]:
         if not 20 <= MaxRecords <= 100:
             raise client_error("InvalidParameterValue", "MaxRecords must be between 20 and 100", "DescribeDBSnapshots")
@@ -181,10 +185,18 @@ class DestinationRds(FakeClient):
             raise client_error(
                 "InvalidParameterValue", f"SnapshotType {SnapshotType} not modelled", "DescribeDBSnapshots"
             )
+        order = self._order
+        for filter_ in Filters or []:
+            if filter_["Name"] != "db-snapshot-id":
+                raise client_error(
+                    "InvalidParameterValue", f"filter {filter_['Name']} not modelled", "DescribeDBSnapshots"
+                )
+            wanted = set(filter_["Values"])
+            order = [snapshot for snapshot in order if snapshot.identifier in wanted]
         start = int(Marker) if Marker else 0
-        page = self._order[start : start + MaxRecords]
+        page = order[start : start + MaxRecords]
         answer: dict[str, Any] = {"DBSnapshots": [snapshot.view for snapshot in page]}
-        if start + MaxRecords < len(self._order):
+        if start + MaxRecords < len(order):
             answer["Marker"] = str(start + MaxRecords)
         return answer
 

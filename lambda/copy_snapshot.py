@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -22,7 +22,7 @@ from snapshot_copy.errors import CopyFailedError, CopyPostponedError, MalformedE
 from snapshot_copy.events import Ignored, parse_body, parse_event
 from snapshot_copy.outcomes import Outcome
 from snapshot_copy.queue import process_batch
-from snapshot_copy.slots import CopySlots
+from snapshot_copy.slots import CopySlots, Listing
 
 logger = logging.getLogger("copy_snapshot")
 
@@ -35,6 +35,8 @@ class Clients:
     source_rds: Any
     destination_rds: Any
     sqs: Any
+    # The destination's copy listing, kept between invocations of this container (see slots.py).
+    slot_listings: dict[str, Listing] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=8)
@@ -87,6 +89,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     slots = CopySlots(
         clients.destination_rds,
         {"db": config.max_db_copies_in_progress, "cluster": config.max_cluster_copies_in_progress},
+        clients.slot_listings,
     )
     function_name = getattr(context, "function_name", None) or os.environ.get(
         "AWS_LAMBDA_FUNCTION_NAME", "copy_snapshot"

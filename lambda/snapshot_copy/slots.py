@@ -2,79 +2,126 @@
 
 RDS refuses more than a fixed number of cross-region copies in progress per destination region
 (20 DB snapshots, 5 cluster snapshots). We count our own copies (recognised by the source-ARN tag) in
-the states a copy passes through, once per invocation and kind, and start no more than the limit.
-The same listing names every copy we already made, so a repeated event is recognised without a call.
+the states a copy passes through and start no more than the limit. The same listing names every copy
+we already made, so a repeated event is recognised without a call.
+
+Listing every manual snapshot in the destination costs one call per 100 snapshots, and a region that
+keeps weeks of copies holds thousands. So the container keeps the listing (FULL_LISTING_TTL_SECONDS)
+and, every REFRESH_TTL_SECONDS, re-reads only the copies it knows to be in progress, in one call
+filtered by their identifiers. Stale is safe: a copy that finished meanwhile frees its slot up to a
+refresh later, and a copy started by another container makes RDS refuse ours, which is a wait.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from .tagging import TAG_SOURCE_SNAPSHOT_ARN, tag_value
 
 IN_PROGRESS_STATUSES = frozenset({"pending", "creating", "copying"})
 PAGE_SIZE = 100
+FULL_LISTING_TTL_SECONDS = 900
+REFRESH_TTL_SECONDS = 30
 
-_LISTING = {
-    "db": ("describe_db_snapshots", "DBSnapshots", "DBSnapshotIdentifier"),
-    "cluster": ("describe_db_cluster_snapshots", "DBClusterSnapshots", "DBClusterSnapshotIdentifier"),
+# operation, answer key, identifier key, identifier filter name
+_API = {
+    "db": ("describe_db_snapshots", "DBSnapshots", "DBSnapshotIdentifier", "db-snapshot-id"),
+    "cluster": (
+        "describe_db_cluster_snapshots",
+        "DBClusterSnapshots",
+        "DBClusterSnapshotIdentifier",
+        "db-cluster-snapshot-id",
+    ),
 }
 
 
-def list_our_copies(rds: Any, kind: str) -> tuple[dict[str, str], int]:
-    """Our copies in the destination: {identifier: source-ARN tag}, and how many are in progress."""
-    operation, key, id_key = _LISTING[kind]
-    ours: dict[str, str] = {}
-    in_progress = 0
+def _pages(rds: Any, kind: str, **kwargs: Any) -> Any:
+    operation, key, _, _ = _API[kind]
     marker: str | None = None
     while True:
-        kwargs: dict[str, Any] = {"SnapshotType": "manual", "MaxRecords": PAGE_SIZE}
-        if marker:
-            kwargs["Marker"] = marker
-        page = getattr(rds, operation)(**kwargs)
-        for snapshot in page.get(key, []):
-            source = tag_value(snapshot.get("TagList"), TAG_SOURCE_SNAPSHOT_ARN)
-            if source is None:
-                continue
-            ours[snapshot[id_key]] = source
-            if snapshot.get("Status") in IN_PROGRESS_STATUSES:
-                in_progress += 1
+        page = getattr(rds, operation)(**kwargs, MaxRecords=PAGE_SIZE, **({"Marker": marker} if marker else {}))
+        yield from page.get(key, [])
         marker = page.get("Marker")
         if not marker:
-            return ours, in_progress
+            return
+
+
+def list_our_copies(rds: Any, kind: str) -> tuple[dict[str, str], set[str]]:
+    """Our copies in the destination: {identifier: source-ARN tag}, and those in progress."""
+    id_key = _API[kind][2]
+    ours: dict[str, str] = {}
+    in_progress: set[str] = set()
+    for snapshot in _pages(rds, kind, SnapshotType="manual"):
+        source = tag_value(snapshot.get("TagList"), TAG_SOURCE_SNAPSHOT_ARN)
+        if source is not None:
+            ours[snapshot[id_key]] = source
+            if snapshot.get("Status") in IN_PROGRESS_STATUSES:
+                in_progress.add(snapshot[id_key])
+    return ours, in_progress
+
+
+def still_in_progress(rds: Any, kind: str, identifiers: set[str]) -> set[str]:
+    """Which of these copies are still in progress (one call for up to PAGE_SIZE of them)."""
+    _, _, id_key, filter_name = _API[kind]
+    return {
+        snapshot[id_key]
+        for snapshot in _pages(rds, kind, Filters=[{"Name": filter_name, "Values": sorted(identifiers)}])
+        if snapshot.get("Status") in IN_PROGRESS_STATUSES
+    }
+
+
+@dataclass
+class Listing:
+    """Our copies of one kind in the destination, as listed at `listed_at` and kept up to date since."""
+
+    copies: dict[str, str]
+    in_progress: set[str]
+    listed_at: float
+    refreshed_at: float
+    # Slots RDS says are taken by copies we do not know of (another container's, or not ours).
+    unknown_in_progress: int = 0
 
 
 class CopySlots:
-    """Free copy slots for one invocation; listed lazily, then kept up to date by what we start."""
+    """Free copy slots, from a listing shared by the invocations of one container (`listings`)."""
 
-    def __init__(self, rds: Any, limits: dict[str, int]) -> None:
+    def __init__(self, rds: Any, limits: dict[str, int], listings: dict[str, Listing] | None = None) -> None:
         self._rds = rds
         self._limits = limits
-        self._copies: dict[str, dict[str, str]] = {}
-        self._in_progress: dict[str, int] = {}
+        self._listings = {} if listings is None else listings
 
-    def _load(self, kind: str) -> None:
-        if kind not in self._copies:
-            self._copies[kind], self._in_progress[kind] = list_our_copies(self._rds, kind)
+    def _listing(self, kind: str) -> Listing:
+        now = time.time()
+        listing = self._listings.get(kind)
+        if listing is None or not 0 <= now - listing.listed_at < FULL_LISTING_TTL_SECONDS:
+            copies, in_progress = list_our_copies(self._rds, kind)
+            listing = self._listings[kind] = Listing(copies, in_progress, now, now)
+        elif not 0 <= now - listing.refreshed_at < REFRESH_TTL_SECONDS:
+            if listing.in_progress:
+                listing.in_progress = still_in_progress(self._rds, kind, listing.in_progress)
+            listing.refreshed_at = now
+            listing.unknown_in_progress = 0
+        return listing
 
     def existing_source(self, kind: str, target: str) -> str | None:
         """The source-ARN tag of our existing copy named `target`, if there is one."""
-        self._load(kind)
-        return self._copies[kind].get(target)
+        return self._listing(kind).copies.get(target)
 
     def in_progress(self, kind: str) -> int:
-        self._load(kind)
-        return self._in_progress[kind]
+        listing = self._listing(kind)
+        return len(listing.in_progress) + listing.unknown_in_progress
 
     def free(self, kind: str) -> int:
         return max(0, self._limits[kind] - self.in_progress(kind))
 
     def took(self, kind: str, target: str, source_tag: str) -> None:
-        self._load(kind)
-        self._copies[kind][target] = source_tag
-        self._in_progress[kind] += 1
+        listing = self._listing(kind)
+        listing.copies[target] = source_tag
+        listing.in_progress.add(target)
 
     def fill(self, kind: str) -> None:
         """RDS said the slots are full (another invocation, or copies not made by us): believe it."""
-        self._load(kind)
-        self._in_progress[kind] = max(self._in_progress[kind], self._limits[kind])
+        listing = self._listing(kind)
+        listing.unknown_in_progress = max(0, self._limits[kind] - len(listing.in_progress))

@@ -32,9 +32,11 @@ locals {
 
   kms_key_arn = var.kms_key_arn != null ? var.kms_key_arn : aws_kms_key.this[0].arn
 
-  # The function dead-letters a message itself at this receive count, with the reason attached;
-  # 20 receives on top of the waiting budget leave room for throttles and transient errors.
-  max_receive_count = min(999, ceil(var.copy_wait_max_hours * 3600 / var.wait_delay_max_seconds) + 20)
+  # The function dead-letters a message itself at this receive count, with the reason attached. Its
+  # waits are jittered down to half of wait_delay_max_seconds (lambda/snapshot_copy/queue.py), so the
+  # count must cover copy_wait_max_hours at that shortest wait; the age check usually ends a wait first.
+  # 20 receives on top leave room for throttles and transient errors.
+  max_receive_count = min(999, ceil(var.copy_wait_max_hours * 3600 / (var.wait_delay_max_seconds / 2)) + 20)
   # One more than the function's own limit: SQS only dead-letters messages whose handler crashed.
   queue_max_receive_count = local.max_receive_count + 1
 

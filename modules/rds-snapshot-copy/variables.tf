@@ -172,9 +172,9 @@ variable "batch_size" {
 }
 
 variable "maximum_batching_window_in_seconds" {
-  description = "Longest time the queue gathers messages before invoking the function."
+  description = "Longest time the queue gathers messages before invoking the function. 10 s delays a lone event's copy by at most that, and lets messages waiting for a copy slot come back in batches: in bench/burst, 28 instead of 157 API calls per copy."
   type        = number
-  default     = 0
+  default     = 10
 
   validation {
     condition     = var.maximum_batching_window_in_seconds >= 0 && var.maximum_batching_window_in_seconds <= 300

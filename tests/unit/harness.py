@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -61,8 +62,21 @@ class LambdaContext:
     aws_request_id: str = "00000000-0000-0000-0000-000000000000"
 
 
-def invoke(event: Any, context: Any = None) -> dict[str, Any]:
+def invoke(event: Any, context: Any = None, *, keep_listing: bool = False) -> dict[str, Any]:
+    """Invoke the handler. Unless `keep_listing`, forget the copy listing the container keeps between
+    invocations (slots.py): tests change snapshot states behind its back (moto's copies are `available` at
+    once, real ones in progress for hours); tests of the kept listing itself pass keep_listing."""
+    if not keep_listing:
+        for clients in _cached_clients():
+            clients.slot_listings.clear()
     return copy_snapshot.lambda_handler(event, context if context is not None else LambdaContext())
+
+
+def _cached_clients() -> list[Any]:
+    source, destination = os.environ.get("SOURCE_REGION"), os.environ.get("DESTINATION_REGION")
+    if not source or not destination or copy_snapshot.clients_for.cache_info().currsize == 0:
+        return []
+    return [copy_snapshot.clients_for(source, destination)]
 
 
 class CallRecorder:

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 import pytest
+from snapshot_copy import slots as slots_module
 from snapshot_copy.slots import IN_PROGRESS_STATUSES, PAGE_SIZE, CopySlots, list_our_copies
 
 from .harness import (
@@ -191,6 +192,9 @@ class FakeRds:
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def _page(self, items: list[dict[str, Any]], key: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        for filter_ in kwargs.get("Filters", []):
+            id_key = "DBClusterSnapshotIdentifier" if key == "DBClusterSnapshots" else "DBSnapshotIdentifier"
+            items = [item for item in items if item[id_key] in filter_["Values"]]
         start = int(kwargs.get("Marker") or 0)
         end = start + kwargs["MaxRecords"]
         page: dict[str, Any] = {key: items[start:end]}
@@ -222,7 +226,7 @@ def test_list_our_copies_reads_every_page() -> None:
     ours, in_progress = list_our_copies(rds, "db")
     assert len(ours) == 2 * PAGE_SIZE + 7
     assert ours["s5"] == "arn:src:s5"
-    assert in_progress == len([i for i in range(2 * PAGE_SIZE + 7) if i % 3 == 0])
+    assert in_progress == {f"s{i}" for i in range(2 * PAGE_SIZE + 7) if i % 3 == 0}
     assert len(rds.calls) == 3
     assert all(c[1]["SnapshotType"] == "manual" and c[1]["MaxRecords"] == PAGE_SIZE for c in rds.calls)
     assert [c[1].get("Marker") for c in rds.calls] == [None, str(PAGE_SIZE), str(2 * PAGE_SIZE)]
@@ -253,3 +257,54 @@ def test_fill_never_lowers_the_count() -> None:
     slots.fill("db")
     assert slots.in_progress("db") == 5
     assert slots.free("db") == 0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+
+def test_the_listing_is_kept_between_invocations_and_refreshed_by_identifier(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    monkeypatch.setattr(slots_module, "time", clock)
+    rds = FakeRds(db=[snap(f"old{i}", "available") for i in range(150)] + [snap("a", "copying"), snap("b", "copying")])
+    listings: dict = {}
+
+    first = CopySlots(rds, {"db": 3, "cluster": 5}, listings)
+    assert first.free("db") == 1
+    assert len(rds.calls) == 2  # the full listing: 152 snapshots, two pages
+    first.took("db", "c", "arn:src:c")
+
+    clock.now += slots_module.REFRESH_TTL_SECONDS - 1
+    second = CopySlots(rds, {"db": 3, "cluster": 5}, listings)  # the next invocation of the container
+    assert second.free("db") == 0
+    assert second.existing_source("db", "old7") == "arn:src:old7"
+    assert len(rds.calls) == 2  # nothing listed again
+
+    rds.db[-2]["Status"] = "available"  # copy "a" finished
+    rds.db.append(snap("c", "copying"))
+    clock.now += 2
+    assert second.free("db") == 1
+    refresh = rds.calls[2:]
+    assert len(refresh) == 1
+    assert refresh[0][1]["Filters"] == [{"Name": "db-snapshot-id", "Values": ["a", "b", "c"]}]
+    assert "SnapshotType" not in refresh[0][1]
+
+    clock.now += slots_module.FULL_LISTING_TTL_SECONDS
+    assert CopySlots(rds, {"db": 3, "cluster": 5}, listings).free("db") == 1
+    assert rds.calls[-1][1]["SnapshotType"] == "manual"
+
+
+def test_a_refusal_holds_the_slots_full_until_the_next_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    monkeypatch.setattr(slots_module, "time", clock)
+    rds = FakeRds(db=[snap("a", "copying")])
+    listings: dict = {}
+    slots = CopySlots(rds, {"db": 3, "cluster": 5}, listings)
+    slots.fill("db")  # RDS refused: another container's copies hold the other slots
+    assert CopySlots(rds, {"db": 3, "cluster": 5}, listings).free("db") == 0
+    clock.now += slots_module.REFRESH_TTL_SECONDS
+    assert CopySlots(rds, {"db": 3, "cluster": 5}, listings).free("db") == 2

@@ -110,7 +110,7 @@ run "function_defaults" {
       DEAD_LETTER_QUEUE_URL          = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-dlq"
       MAX_DB_COPIES_IN_PROGRESS      = "20"
       MAX_CLUSTER_COPIES_IN_PROGRESS = "5"
-      MAX_RECEIVE_COUNT              = "308"
+      MAX_RECEIVE_COUNT              = "596"
       MAX_WAIT_SECONDS               = "259200"
       WAIT_DELAY_MAX_SECONDS         = "900"
       MAX_ERROR_TRIES                = "3"
@@ -172,7 +172,7 @@ run "function_defaults" {
       aws_lambda_event_source_mapping.this.event_source_arn == aws_sqs_queue.this.arn &&
       aws_lambda_event_source_mapping.this.function_name == aws_lambda_function.this.arn &&
       aws_lambda_event_source_mapping.this.batch_size == 10 &&
-      aws_lambda_event_source_mapping.this.maximum_batching_window_in_seconds == 0 &&
+      aws_lambda_event_source_mapping.this.maximum_batching_window_in_seconds == 10 &&
       aws_lambda_event_source_mapping.this.function_response_types == toset(["ReportBatchItemFailures"]) &&
       aws_lambda_event_source_mapping.this.scaling_config[0].maximum_concurrency == 2
     )

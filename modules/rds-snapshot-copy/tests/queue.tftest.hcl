@@ -121,13 +121,13 @@ run "defaults" {
     error_message = "Both queues must keep messages for the maximum 14 days."
   }
 
-  # ceil(72 h / 900 s) + 20 = 308 for the function, one more for SQS as a crash backstop.
+  # ceil(72 h / (900 s / 2)) + 20 = 596 for the function, one more for SQS as a crash backstop.
   assert {
     condition = jsondecode(aws_sqs_queue.this.redrive_policy) == {
       deadLetterTargetArn = "arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-dlq"
-      maxReceiveCount     = 309
+      maxReceiveCount     = 597
     }
-    error_message = "The redrive policy must target the dead-letter queue after 309 receives: ${aws_sqs_queue.this.redrive_policy}"
+    error_message = "The redrive policy must target the dead-letter queue after 597 receives: ${aws_sqs_queue.this.redrive_policy}"
   }
 
   assert {
