@@ -209,10 +209,10 @@ run "function_settings_follow_variables" {
     error_message = "OPTION_GROUP_NAME must be set when option_group_name is."
   }
 
-  # ceil(24 h / 600 s) + 20 = 164.
+  # ceil(24 h / (600 s / 2)) + 20 = 308.
   assert {
     condition = (
-      aws_lambda_function.this.environment[0].variables["MAX_RECEIVE_COUNT"] == "164" &&
+      aws_lambda_function.this.environment[0].variables["MAX_RECEIVE_COUNT"] == "308" &&
       aws_lambda_function.this.environment[0].variables["MAX_WAIT_SECONDS"] == "86400" &&
       aws_lambda_function.this.environment[0].variables["WAIT_DELAY_MAX_SECONDS"] == "600" &&
       aws_lambda_function.this.environment[0].variables["MAX_ERROR_TRIES"] == "7" &&
@@ -224,7 +224,7 @@ run "function_settings_follow_variables" {
   }
 
   assert {
-    condition     = jsondecode(aws_sqs_queue.this.redrive_policy).maxReceiveCount == 165
+    condition     = jsondecode(aws_sqs_queue.this.redrive_policy).maxReceiveCount == 309
     error_message = "SQS must dead-letter one receive after the function would have."
   }
 
