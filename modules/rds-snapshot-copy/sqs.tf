@@ -1,3 +1,9 @@
+locals {
+  # Built as strings: a queue's own inline policy cannot refer to the queue's ARN attribute.
+  queue_arn             = "arn:${local.partition}:sqs:${local.source_region}:${local.account_id}:${var.name}-events"
+  dead_letter_queue_arn = "arn:${local.partition}:sqs:${local.source_region}:${local.account_id}:${var.name}-dlq"
+}
+
 resource "aws_sqs_queue" "this" {
   provider = aws.source
 
@@ -12,6 +18,9 @@ resource "aws_sqs_queue" "this" {
     deadLetterTargetArn = aws_sqs_queue.dead_letter.arn
     maxReceiveCount     = local.queue_max_receive_count
   })
+  # Inline rather than an aws_sqs_queue_policy: every separate change of a queue's attributes makes
+  # the provider wait about 25 s for SQS to settle.
+  policy = data.aws_iam_policy_document.queue.json
 
   tags = var.tags
 }
@@ -22,33 +31,14 @@ resource "aws_sqs_queue" "dead_letter" {
   name                      = "${var.name}-dlq"
   sqs_managed_sse_enabled   = true
   message_retention_seconds = 1209600
-
-  tags = var.tags
-}
-
-resource "aws_sqs_queue_redrive_allow_policy" "dead_letter" {
-  provider = aws.source
-
-  queue_url = aws_sqs_queue.dead_letter.id
+  # It is also the rule target's dead-letter queue, so EventBridge must reach it too.
+  policy = data.aws_iam_policy_document.dead_letter_queue.json
   redrive_allow_policy = jsonencode({
     redrivePermission = "byQueue"
-    sourceQueueArns   = [aws_sqs_queue.this.arn]
+    sourceQueueArns   = [local.queue_arn]
   })
-}
 
-resource "aws_sqs_queue_policy" "this" {
-  provider = aws.source
-
-  queue_url = aws_sqs_queue.this.id
-  policy    = data.aws_iam_policy_document.queue.json
-}
-
-# The dead-letter queue is also the rule target's dead-letter queue, so EventBridge must reach it too.
-resource "aws_sqs_queue_policy" "dead_letter" {
-  provider = aws.source
-
-  queue_url = aws_sqs_queue.dead_letter.id
-  policy    = data.aws_iam_policy_document.dead_letter_queue.json
+  tags = var.tags
 }
 
 data "aws_iam_policy_document" "queue" {
@@ -57,7 +47,7 @@ data "aws_iam_policy_document" "queue" {
   statement {
     sid       = "EventBridgeRuleSendMessage"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.this.arn]
+    resources = [local.queue_arn]
 
     principals {
       type        = "Service"
@@ -78,7 +68,7 @@ data "aws_iam_policy_document" "dead_letter_queue" {
   statement {
     sid       = "EventBridgeRuleSendMessage"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dead_letter.arn]
+    resources = [local.dead_letter_queue_arn]
 
     principals {
       type        = "Service"

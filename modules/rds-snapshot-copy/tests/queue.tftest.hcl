@@ -131,25 +131,21 @@ run "defaults" {
   }
 
   assert {
-    condition = jsondecode(aws_sqs_queue_redrive_allow_policy.dead_letter.redrive_allow_policy) == {
+    condition = jsondecode(aws_sqs_queue.dead_letter.redrive_allow_policy) == {
       redrivePermission = "byQueue"
       sourceQueueArns   = ["arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-events"]
     }
     error_message = "Only the events queue may use the dead-letter queue."
   }
 
-  assert {
-    condition     = aws_sqs_queue_redrive_allow_policy.dead_letter.queue_url == aws_sqs_queue.dead_letter.url
-    error_message = "The redrive allow policy belongs to the dead-letter queue."
-  }
 }
 
 run "queue_policies_allow_only_the_rule" {
   command = apply
 
   assert {
-    condition     = aws_sqs_queue_policy.this.queue_url == aws_sqs_queue.this.url && aws_sqs_queue_policy.dead_letter.queue_url == aws_sqs_queue.dead_letter.url
-    error_message = "Each queue policy must be attached to its own queue."
+    condition     = aws_sqs_queue.this.policy == data.aws_iam_policy_document.queue.json && aws_sqs_queue.dead_letter.policy == data.aws_iam_policy_document.dead_letter_queue.json
+    error_message = "Each queue must carry its own policy."
   }
 
   assert {

@@ -1,0 +1,47 @@
+# Copies every new RDS and Aurora snapshot of `source_region` to `destination_region`, encrypted
+# there with a KMS key the module creates. Copy this directory into your own stack and point the
+# module's `source` at a released version of the module.
+
+provider "aws" {
+  alias  = "source"
+  region = var.source_region
+}
+
+provider "aws" {
+  alias  = "destination"
+  region = var.destination_region
+}
+
+module "rds_snapshot_copy" {
+  source = "../../modules/rds-snapshot-copy"
+
+  providers = {
+    aws.source      = aws.source
+    aws.destination = aws.destination
+  }
+
+  name = var.name
+
+  # The function package: the zip of the repository's lambda/ directory. Build it with
+  #   python -m tests.support.package --output build/lambda.zip
+  # which prints the path and the base64 SHA-256 to put in terraform.tfvars; or, in a stack that can
+  # install hashicorp/archive, use a `data "archive_file"` of lambda/ and its `output_base64sha256`
+  # (as the repository's root module does).
+  lambda_package_path = var.lambda_package_path
+  lambda_package_hash = var.lambda_package_hash
+
+  # All four snapshot-created events: manual and automated, DB instances and Aurora clusters.
+  snapshot_event_ids = [
+    "RDS-EVENT-0042", # manual DB snapshot
+    "RDS-EVENT-0091", # automated DB snapshot
+    "RDS-EVENT-0075", # manual DB cluster snapshot
+    "RDS-EVENT-0169", # automated DB cluster snapshot
+  ]
+
+  # Up to a week of waiting for a copy slot before an event is dead-lettered with its reason.
+  copy_wait_max_hours = 168
+
+  alarm_sns_topic_arn = var.alarm_sns_topic_arn
+
+  tags = var.tags
+}

@@ -1,0 +1,34 @@
+output "function_name" {
+  description = "Name of the copier function."
+  value       = module.rds_snapshot_copy.function_name
+}
+
+output "rule_name" {
+  description = "Name of the EventBridge rule (source region, default bus) matching snapshot-created events."
+  value       = module.rds_snapshot_copy.rule_name
+}
+
+output "queue_url" {
+  description = "URL of the queue holding snapshot events until they are copied."
+  value       = module.rds_snapshot_copy.queue_url
+}
+
+output "dead_letter_queue_url" {
+  description = "URL of the dead-letter queue; its messages carry the reason they were not copied."
+  value       = module.rds_snapshot_copy.dead_letter_queue_url
+}
+
+output "kms_key_arn" {
+  description = "ARN of the destination-region KMS key the copies are encrypted with."
+  value       = module.rds_snapshot_copy.kms_key_arn
+}
+
+output "event_source_mapping_uuid" {
+  description = "UUID of the mapping from the queue to the function."
+  value       = module.rds_snapshot_copy.event_source_mapping_uuid
+}
+
+output "lambda_environment" {
+  description = "Environment variables of the function (to run the handler locally with the deployed settings)."
+  value       = module.rds_snapshot_copy.lambda_environment
+}

@@ -1,0 +1,246 @@
+"""`make demo`: the module and the function end to end, against a local AWS emulator, in under 2 minutes.
+
+    python -m tests.e2e.demo [--keep-output FILE]
+
+1. terraform init + apply of examples/complete (unchanged; a generated override points its two
+   providers at moto_server), with the function package built from lambda/ by tests.support.package;
+2. an encrypted RDS instance and Aurora cluster in the source region, a manual snapshot of each;
+3. RDS's snapshot-created events on the source region's default bus: the deployed rule routes them
+   to the deployed queue; a snapshot-deleted event reaches nothing;
+4. the handler from the deployed package (hash = the function's CodeSha256), with the function's own
+   environment, consumes the queue as the event source mapping would;
+5. a table of the copies in the destination region;
+6. terraform destroy, emulator stopped, temporary directory removed: also on failure or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TextIO
+
+from tests.support.emulator import Emulator, signals_raise_keyboard_interrupt
+from tests.support.stack import (
+    DESTINATION_REGION,
+    SOURCE_REGION,
+    Clients,
+    Copy,
+    DeployedPackage,
+    Stack,
+    Workspace,
+    consume_queue,
+    create_source_snapshots,
+    expected_copy_tags,
+    find_copy,
+    put_rds_event,
+    queue_depth,
+    queued_event_ids,
+    read_back_function,
+)
+
+# Terraform's lines worth showing: each resource as it is done, the summary, errors, interrupts.
+TERRAFORM_PROGRESS = re.compile(
+    r"^(?:\S+: (?:Creation|Destruction) complete after"
+    r"|Apply complete!|Destroy complete!|Error: |Interrupt received|Stopping operation)"
+)
+BOX_DRAWING = re.compile(r"^[\s\u2502\u2577\u2575]+")
+
+
+class Reporter:
+    """Progress lines with the time since the start; each step's own duration at its end."""
+
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self.out = out
+        self.start = time.monotonic()
+        self.step_start = self.start
+        self.durations: list[tuple[str, float]] = []
+        self._step: str | None = None
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def line(self, text: str) -> None:
+        print(f"[{self.elapsed():6.1f}s] {text}", file=self.out, flush=True)
+
+    def step(self, title: str) -> None:
+        self.end_step(failed=sys.exc_info()[0] is not None)
+        self._step = title
+        self.step_start = time.monotonic()
+        print(file=self.out)
+        self.line(f"== {title}")
+
+    def end_step(self, failed: bool = False) -> None:
+        if self._step is not None:
+            took = time.monotonic() - self.step_start
+            self.durations.append((self._step, took))
+            self.line(f"   {'stopped after' if failed else 'done in'} {took:.1f} s")
+            self._step = None
+
+    def terraform_line(self, line: str) -> None:
+        line = BOX_DRAWING.sub("", line).strip()
+        if TERRAFORM_PROGRESS.match(line):
+            self.line("   " + line.replace("module.rds_snapshot_copy.", ""))
+
+
+def short_key(arn: str) -> str:
+    return arn.split("/")[-1] if arn else "-"
+
+
+def print_table(copies: list[Copy], kms_key_arn: str, out: TextIO) -> None:
+    rows = [("source snapshot", f"copy in {DESTINATION_REGION}", "KMS key", "event -> copy", "tags")]
+    for c in copies:
+        key = short_key(c.kms_key_id) + (" (terraform)" if c.kms_key_id == kms_key_arn else " (OTHER)")
+        seconds = f"{c.seconds_from_event:.1f} s" if c.seconds_from_event is not None else "-"
+        tags = ", ".join(f"{k}={v}" for k, v in sorted(c.tags.items()) if k != "source_snapshot_arn")
+        rows.append((f"{c.source.kind}: {c.source.identifier}", c.identifier, key, seconds, tags))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for n, row in enumerate(rows):
+        print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip(), file=out)
+        if n == 0:
+            print("  " + "  ".join("-" * width for width in widths), file=out)
+    print("  (every copy also carries source_snapshot_arn = the source snapshot's ARN)", file=out)
+
+
+def run(report: Reporter) -> list[Copy]:
+    out = report.out
+    print("RDS / Aurora snapshot copy: examples/complete end to end against a local AWS emulator", file=out)
+    emulator = Emulator()
+    workspace: Workspace | None = None
+    stack: Stack | None = None
+    try:
+        emulator.start()
+        pid = emulator.process.pid if emulator.process else "?"
+        report.line(f"emulator: moto_server on {emulator.endpoint} (pid {pid})")
+        workspace = Workspace.create(emulator.endpoint)
+        report.line(f"package:  deterministic zip of lambda/, sha256 {workspace.package.base64_sha256}")
+        report.line(f"workdir:  {workspace.root} (copy of examples/complete + generated emulator override)")
+
+        report.step(f"1/6 terraform init + apply of examples/complete ({SOURCE_REGION} -> {DESTINATION_REGION})")
+        stack = Stack(workspace, on_line=report.terraform_line)
+        stack.init()
+        report.line("   init: done (hashicorp/aws from the local mirror, no registry)")
+        stack.apply()
+        outputs = stack.outputs()
+        clients = Clients(emulator)
+        function = read_back_function(clients, outputs["function_name"], queue_arn_of(clients, outputs["queue_url"]))
+        report.line(f"   read back: function {function.name}, CodeSha256 {function.code_sha256}")
+        report.line(f"   read back: event source mapping from the queue, batch size {function.batch_size}")
+
+        report.step("2/6 source: RDS instance + Aurora cluster, a manual snapshot of each")
+        sources = create_source_snapshots(clients)
+        for s in sources:
+            tags = ", ".join(f"{k}={v}" for k, v in sorted(s.tags.items()))
+            report.line(f"   {s.kind:7} snapshot {s.arn} ({tags})")
+
+        report.step("3/6 RDS events on the default bus of " + SOURCE_REGION)
+        deleted = put_rds_event(clients, sources[0], "RDS-EVENT-0041")
+        depth = queue_depth(clients, outputs["queue_url"])
+        report.line(f"   RDS-EVENT-0041 (snapshot deleted): queue holds {depth} message(s): the rule ignores it")
+        if depth != 0:
+            raise AssertionError(f"the deletion event {deleted.event_id} reached the queue")
+        put = [put_rds_event(clients, s, s.created_event_id) for s in sources]
+        arrived = queued_event_ids(clients, outputs["queue_url"])
+        for p in put:
+            verdict = "routed to the queue by the rule" if p.event_id in arrived else "DID NOT ARRIVE"
+            report.line(f"   {p.rds_event_id} ({p.snapshot.kind} snapshot created): {verdict}")
+        if sorted(p.event_id for p in put) != arrived:
+            raise AssertionError(f"queue holds {arrived}, expected {sorted(p.event_id for p in put)}")
+
+        report.step("4/6 the deployed package's handler consumes the queue (as the event source mapping)")
+        with tempfile.TemporaryDirectory(prefix="function-", dir=workspace.root) as unpacked:
+            package = DeployedPackage.unpack(workspace.package, function, Path(unpacked))
+            report.line(f"   package sha256 == deployed CodeSha256 ({package.base64_sha256}); env from GetFunction")
+            batches = consume_queue(clients, emulator, package, function, outputs["queue_url"], expected=len(put))
+        for b in batches:
+            counts = ",".join(r["attributes"].get("ApproximateReceiveCount", "?") for r in b.records)
+            report.line(
+                f"   batch of {len(b.records)}: {len(b.records) - len(b.failed_ids)} handled and deleted, "
+                f"{len(b.failed_ids)} reported back (receive counts {counts}: moto's own Docker-less tries count too)"
+            )
+        report.line(f"   queue now holds {queue_depth(clients, outputs['queue_url'])} message(s)")
+
+        report.step("5/6 copies in " + DESTINATION_REGION)
+        copies = []
+        finished = max(b.finished_at for b in batches)
+        for p in put:
+            copy = find_copy(clients, p.snapshot)
+            if copy is None:
+                raise AssertionError(f"no copy of {p.snapshot.arn} in {DESTINATION_REGION}")
+            expected = expected_copy_tags(p.snapshot)
+            if copy.tags != expected:
+                raise AssertionError(f"copy {copy.identifier} has tags {copy.tags}, expected {expected}")
+            copies.append(Copy(**{**copy.__dict__, "seconds_from_event": finished - p.put_at}))
+        print(file=out)
+        print_table(copies, outputs["kms_key_arn"], out)
+        print(file=out)
+        if any(c.kms_key_id != outputs["kms_key_arn"] for c in copies):
+            raise AssertionError(f"a copy is not encrypted with the Terraform-created key {outputs['kms_key_arn']}")
+        return copies
+    finally:
+        cleanup(report, emulator, workspace, stack)
+
+
+def queue_arn_of(clients: Clients, queue_url: str) -> str:
+    sqs = clients("sqs", SOURCE_REGION)
+    return sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def cleanup(report: Reporter, emulator: Emulator, workspace: Workspace | None, stack: Stack | None) -> None:
+    """terraform destroy, stop the emulator, remove the working copy: each even if the one before failed."""
+    in_flight = sys.exc_info()[1]
+    report.step("6/6 terraform destroy, stop the emulator, remove the working copy")
+    if isinstance(in_flight, KeyboardInterrupt):
+        report.line("   interrupted: Terraform was stopped and saved its state; destroying what it created")
+    elif in_flight is not None:
+        report.line(f"   a step failed ({type(in_flight).__name__}); cleaning up anyway")
+    try:
+        if stack is not None and stack.applied and emulator.running:
+            stack.destroy()
+    except KeyboardInterrupt:
+        report.line("   interrupted again: destroy skipped (the emulator holds it all in memory and stops now)")
+    except Exception as exc:
+        report.line(f"   destroy failed: {exc}")
+    finally:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a few quick steps: let them finish
+        try:
+            emulator.stop()
+            report.line("   emulator stopped")
+            if workspace is not None:
+                workspace.remove()
+                report.line(f"   removed {workspace.root}")
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        report.end_step()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.e2e.demo", description=__doc__.split("\n\n")[0])
+    parser.parse_args(argv)
+    report = Reporter()
+    status = 0
+    with signals_raise_keyboard_interrupt():
+        try:
+            run(report)
+        except KeyboardInterrupt:
+            report.line("interrupted: cleaned up")
+            status = 130
+        except Exception as exc:
+            report.line(f"FAILED: {exc}")
+            status = 1
+    print(file=report.out)
+    summary = ", ".join(f"{title.split(' ')[0]} {took:.1f} s" for title, took in report.durations)
+    word = "ok" if status == 0 else "FAILED" if status == 1 else "interrupted"
+    print(f"demo {word} in {report.elapsed():.1f} s (steps: {summary})", file=report.out, flush=True)
+    return status
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,319 @@
+"""The local AWS emulator (moto_server) for the demo and the end-to-end test.
+
+`Emulator` starts moto_server (`python -m tests.support.emulator`: moto's own server with the fixes
+in `patch_moto()`) on 127.0.0.1 on a free port, in its own process group (so
+the terminal's Ctrl-C reaches only the harness, which then cleans up in order), tied to this process's
+life (Linux: it dies with its parent even on SIGKILL), waits until it answers, and stops it reliably.
+`provider_override()` is the Terraform file that points the example's two aliased providers at it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+REGION = "us-east-1"
+ACCESS_KEY = "test"
+SECRET_KEY = "test"
+ACCOUNT_ID = "123456789012"  # moto's default account
+
+# Every AWS service the module (and the demo) talks to, by the provider's endpoint names.
+PROVIDER_ENDPOINTS = ("cloudwatch", "events", "iam", "kms", "lambda", "logs", "rds", "sns", "sqs", "sts")
+PROVIDER_ALIASES = ("source", "destination")
+
+_PR_SET_PDEATHSIG = 1
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class EmulatorError(RuntimeError):
+    pass
+
+
+class Emulator:
+    """One moto_server process. Use as a context manager, or call start() and stop()."""
+
+    def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
+        self.port = port
+        self.process: subprocess.Popen[bytes] | None = None
+        self._own_log_dir: Path | None = None
+        self.log_path = log_path
+
+    @property
+    def endpoint(self) -> str:
+        if self.port is None:
+            raise EmulatorError("the emulator is not started")
+        return f"http://{HOST}:{self.port}"
+
+    def client_env(self, region: str = REGION) -> dict[str, str]:
+        """Environment variables that point boto3 (and the AWS CLI) at the emulator."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_REGION": region,
+        }
+
+    def start(self, timeout: float = 60.0) -> Emulator:
+        if self.process is not None:
+            return self
+        if self.log_path is None:
+            self._own_log_dir = Path(tempfile.mkdtemp(prefix="moto-log-"))
+            self.log_path = self._own_log_dir / "moto_server.log"
+        for attempt in range(3):
+            port = self.port if self.port is not None and attempt == 0 else free_port()
+            self._spawn(port)
+            try:
+                self._wait_ready(timeout)
+            except EmulatorError:
+                self.stop(keep_log=True)
+                if attempt == 2:
+                    raise
+                continue
+            return self
+        raise EmulatorError("moto_server did not start")  # pragma: no cover
+
+    def _spawn(self, port: int) -> None:
+        self.port = port
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        # RDS instances touch moto's EC2 backend, which otherwise loads every default AMI (slow).
+        env.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH", "")]))
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "tests.support.emulator", "-H", HOST, "-p", str(port)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            )
+        finally:
+            log.close()
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        url = f"{self.endpoint}/moto-api/"
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                raise EmulatorError(f"moto_server exited early; log:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    return
+            except urllib.error.HTTPError:
+                return  # it answered
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                time.sleep(0.1)
+        raise EmulatorError(f"moto_server did not answer on {self.endpoint} within {timeout:.0f} s")
+
+    def log_tail(self, lines: int = 40) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, keep_log: bool = False) -> None:
+        """Stop the server and its process group; safe to call twice and from a signal's cleanup."""
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, sig)
+                try:
+                    process.wait(timeout=wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        if process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)  # anything it started
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)
+        if not keep_log and self._own_log_dir is not None:
+            shutil.rmtree(self._own_log_dir, ignore_errors=True)
+            self._own_log_dir = None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def provider_override(endpoint: str, aliases: tuple[str, ...] = PROVIDER_ALIASES) -> str:
+    """A `*_override.tf` that points the example's aliased `aws` providers at the emulator.
+
+    Terraform merges an override file's provider block into the provider block with the same name and
+    alias, so the example keeps its regions and the user's stack stays exactly as they would run it.
+    """
+    endpoints = "\n".join(f'    {service:<10} = "{endpoint}"' for service in PROVIDER_ENDPOINTS)
+    blocks = []
+    for alias in aliases:
+        blocks.append(
+            f"""provider "aws" {{
+  alias = "{alias}"
+
+  access_key                  = "{ACCESS_KEY}"
+  secret_key                  = "{SECRET_KEY}"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = false
+  s3_use_path_style           = true
+
+  endpoints {{
+{endpoints}
+  }}
+}}
+"""
+        )
+    header = "# Generated by tests/support/emulator.py: the providers talk to the local emulator. Never commit.\n\n"
+    return header + "\n".join(blocks)
+
+
+@contextlib.contextmanager
+def signals_raise_keyboard_interrupt() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into KeyboardInterrupt (as SIGINT already is), so `finally` cleans up."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        with contextlib.suppress(ValueError, OSError):  # not in the main thread
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(sig, old)
+
+
+def patch_moto() -> None:
+    """Close the gaps of moto 5.2 that the module's Terraform runs into (emulator-side only).
+
+    1. SQS does not know the RedriveAllowPolicy attribute: GetQueueAttributes rejects the name and
+       never returns it, so `aws_sqs_queue_redrive_allow_policy` waits for it forever.
+    2. SetQueueAttributes without a Policy clears the queue's Policy (moto sets it to None), so setting
+       the redrive-allow policy erased the dead-letter queue's policy and the next plan showed a diff.
+    3. SQS returns RedrivePolicy as `json.dumps` with spaces (AWS: compact JSON), which the provider
+       reports as a (whitespace) change of `aws_sqs_queue.redrive_policy` on every plan.
+    4. Lambda drops a function's DeadLetterConfig and LoggingConfig: GetFunction never returns them,
+       so every plan wants to add `dead_letter_config` and `logging_config` again.
+    """
+    _patch_sqs()
+    _patch_lambda()
+
+
+def _patch_sqs() -> None:
+    import json
+
+    from moto.sqs.models import Queue
+
+    if getattr(Queue, "_snapshot_copy_patched", False):
+        return
+    if "RedriveAllowPolicy" not in Queue.BASE_ATTRIBUTES:
+        Queue.BASE_ATTRIBUTES = [*Queue.BASE_ATTRIBUTES, "RedriveAllowPolicy"]
+    Queue.redrive_allow_policy = None
+    original = Queue._set_attributes
+
+    def _set_attributes(self: Queue, attributes: dict, now: float | None = None) -> None:
+        keep_policy = "Policy" not in attributes and hasattr(self, "_policy_json")
+        saved = self._policy_json if keep_policy else None
+        original(self, attributes, now)
+        if keep_policy:
+            self._policy_json = saved
+        if attributes.get("RedriveAllowPolicy") == "":
+            self.redrive_allow_policy = None
+
+    Queue._set_attributes = _set_attributes
+
+    original_attributes = Queue.attributes.fget
+
+    def attributes(self: Queue) -> dict:
+        result = original_attributes(self)
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    Queue.attributes = property(attributes)
+    Queue._snapshot_copy_patched = True
+
+
+def _patch_lambda() -> None:
+    from moto.awslambda.models import LambdaFunction
+
+    if getattr(LambdaFunction, "_snapshot_copy_patched", False):
+        return
+    echoed = ("DeadLetterConfig", "LoggingConfig")
+    original_init = LambdaFunction.__init__
+    original_get_configuration = LambdaFunction.get_configuration
+    original_update_configuration = LambdaFunction.update_configuration
+
+    def __init__(self: LambdaFunction, account_id: str, spec: dict, *args: object, **kwargs: object) -> None:
+        original_init(self, account_id, spec, *args, **kwargs)
+        self._echoed_config = {key: spec[key] for key in echoed if spec.get(key)}
+
+    def get_configuration(self: LambdaFunction, *args: object, **kwargs: object) -> dict:
+        config = original_get_configuration(self, *args, **kwargs)
+        for key, value in getattr(self, "_echoed_config", {}).items():
+            config.setdefault(key, value)
+        return config
+
+    def update_configuration(self: LambdaFunction, config_updates: dict) -> dict:
+        stored = getattr(self, "_echoed_config", {})
+        for key in echoed:
+            if key in config_updates:
+                if config_updates[key]:
+                    stored[key] = config_updates[key]
+                else:
+                    stored.pop(key, None)
+        self._echoed_config = stored
+        return original_update_configuration(self, config_updates)
+
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.get_configuration = get_configuration
+    LambdaFunction.update_configuration = update_configuration
+    LambdaFunction._snapshot_copy_patched = True
+
+
+def serve(argv: list[str] | None = None) -> None:
+    """`python -m tests.support.emulator -H 127.0.0.1 -p PORT`: moto_server with `patch_moto()`."""
+    patch_moto()
+    from moto.server import main as moto_server_main
+
+    moto_server_main(argv)
+
+
+if __name__ == "__main__":
+    serve()
