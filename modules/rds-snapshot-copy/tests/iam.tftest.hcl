@@ -1,96 +1,12 @@
-# Mocked providers: no credentials or network; computed values are random but stable within a run.
+# Mocked providers (tests/mocks): no credentials or network; fixed ARNs where the tests need them.
 mock_provider "aws" {
-  alias = "source"
-
-  mock_data "aws_region" {
-    defaults = {
-      name = "eu-west-1"
-    }
-  }
-
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "111111111111"
-    }
-  }
-
-  mock_data "aws_partition" {
-    defaults = {
-      partition  = "aws"
-      dns_suffix = "amazonaws.com"
-    }
-  }
-
-  # The mock's random string is not a policy; the tests assert on the documents' statements instead.
-  mock_data "aws_iam_policy_document" {
-    defaults = {
-      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
-    }
-  }
-
-  mock_resource "aws_iam_role" {
-    defaults = {
-      arn = "arn:aws:iam::111111111111:role/rds-snapshot-copy-copier"
-    }
-  }
-
-  mock_resource "aws_cloudwatch_log_group" {
-    defaults = {
-      arn = "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/rds-snapshot-copy"
-    }
-  }
+  alias  = "source"
+  source = "./tests/mocks/source"
 }
 
 mock_provider "aws" {
-  alias = "destination"
-
-  mock_data "aws_region" {
-    defaults = {
-      name = "eu-central-1"
-    }
-  }
-
-  mock_resource "aws_kms_key" {
-    defaults = {
-      arn    = "arn:aws:kms:eu-central-1:111111111111:key/11111111-2222-3333-4444-555555555555"
-      key_id = "11111111-2222-3333-4444-555555555555"
-    }
-  }
-}
-
-# Distinct, well-formed ARNs: the provider still validates ARN arguments, and the tests tell the queues apart.
-override_resource {
-  target = aws_sqs_queue.this
-  values = {
-    arn  = "arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-events"
-    url  = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-events"
-    id   = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-events"
-    name = "rds-snapshot-copy-events"
-  }
-}
-
-override_resource {
-  target = aws_sqs_queue.dead_letter
-  values = {
-    arn  = "arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-dlq"
-    url  = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-dlq"
-    id   = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-dlq"
-    name = "rds-snapshot-copy-dlq"
-  }
-}
-
-override_resource {
-  target = aws_cloudwatch_event_rule.this
-  values = {
-    arn = "arn:aws:events:eu-west-1:111111111111:rule/rds-snapshot-copy-snapshot-created"
-  }
-}
-
-override_resource {
-  target = aws_lambda_function.this
-  values = {
-    arn = "arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy"
-  }
+  alias  = "destination"
+  source = "./tests/mocks/destination"
 }
 
 variables {
