@@ -20,7 +20,7 @@ resource "aws_sqs_queue" "this" {
   })
   # Inline rather than an aws_sqs_queue_policy: every separate change of a queue's attributes makes
   # the provider wait about 25 s for SQS to settle.
-  policy = data.aws_iam_policy_document.queue.json
+  policy = data.aws_iam_policy_document.queue["this"].json
 
   tags = var.tags
 }
@@ -32,7 +32,7 @@ resource "aws_sqs_queue" "dead_letter" {
   sqs_managed_sse_enabled   = true
   message_retention_seconds = 1209600
   # It is also the rule target's dead-letter queue, so EventBridge must reach it too.
-  policy = data.aws_iam_policy_document.dead_letter_queue.json
+  policy = data.aws_iam_policy_document.queue["dead_letter"].json
   redrive_allow_policy = jsonencode({
     redrivePermission = "byQueue"
     sourceQueueArns   = [local.queue_arn]
@@ -41,34 +41,19 @@ resource "aws_sqs_queue" "dead_letter" {
   tags = var.tags
 }
 
+# Both queues take messages from EventBridge, for this rule only: the events queue as the rule's
+# target, the dead-letter queue as the target's dead-letter queue.
 data "aws_iam_policy_document" "queue" {
   provider = aws.source
-
-  statement {
-    sid       = "EventBridgeRuleSendMessage"
-    actions   = ["sqs:SendMessage"]
-    resources = [local.queue_arn]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.this.arn]
-    }
+  for_each = {
+    this        = local.queue_arn
+    dead_letter = local.dead_letter_queue_arn
   }
-}
-
-data "aws_iam_policy_document" "dead_letter_queue" {
-  provider = aws.source
 
   statement {
     sid       = "EventBridgeRuleSendMessage"
     actions   = ["sqs:SendMessage"]
-    resources = [local.dead_letter_queue_arn]
+    resources = [each.value]
 
     principals {
       type        = "Service"

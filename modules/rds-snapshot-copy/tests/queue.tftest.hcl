@@ -60,18 +60,18 @@ run "queue_policies_allow_only_the_rule" {
   command = apply
 
   assert {
-    condition     = aws_sqs_queue.this.policy == data.aws_iam_policy_document.queue.json && aws_sqs_queue.dead_letter.policy == data.aws_iam_policy_document.dead_letter_queue.json
+    condition     = aws_sqs_queue.this.policy == data.aws_iam_policy_document.queue["this"].json && aws_sqs_queue.dead_letter.policy == data.aws_iam_policy_document.queue["dead_letter"].json
     error_message = "Each queue must carry its own policy."
   }
 
   assert {
-    condition     = length(data.aws_iam_policy_document.queue.statement) == 1 && length(data.aws_iam_policy_document.dead_letter_queue.statement) == 1
+    condition     = length(data.aws_iam_policy_document.queue["this"].statement) == 1 && length(data.aws_iam_policy_document.queue["dead_letter"].statement) == 1
     error_message = "Each queue policy must have a single statement."
   }
 
   assert {
     condition = alltrue([
-      for s in concat(data.aws_iam_policy_document.queue.statement, data.aws_iam_policy_document.dead_letter_queue.statement) :
+      for s in concat(data.aws_iam_policy_document.queue["this"].statement, data.aws_iam_policy_document.queue["dead_letter"].statement) :
       toset(s.actions) == toset(["sqs:SendMessage"]) &&
       [for p in s.principals : [p.type, toset(p.identifiers)]] == [["Service", toset(["events.amazonaws.com"])]] &&
       [for c in s.condition : [c.test, c.variable, join(",", c.values)]] == [["ArnEquals", "aws:SourceArn", "arn:aws:events:eu-west-1:111111111111:rule/rds-snapshot-copy-snapshot-created"]]
@@ -80,12 +80,12 @@ run "queue_policies_allow_only_the_rule" {
   }
 
   assert {
-    condition     = one(data.aws_iam_policy_document.queue.statement[0].condition).values[0] == aws_cloudwatch_event_rule.this.arn
+    condition     = one(data.aws_iam_policy_document.queue["this"].statement[0].condition).values[0] == aws_cloudwatch_event_rule.this.arn
     error_message = "The events queue's aws:SourceArn must be the rule's ARN."
   }
 
   assert {
-    condition     = toset(data.aws_iam_policy_document.queue.statement[0].resources) == toset([aws_sqs_queue.this.arn]) && toset(data.aws_iam_policy_document.dead_letter_queue.statement[0].resources) == toset([aws_sqs_queue.dead_letter.arn])
+    condition     = toset(data.aws_iam_policy_document.queue["this"].statement[0].resources) == toset([aws_sqs_queue.this.arn]) && toset(data.aws_iam_policy_document.queue["dead_letter"].statement[0].resources) == toset([aws_sqs_queue.dead_letter.arn])
     error_message = "Each queue policy must grant access to its own queue only."
   }
 }
