@@ -55,7 +55,8 @@ def test_last_line_has_every_figure_for_both_designs(default_run):
 
 
 def test_the_race_of_concurrent_invocations_never_exceeds_the_limit():
-    report, _ = run("--maximum-concurrency", "4", "--no-baseline", "--seed", "7")
+    # No batching window: invocations then overlap often, which is the race under test.
+    report, _ = run("--maximum-concurrency", "4", "--batching-window", "0", "--no-baseline", "--seed", "7")
     assert report["lost"] == 0
     assert report["duplicates"] == 0
     assert report["max_in_progress"] <= 5
