@@ -114,44 +114,54 @@ def process_batch(
     now = time.time() if now is None else now
     result = BatchResult()
     for record in records:
-        message_id = record.get("messageId", "")
-        outcome = handle(record)
-        log = {"message_id": message_id, "status": outcome.status, "code": outcome.code, "target": outcome.target}
-        if outcome.done:
-            result.counts[outcome.status] += 1
-            logger.info(outcome.reason, extra=log)
-            continue
-
-        receive_count = record_receive_count(record)
-        reason = outcome.reason
-        if outcome.status != "failed":
-            give_up = give_up_reason(outcome, receive_count, record_age_seconds(record, now), config)
-            if give_up is None:
-                delay = postpone_delay(outcome.status, receive_count, config.wait_delay_max_seconds, rng)
-                result.counts[outcome.status] += 1
-                result.failures.append(message_id)
-                entry = {
-                    "Id": str(len(result.visibility)),
-                    "ReceiptHandle": record["receiptHandle"],
-                    "VisibilityTimeout": delay,
-                }
-                result.visibility.append((record.get("eventSourceARN", ""), entry))
-                logger.info(
-                    f"postponed {delay} s: {reason}",
-                    extra={**log, "delay_seconds": delay, "receive_count": receive_count},
-                )
-                continue
-            reason = give_up
-
-        if dead_letter(sqs, config, record, outcome.code, reason):
-            result.counts["dead_lettered"] += 1
-            logger.error(f"dead-lettered: {reason}", extra=log)
-        else:
-            result.failures.append(message_id)
-            logger.error(f"failed, left for the queue's redrive policy: {reason}", extra=log)
-
+        settle(record, handle(record), result, sqs, config, now, rng)
     set_visibility(sqs, result.visibility, queue_url)
     return result
+
+
+def settle(
+    record: dict[str, Any],
+    outcome: Outcome,
+    result: BatchResult,
+    sqs: Any,
+    config: Config,
+    now: float,
+    rng: random.Random | None,
+) -> None:
+    """Record what becomes of one record in `result` (dead-lettering it at once where that is the answer)."""
+    message_id = record.get("messageId", "")
+    log = {"message_id": message_id, "status": outcome.status, "code": outcome.code, "target": outcome.target}
+    if outcome.done:
+        result.counts[outcome.status] += 1
+        logger.info(outcome.reason, extra=log)
+        return
+
+    receive_count = record_receive_count(record)
+    reason = outcome.reason
+    if outcome.status != "failed":
+        give_up = give_up_reason(outcome, receive_count, record_age_seconds(record, now), config)
+        if give_up is None:
+            delay = postpone_delay(outcome.status, receive_count, config.wait_delay_max_seconds, rng)
+            result.counts[outcome.status] += 1
+            result.failures.append(message_id)
+            entry = {
+                "Id": str(len(result.visibility)),
+                "ReceiptHandle": record["receiptHandle"],
+                "VisibilityTimeout": delay,
+            }
+            result.visibility.append((record.get("eventSourceARN", ""), entry))
+            logger.info(
+                f"postponed {delay} s: {reason}", extra={**log, "delay_seconds": delay, "receive_count": receive_count}
+            )
+            return
+        reason = give_up
+
+    if dead_letter(sqs, config, record, outcome.code, reason):
+        result.counts["dead_lettered"] += 1
+        logger.error(f"dead-lettered: {reason}", extra=log)
+    else:
+        result.failures.append(message_id)
+        logger.error(f"failed, left for the queue's redrive policy: {reason}", extra=log)
 
 
 def set_visibility(sqs: Any, entries: list[tuple[str, dict[str, Any]]], queue_url: Callable[[str], str]) -> None:
