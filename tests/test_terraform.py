@@ -34,7 +34,12 @@ MODULE = Path("modules/rds-snapshot-copy")
 MODULE_ROOT_FIXTURE = Path("tests/fixtures/module_root")
 SNAPSHOT_EVENTS = REPO / "lambda" / "snapshot_copy" / "snapshot_events.json"
 
-pytestmark = pytest.mark.skipif(terraform_binary() is None, reason="terraform is not installed")
+
+@pytest.fixture(autouse=True)
+def _terraform_installed() -> None:
+    # The test command needs terraform; a missing one is a failure, never a skip.
+    assert terraform_binary(), "the terraform CLI is not on PATH: install terraform >= 1.9"
+
 
 _COPY_IGNORE = shutil.ignore_patterns(
     ".git",

@@ -43,7 +43,11 @@ from tests.support.terraform_cli import terraform_binary
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-needs_terraform = pytest.mark.skipif(terraform_binary() is None, reason="terraform is not installed")
+
+@pytest.fixture
+def needs_terraform() -> None:
+    # The test command needs terraform; a missing one is a failure, never a skip.
+    assert terraform_binary(), "the terraform CLI is not on PATH: install terraform >= 1.9"
 
 
 def test_package_is_deterministic(tmp_path: Path) -> None:
@@ -88,7 +92,7 @@ def deployment() -> Iterator[Deployment]:
             workspace.remove()
 
 
-@needs_terraform
+@pytest.mark.usefixtures("needs_terraform")
 @pytest.mark.e2e
 def test_end_to_end(deployment: Deployment) -> None:
     d = deployment
@@ -173,7 +177,7 @@ def _processes_with_cwd_under(directory: str) -> list[int]:
     return found
 
 
-@needs_terraform
+@pytest.mark.usefixtures("needs_terraform")
 @pytest.mark.e2e
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_demo_cleans_up_when_interrupted() -> None:
