@@ -17,11 +17,13 @@ Progress goes to stderr; a side-by-side table and, last, one JSON object go to s
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import heapq
+import io
 import json
 import logging
 import math
-import os
 import random
 import sys
 import time
@@ -30,22 +32,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
-# bench/__init__.py has put lambda/ (the function's zip root) on sys.path.
-import copy_snapshot
 from botocore.exceptions import ClientError
-from snapshot_copy import config as config_module
-from snapshot_copy import metrics as metrics_module
-from snapshot_copy import queue as queue_module
-from snapshot_copy import slots as slots_module
-from snapshot_copy.metrics import METRIC_NAMES
+
+import copy_snapshot
+from snapshot_copy.copy_config import WAIT_BASE_SECONDS, CopyConfig
+from snapshot_copy.metrics import COPY_METRICS
 from snapshot_copy.naming import target_identifier
 
 from .fake_aws import CallStats, Faults
 from .fake_rds import ACCOUNT, DestinationRds, SourceRds
 from .fake_sqs import DeadLetterQueue, EventSourceMapping, FunctionSqs, Queue, event_body
+from .receive_budget import function_max_receive_count
 from .sim import Sim, SimClock
 
 SOURCE_REGION = "us-east-1"
@@ -84,14 +83,14 @@ class Scenario:
     wait_delay_max: int = 900
     copy_wait_max_hours: int = 72
     max_error_tries: int = 3
-    # Experiment only: overrides snapshot_copy.queue.WAIT_BASE_SECONDS (not a setting of the module).
+    # Experiment only: the first wait's delay (copy_config.WAIT_BASE_SECONDS; not a setting of the module).
     wait_base: int | None = None
     progress_hours: float = 5.0
 
     @property
     def max_receive_count(self) -> int:
-        """As the module computes it (main.tf: local.max_receive_count)."""
-        return min(999, math.ceil(self.copy_wait_max_hours * 3600 / (self.wait_delay_max / 2)) + 20)
+        """As the module computes it: its own formula, evaluated by Terraform (bench/receive_budget.py)."""
+        return function_max_receive_count(self.copy_wait_max_hours, self.wait_delay_max)
 
     @property
     def quota(self) -> int:
@@ -192,25 +191,15 @@ def make_rds(
 # -- the module's design -------------------------------------------------------------------------------------
 
 
-METRICS = sorted(set(METRIC_NAMES.values()))
-
-
 class LogCapture(logging.Handler):
-    """The function's logs: its EMF metric records (summed), errors, and unexpected exceptions."""
+    """The function's logs: errors, and unexpected exceptions."""
 
     def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.metrics: Counter[str] = Counter()
-        self.emf_records = 0
+        super().__init__(logging.WARNING)
         self.errors: Counter[str] = Counter()
         self.unexpected: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name == "snapshot_copy.metrics":
-            self.emf_records += 1
-            for name in METRICS:
-                self.metrics[name] += int(getattr(record, name, 0) or 0)
-            return
         if record.levelno >= logging.ERROR:
             message = record.getMessage()
             self.errors[message.split(":", 1)[0][:80]] += 1
@@ -218,21 +207,25 @@ class LogCapture(logging.Handler):
                 self.unexpected.append(f"{message}: {record.exc_info[1]!r}")
 
 
-@contextmanager
-def patched(name: str, value: Any, owner: Any) -> Iterator[None]:
-    old = getattr(owner, name)
-    setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        setattr(owner, name, old)
+class MetricsCapture(io.TextIOBase):
+    """The function's stdout: its Embedded Metric Format lines, summed per metric."""
+
+    def __init__(self) -> None:
+        self.metrics: Counter[str] = Counter()
+        self.emf_records = 0
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if line.startswith("{") and '"_aws"' in line:
+                record = json.loads(line)
+                self.emf_records += 1
+                for name in COPY_METRICS:
+                    self.metrics[name] += int(record.get(name, 0) or 0)
+        return len(text)
 
 
-@contextmanager
-def function_environment(
-    scenario: Scenario, sim: Sim, clients: copy_snapshot.Clients, dlq_url: str
-) -> Iterator[LogCapture]:
-    """The real handler, seeing the fakes, the simulated clock, seeded jitter and the module's settings."""
+def function_config(scenario: Scenario, dlq_url: str) -> CopyConfig:
+    """The copier's settings as the module would deploy them for this scenario."""
     env = {
         "SOURCE_REGION": SOURCE_REGION,
         "DESTINATION_REGION": DESTINATION_REGION,
@@ -243,46 +236,29 @@ def function_environment(
         "MAX_WAIT_SECONDS": str(scenario.copy_wait_max_hours * 3600),
         "WAIT_DELAY_MAX_SECONDS": str(scenario.wait_delay_max),
         "MAX_ERROR_TRIES": str(scenario.max_error_tries),
-        "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME,
     }
-    saved_env = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
+    return dataclasses.replace(CopyConfig.from_env(env), wait_base_seconds=scenario.wait_base or WAIT_BASE_SECONDS)
+
+
+@contextmanager
+def function_logs() -> Iterator[tuple[LogCapture, MetricsCapture]]:
+    """The function's log records and its stdout (the metrics), captured for the report."""
     capture = LogCapture()
+    metrics = MetricsCapture()
     loggers = [logging.getLogger("copy_snapshot"), logging.getLogger("snapshot_copy")]
-    saved_loggers = [(lg, lg.level, lg.propagate, list(lg.handlers)) for lg in loggers]
+    saved = [(lg, lg.level, lg.propagate, list(lg.handlers)) for lg in loggers]
     for lg in loggers:
         lg.handlers = [capture]
         lg.propagate = False
         lg.setLevel(logging.WARNING)  # the per-record info lines cost time and say nothing here
-    metrics_logger = logging.getLogger("snapshot_copy.metrics")
-    saved_metrics_level = metrics_logger.level
-    metrics_logger.setLevel(logging.INFO)
-    clock = SimClock(sim, EPOCH)
-    copy_snapshot._queue_urls.clear()
     try:
-        with (
-            patched("clients_for", lambda source, destination: clients, copy_snapshot),
-            # The same variables, read from a plain dict: os.environ decodes on every read, ~10^5 invocations.
-            patched("os", SimpleNamespace(environ=dict(os.environ)), config_module),
-            patched("time", clock, queue_module),
-            patched("time", clock, slots_module),
-            patched("time", clock, metrics_module),
-            patched("random", random.Random(scenario.seed + 2), queue_module),
-            patched("WAIT_BASE_SECONDS", scenario.wait_base or queue_module.WAIT_BASE_SECONDS, queue_module),
-        ):
-            yield capture
+        with contextlib.redirect_stdout(metrics):
+            yield capture, metrics
     finally:
-        copy_snapshot._queue_urls.clear()
-        metrics_logger.setLevel(saved_metrics_level)
-        for lg, level, propagate, handlers in saved_loggers:
+        for lg, level, propagate, handlers in saved:
             lg.setLevel(level)
             lg.propagate = propagate
             lg.handlers = handlers
-        for key, value in saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @dataclass
@@ -326,12 +302,16 @@ def run_module(scenario: Scenario, workload: Workload, out: Any = sys.stderr) ->
         dlq=dlq,
     )
     sqs = FunctionSqs(sim, stats, rng, Faults(max_attempts=scenario.client_max_attempts), queue, dlq)
+    # One container's clients (its copy listing and queue URLs are kept between invocations, as in AWS).
     clients = copy_snapshot.Clients(source, destination, sqs)
     context = Context()
+    config = function_config(scenario, dlq.url)
+    clock = SimClock(sim, EPOCH).time
+    jitter = random.Random(scenario.seed + 2)
 
     def invoke(event: dict[str, Any]) -> Any:
         sim.sleep(0.02)  # the invocation's own overhead
-        return copy_snapshot.lambda_handler(event, context)
+        return copy_snapshot.handle(event, context, config, clients, clock, jitter)
 
     mapping = EventSourceMapping(
         sim,
@@ -366,7 +346,7 @@ def run_module(scenario: Scenario, workload: Workload, out: Any = sys.stderr) ->
 
     sim.every(scenario.progress_hours * 3600, progress_printer("module", sim, scenario, status, out))
     sim.every(300, watch)
-    with function_environment(scenario, sim, clients, dlq.url) as logs:
+    with function_logs() as (logs, metrics):
         try:
             sim.run()
         finally:
@@ -391,7 +371,7 @@ def run_module(scenario: Scenario, workload: Workload, out: Any = sys.stderr) ->
     for when, index in workload.deliveries:
         first_delivery.setdefault(workload.arns[index], when)
     waited = [result.started_at[arn] - first_delivery[arn] for arn in copied]
-    emf = logs.metrics
+    emf = metrics.metrics
     report = {
         "events": scenario.events,
         "deliveries": len(workload.deliveries),
@@ -428,7 +408,7 @@ def run_module(scenario: Scenario, workload: Workload, out: Any = sys.stderr) ->
             "max_in_flight": mapping.stats.max_in_flight,
             "note": "idle long polls are not modelled",
         },
-        "emf": {name: emf[name] for name in METRICS},
+        "emf": {name: emf[name] for name in COPY_METRICS},
         "alarms": {
             "dead_letter_queue_depth": {
                 "fires": bool(dlq.entries),

@@ -1,27 +1,33 @@
 """Lambda entry point: copy each new RDS / Aurora snapshot to the destination region.
 
 Accepts an SQS batch whose bodies are EventBridge events (the deployed path; returns partial batch
-failures) or a bare EventBridge event (direct invoke). Everything else lives in `snapshot_copy`.
+failures) or a bare EventBridge event (direct invoke). Anything else is refused by name. The handler
+only gathers what the runtime gives (environment, clients, clock, randomness) and calls `handle`,
+which the benchmark drives with a simulated clock and fake clients; everything else is in `snapshot_copy`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import boto3
 from botocore.config import Config as BotoConfig
+
 from snapshot_copy import metrics
-from snapshot_copy.config import Config
 from snapshot_copy.copier import start_copy
+from snapshot_copy.copy_config import CopyConfig
 from snapshot_copy.errors import CopyFailedError, CopyPostponedError, MalformedEventError
 from snapshot_copy.events import Ignored, parse_body, parse_event
 from snapshot_copy.outcomes import Outcome
-from snapshot_copy.queue import process_batch
+from snapshot_copy.queue import process_batch, sqs_records
 from snapshot_copy.slots import CopySlots, Listing
 
 logger = logging.getLogger("copy_snapshot")
@@ -35,8 +41,19 @@ class Clients:
     source_rds: Any
     destination_rds: Any
     sqs: Any
-    # The destination's copy listing, kept between invocations of this container (see slots.py).
+    # Kept between invocations of this container: the destination's copy listing (see slots.py) and
+    # the URLs of the queues records came from.
     slot_listings: dict[str, Listing] = field(default_factory=dict)
+    queue_urls: dict[str, str] = field(default_factory=dict)
+
+    def queue_url(self, queue_arn: str) -> str:
+        """The URL of the queue a record came from, looked up once per container."""
+        if queue_arn not in self.queue_urls:
+            _, _, _, _, account, name = queue_arn.split(":", 5)
+            self.queue_urls[queue_arn] = self.sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)[
+                "QueueUrl"
+            ]
+        return self.queue_urls[queue_arn]
 
 
 @lru_cache(maxsize=8)
@@ -50,18 +67,11 @@ def clients_for(source_region: str, destination_region: str) -> Clients:
     )
 
 
-_queue_urls: dict[str, str] = {}
+# One generator per container: the jitter of the postponed messages' delays (not a secret).
+_RNG = random.Random()  # noqa: S311
 
 
-def queue_url_for(sqs: Any, queue_arn: str) -> str:
-    """The URL of the queue a record came from, looked up once per container."""
-    if queue_arn not in _queue_urls:
-        _, _, _, _, account, name = queue_arn.split(":", 5)
-        _queue_urls[queue_arn] = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-    return _queue_urls[queue_arn]
-
-
-def handle_event(event: Any, clients: Clients, config: Config, slots: CopySlots) -> Outcome:
+def handle_event(event: Any, clients: Clients, config: CopyConfig, slots: CopySlots) -> Outcome:
     """One EventBridge event: ignore it, or start (or postpone) its copy. Raises MalformedEventError."""
     parsed = parse_event(event, config.enabled_event_ids)
     if isinstance(parsed, Ignored):
@@ -69,9 +79,12 @@ def handle_event(event: Any, clients: Clients, config: Config, slots: CopySlots)
     return start_copy(parsed, clients.source_rds, clients.destination_rds, slots, config)
 
 
-def handle_record(record: dict[str, Any], clients: Clients, config: Config, slots: CopySlots) -> Outcome:
+def handle_record(record: dict[str, Any], clients: Clients, config: CopyConfig, slots: CopySlots) -> Outcome:
     try:
-        return handle_event(parse_body(record.get("body")), clients, config, slots)
+        body = record.get("body")
+        if not isinstance(body, str) or not body:
+            raise MalformedEventError(f"SQS record has no body ({body!r})")
+        return handle_event(parse_body(body), clients, config, slots)
     except MalformedEventError as exc:
         return Outcome("failed", exc.code, str(exc))
     except Exception as exc:
@@ -79,43 +92,47 @@ def handle_record(record: dict[str, Any], clients: Clients, config: Config, slot
         return Outcome("retry_limited", "UnexpectedError", f"{type(exc).__name__}: {exc}")
 
 
-def is_sqs_batch(event: Any) -> bool:
-    return isinstance(event, dict) and isinstance(event.get("Records"), list)
-
-
-def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
-    config = Config.from_env()
-    clients = clients_for(config.source_region, config.destination_region)
-    slots = CopySlots(
-        clients.destination_rds,
-        {"db": config.max_db_copies_in_progress, "cluster": config.max_cluster_copies_in_progress},
-        clients.slot_listings,
-    )
+def handle(
+    event: Any,
+    context: Any,
+    config: CopyConfig,
+    clients: Clients,
+    clock: Callable[[], float] = time.time,
+    rng: random.Random | None = None,
+) -> dict[str, Any]:
+    """The whole invocation, with everything from outside passed in."""
+    slots = CopySlots(clients.destination_rds, config.copy_limits, clients.slot_listings, clock)
     function_name = getattr(context, "function_name", None) or os.environ.get(
         "AWS_LAMBDA_FUNCTION_NAME", "copy_snapshot"
     )
 
-    if is_sqs_batch(event):
+    def count(status: str) -> None:
+        metrics.emit(Counter({status: 1}), config.metric_namespace, function_name, clock)
+
+    try:
+        records = sqs_records(event)
+    except MalformedEventError:
+        count("dead_lettered")
+        raise
+    if records is not None:
         result = process_batch(
-            event["Records"],
+            records,
             lambda record: handle_record(record, clients, config, slots),
             clients.sqs,
             config,
-            lambda queue_arn: queue_url_for(clients.sqs, queue_arn),
+            clients.queue_url,
+            now=clock(),
+            rng=rng,
         )
-        metrics.emit(result.counts, config.metric_namespace, function_name)
+        metrics.emit(result.counts, config.metric_namespace, function_name, clock)
         return result.response()
 
     try:
         outcome = handle_event(event, clients, config, slots)
     except MalformedEventError:
-        metrics.emit(Counter({"dead_lettered": 1}), config.metric_namespace, function_name)
+        count("dead_lettered")
         raise
-    metrics.emit(
-        Counter({"dead_lettered" if outcome.status == "failed" else outcome.status: 1}),
-        config.metric_namespace,
-        function_name,
-    )
+    count("dead_lettered" if outcome.status == "failed" else outcome.status)
     log = {"status": outcome.status, "code": outcome.code, "target": outcome.target}
     if outcome.done:
         logger.info(outcome.reason, extra=log)
@@ -124,3 +141,8 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     if outcome.status == "failed":
         raise CopyFailedError(outcome.reason, outcome.code)
     raise CopyPostponedError(outcome.reason, outcome.code)
+
+
+def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    config = CopyConfig.from_env()
+    return handle(event, context, config, clients_for(config.source_region, config.destination_region), time.time, _RNG)

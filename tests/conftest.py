@@ -11,32 +11,20 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
-import copy_snapshot
 import pytest
 from moto import mock_aws
 
-try:  # tests/ is on sys.path (pytest's default rootdir conftest import)
-    from unit.harness import (
-        DESTINATION_REGION,
-        FUNCTION_ENV_VARS,
-        SOURCE_REGION,
-        CallRecorder,
-        Queues,
-        SourceFactory,
-        handler_clients,
-        load_event,
-    )
-except ImportError:  # tests/ became a package
-    from tests.unit.harness import (  # type: ignore[no-redef]
-        DESTINATION_REGION,
-        FUNCTION_ENV_VARS,
-        SOURCE_REGION,
-        CallRecorder,
-        Queues,
-        SourceFactory,
-        handler_clients,
-        load_event,
-    )
+import copy_snapshot
+from tests.unit.harness import (
+    DESTINATION_REGION,
+    FUNCTION_ENV_VARS,
+    SOURCE_REGION,
+    CallRecorder,
+    Queues,
+    SourceFactory,
+    handler_clients,
+    load_event,
+)
 
 
 @pytest.fixture
@@ -56,12 +44,11 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def fresh_clients() -> Iterator[None]:
-    """The handler caches clients and queue URLs per container; never reuse them across mocks."""
+    """The handler caches clients (with the queue URLs and copy listing) per container; never reuse them
+    across mocks."""
     copy_snapshot.clients_for.cache_clear()
-    copy_snapshot._queue_urls.clear()
     yield
     copy_snapshot.clients_for.cache_clear()
-    copy_snapshot._queue_urls.clear()
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 Every terraform command runs in a copy of the repository under tmp_path, so no `.terraform`
 directory or lock file lands in the work tree. `terraform init` installs hashicorp/aws from the
-local provider mirror when there is one (tests.support.terraform_cli), so no registry is needed,
+local provider mirror when there is one (rds_snapshot_copy.terraform_cli), so no registry is needed,
 except for the repository root, which also needs hashicorp/archive.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from python_terraform import IsFlagged, Terraform
 
-from tests.support.terraform_cli import (
+from rds_snapshot_copy.terraform_cli import (
     find_mirror,
     mirrored_providers,
     registry_reachable,
@@ -32,7 +32,7 @@ from tests.support.terraform_cli import (
 REPO = Path(__file__).resolve().parents[1]
 MODULE = Path("modules/rds-snapshot-copy")
 MODULE_ROOT_FIXTURE = Path("tests/fixtures/module_root")
-SNAPSHOT_EVENTS = REPO / "lambda" / "snapshot_copy" / "snapshot_events.json"
+SNAPSHOT_KINDS = REPO / MODULE / "snapshot_kinds.json"
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +90,8 @@ def _validate(tf: Terraform) -> dict:
 
 
 def _known_event_ids() -> list[str]:
-    return sorted(json.loads(SNAPSHOT_EVENTS.read_text()))
+    kinds = json.loads(SNAPSHOT_KINDS.read_text())
+    return sorted(event_id for kind in kinds.values() for event_id in kind["created_events"])
 
 
 def test_module_validates_through_fixture_root(repo_copy: Path) -> None:

@@ -1,99 +1,32 @@
-"""The function's settings, read from environment variables (names as in the AWS tutorial)."""
+"""Settings every function shares, read from environment variables, and the helpers that read them.
+
+Each function extends `FunctionConfig` with its own settings (copy_config.py for the copier), so a
+function that needs no KMS key never asks for one.
+"""
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import ConfigurationError
-from .events import KNOWN_EVENTS
 
-# AWS's default per-region limits of cross-region copies in progress.
-DEFAULT_MAX_DB_COPIES_IN_PROGRESS = 20
-DEFAULT_MAX_CLUSTER_COPIES_IN_PROGRESS = 5
-# SQS refuses a visibility timeout above 12 hours.
-SQS_MAX_VISIBILITY_SECONDS = 43200
-
-_KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:(key|alias)/.+$")
+DEFAULT_METRIC_NAMESPACE = "RdsSnapshotCopy"
 
 
-@dataclass(frozen=True)
-class Config:
-    source_region: str
-    destination_region: str
-    kms_key_id: str
-    enabled_event_ids: frozenset[str]
-    option_group_name: str | None = None
-    dead_letter_queue_url: str | None = None
-    max_db_copies_in_progress: int = DEFAULT_MAX_DB_COPIES_IN_PROGRESS
-    max_cluster_copies_in_progress: int = DEFAULT_MAX_CLUSTER_COPIES_IN_PROGRESS
-    max_receive_count: int = 300
-    max_wait_seconds: int = 72 * 3600
-    wait_delay_max_seconds: int = 900
-    max_error_tries: int = 3
-    metric_namespace: str = "RdsSnapshotCopy"
-
-    def copy_limit(self, kind: str) -> int:
-        return self.max_cluster_copies_in_progress if kind == "cluster" else self.max_db_copies_in_progress
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
-        env = os.environ if env is None else env
-        missing = [
-            name
-            for name in ("SOURCE_REGION", "DESTINATION_REGION", "DESTINATION_REGION_KMS_KEY_ID")
-            if not env.get(name)
-        ]
-        if missing:
-            raise ConfigurationError(f"missing environment variable(s): {', '.join(missing)}")
-        if env["SOURCE_REGION"] == env["DESTINATION_REGION"]:
-            raise ConfigurationError("SOURCE_REGION and DESTINATION_REGION must differ")
-
-        # A key from another region makes every copy fail with KMSKeyNotAccessibleFault: refuse it here.
-        key = _KMS_ARN.match(env["DESTINATION_REGION_KMS_KEY_ID"])
-        if key and key["region"] != env["DESTINATION_REGION"]:
-            raise ConfigurationError(
-                f"DESTINATION_REGION_KMS_KEY_ID {env['DESTINATION_REGION_KMS_KEY_ID']!r} is in {key['region']}, "
-                f"not in DESTINATION_REGION {env['DESTINATION_REGION']}"
-            )
-        enabled = _event_ids(env.get("ENABLED_EVENT_IDS", ""))
-        return cls(
-            source_region=env["SOURCE_REGION"],
-            destination_region=env["DESTINATION_REGION"],
-            kms_key_id=env["DESTINATION_REGION_KMS_KEY_ID"],
-            enabled_event_ids=enabled,
-            option_group_name=env.get("OPTION_GROUP_NAME") or None,
-            dead_letter_queue_url=env.get("DEAD_LETTER_QUEUE_URL") or None,
-            max_db_copies_in_progress=_positive_int(
-                env, "MAX_DB_COPIES_IN_PROGRESS", DEFAULT_MAX_DB_COPIES_IN_PROGRESS
-            ),
-            max_cluster_copies_in_progress=_positive_int(
-                env, "MAX_CLUSTER_COPIES_IN_PROGRESS", DEFAULT_MAX_CLUSTER_COPIES_IN_PROGRESS
-            ),
-            max_receive_count=_positive_int(env, "MAX_RECEIVE_COUNT", cls.max_receive_count),
-            max_wait_seconds=_positive_int(env, "MAX_WAIT_SECONDS", cls.max_wait_seconds),
-            wait_delay_max_seconds=min(
-                _positive_int(env, "WAIT_DELAY_MAX_SECONDS", cls.wait_delay_max_seconds),
-                SQS_MAX_VISIBILITY_SECONDS,
-            ),
-            max_error_tries=_positive_int(env, "MAX_ERROR_TRIES", cls.max_error_tries),
-            metric_namespace=env.get("METRIC_NAMESPACE") or cls.metric_namespace,
-        )
+def environment(env: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if env is None else env
 
 
-def _event_ids(raw: str) -> frozenset[str]:
-    ids = frozenset(part.strip() for part in raw.split(",") if part.strip())
-    if not ids:
-        return frozenset(KNOWN_EVENTS)
-    unknown = sorted(ids - set(KNOWN_EVENTS))
-    if unknown:
-        raise ConfigurationError(f"ENABLED_EVENT_IDS has unknown event IDs {unknown}; known: {sorted(KNOWN_EVENTS)}")
-    return ids
+def require(env: Mapping[str, str], *names: str) -> None:
+    missing = [name for name in names if not env.get(name)]
+    if missing:
+        raise ConfigurationError(f"missing environment variable(s): {', '.join(missing)}")
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw in (None, ""):
         return default
@@ -104,3 +37,39 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise ConfigurationError(f"{name} must be at least 1, got {value}")
     return value
+
+
+def boolean(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("true", "1", "yes"):
+        return True
+    if raw in ("false", "0", "no"):
+        return False
+    raise ConfigurationError(f"{name} must be true or false, got {env.get(name)!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionConfig:
+    """The two regions and where the metrics go: what every function of the module needs."""
+
+    source_region: str
+    destination_region: str
+    metric_namespace: str = DEFAULT_METRIC_NAMESPACE
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Any:
+        return cls(**cls.fields_from_env(environment(env)))
+
+    @classmethod
+    def fields_from_env(cls, env: Mapping[str, str]) -> dict[str, Any]:
+        require(env, "SOURCE_REGION", "DESTINATION_REGION")
+        source, destination = env["SOURCE_REGION"], env["DESTINATION_REGION"]
+        if source == destination:
+            raise ConfigurationError("SOURCE_REGION and DESTINATION_REGION must differ")
+        return {
+            "source_region": source,
+            "destination_region": destination,
+            "metric_namespace": env.get("METRIC_NAMESPACE") or DEFAULT_METRIC_NAMESPACE,
+        }

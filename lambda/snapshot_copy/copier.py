@@ -7,12 +7,14 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .config import Config
+from .copy_config import CopyConfig
 from .events import SnapshotRef
+from .kinds import KINDS
+from .listing import describe_one, source_tag
 from .naming import target_identifier
 from .outcomes import ALREADY_EXISTS_CODES, Outcome, classify_exception, error_code
 from .slots import CopySlots
-from .tagging import TAG_SOURCE_SNAPSHOT_ARN, copy_tags, source_arn_tag_value, tag_value
+from .tagging import copy_tags, source_arn_tag_value
 
 logger = logging.getLogger(__name__)
 
@@ -21,49 +23,34 @@ AVAILABLE = "available"
 
 def describe_source(rds: Any, ref: SnapshotRef) -> dict[str, Any]:
     """The source snapshot with its tags (one call; a second only where the answer has no TagList)."""
-    if ref.kind == "cluster":
-        found = rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=ref.identifier)
-        snapshot = found["DBClusterSnapshots"][0]
-    else:
-        found = rds.describe_db_snapshots(DBSnapshotIdentifier=ref.identifier)
-        snapshot = found["DBSnapshots"][0]
+    table = KINDS[ref.kind]
+    snapshot = getattr(rds, table.describe_operation)(**{table.identifier_key: ref.identifier})[table.answer_key][0]
     if "TagList" not in snapshot:
         snapshot["TagList"] = rds.list_tags_for_resource(ResourceName=ref.arn).get("TagList", [])
     return snapshot
 
 
-def copy_request(ref: SnapshotRef, source: dict[str, Any], target: str, config: Config) -> tuple[str, dict[str, Any]]:
+def copy_request(
+    ref: SnapshotRef, source: dict[str, Any], target: str, config: CopyConfig
+) -> tuple[str, dict[str, Any]]:
     """The RDS operation and its parameters for this copy."""
-    tags = copy_tags(source.get("TagList", []), config.source_region, ref.arn)
-    if ref.kind == "cluster":
-        params: dict[str, Any] = {
-            "SourceDBClusterSnapshotIdentifier": ref.arn,
-            "TargetDBClusterSnapshotIdentifier": target,
-            "SourceRegion": config.source_region,
-            "Tags": tags,
-        }
-        # RDS refuses a KMS key for the copy of an unencrypted cluster snapshot.
-        if source.get("StorageEncrypted"):
-            params["KmsKeyId"] = config.kms_key_id
-        return "copy_db_cluster_snapshot", params
-    params = {
-        "SourceDBSnapshotIdentifier": ref.arn,
-        "TargetDBSnapshotIdentifier": target,
+    table = KINDS[ref.kind]
+    params: dict[str, Any] = {
+        table.copy_source_param: ref.arn,
+        table.copy_target_param: target,
         "SourceRegion": config.source_region,
-        "KmsKeyId": config.kms_key_id,
-        "Tags": tags,
     }
-    if config.option_group_name:
+    if source.get("StorageEncrypted") or not table.copy_key_only_if_encrypted:
+        params["KmsKeyId"] = config.kms_key_id
+    params["Tags"] = copy_tags(source.get("TagList", []), config.source_region, ref.arn)
+    if table.copy_takes_option_group and config.option_group_name:
         params["OptionGroupName"] = config.option_group_name
-    return "copy_db_snapshot", params
+    return table.copy_operation, params
 
 
 def existing_copy_source(rds: Any, kind: str, target: str) -> str | None:
-    if kind == "cluster":
-        found = rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=target)["DBClusterSnapshots"]
-    else:
-        found = rds.describe_db_snapshots(DBSnapshotIdentifier=target)["DBSnapshots"]
-    return tag_value(found[0].get("TagList"), TAG_SOURCE_SNAPSHOT_ARN) if found else None
+    found = describe_one(rds, kind, target)
+    return source_tag(found) if found else None
 
 
 def already_copied(ref: SnapshotRef, target: str, existing_source: str | None) -> Outcome:
@@ -77,7 +64,9 @@ def already_copied(ref: SnapshotRef, target: str, existing_source: str | None) -
     )
 
 
-def start_copy(ref: SnapshotRef, source_rds: Any, destination_rds: Any, slots: CopySlots, config: Config) -> Outcome:
+def start_copy(
+    ref: SnapshotRef, source_rds: Any, destination_rds: Any, slots: CopySlots, config: CopyConfig
+) -> Outcome:
     """Start the copy of `ref` if a slot is free; say what happened as an Outcome, never raise for AWS errors."""
     if ref.region != config.source_region:
         return Outcome(
@@ -125,7 +114,7 @@ def start_copy(ref: SnapshotRef, source_rds: Any, destination_rds: Any, slots: C
         return _with_target(classify_exception(exc, f"{operation} to {config.destination_region}"), target)
 
     slots.took(ref.kind, target, source_arn_tag_value(ref.arn))
-    if ref.kind == "cluster" and "KmsKeyId" not in params:
+    if "KmsKeyId" not in params:
         logger.warning(
             "source cluster snapshot is not encrypted; RDS copies it unencrypted (it refuses a KMS key here)",
             extra={"snapshot_arn": ref.arn, "target": target},

@@ -1,7 +1,8 @@
 """Reading RDS snapshot events as EventBridge delivers them.
 
-The event IDs, their detail-types and snapshot kinds live in snapshot_events.json, which the Terraform
-module reads too, so the rule's pattern and the function never disagree.
+The event IDs, their detail-types and snapshot kinds live in the kinds table (kinds.py, over
+snapshot_kinds.json, which the Terraform module reads too), so the rule's pattern and the function never
+disagree.
 """
 
 from __future__ import annotations
@@ -9,16 +10,18 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .errors import MalformedEventError
+from .kinds import CREATED_EVENTS, KINDS
 
-KNOWN_EVENTS: dict[str, dict[str, str]] = json.loads((Path(__file__).with_name("snapshot_events.json")).read_text())
+# RDS event ID -> what the catalogue says of it, with its kind's detail-type (a read-only view of kinds.py).
+KNOWN_EVENTS: dict[str, dict[str, str]] = {
+    event_id: {**event, "detail_type": kind.detail_type, "snapshot_kind": kind.name}
+    for event_id, (kind, event) in CREATED_EVENTS.items()
+}
 
 RDS_EVENT_SOURCE = "aws.rds"
-# The ARN's resource type for each snapshot kind.
-RESOURCE_TYPES = {"db": "snapshot", "cluster": "cluster-snapshot"}
 
 _ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):rds:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
@@ -85,7 +88,7 @@ def parse_snapshot_arn(arn: Any, kind: str, event_id: str) -> SnapshotRef:
     match = _ARN.match(arn) if isinstance(arn, str) else None
     if match is None:
         raise MalformedEventError(f"{event_id} event's SourceArn {arn!r} is not an RDS snapshot ARN")
-    expected = RESOURCE_TYPES[kind]
+    expected = KINDS[kind].arn_resource_type
     if match["resource_type"] != expected:
         raise MalformedEventError(
             f"{event_id} event's SourceArn {arn!r} names a {match['resource_type']}, expected a {expected}"

@@ -1,14 +1,19 @@
-"""Counts per invocation as CloudWatch Embedded Metric Format: a log line, no API call, no extra permission."""
+"""CloudWatch metrics as Embedded Metric Format: one JSON line on stdout, no API call, no permission.
+
+Written straight to stdout, not through `logging`: Lambda sends stdout to the log group whatever the
+function's log level, so a log level of WARN cannot starve the alarms that read these metrics.
+"""
 
 from __future__ import annotations
 
-import logging
+import json
+import sys
 import time
 from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import IO, Any
 
-logger = logging.getLogger(__name__)
-
-# Metric name for each outcome status; the DeadLettered alarm in the module reads the last one.
+# Metric name for each outcome status of the copier; the DeadLettered alarm in the module reads it.
 METRIC_NAMES = {
     "started": "CopiesStarted",
     "exists": "CopiesAlreadyPresent",
@@ -18,28 +23,51 @@ METRIC_NAMES = {
     "retry_limited": "Retries",
     "dead_lettered": "DeadLettered",
 }
+COPY_METRICS = sorted(set(METRIC_NAMES.values()))
 
 
-def emit(counts: Counter[str], namespace: str, function_name: str) -> dict[str, object]:
-    """Log the counts as one EMF record (Lambda's JSON log format puts `extra` at the top level)."""
+def emf_record(
+    namespace: str,
+    dimensions: Mapping[str, str],
+    values: Mapping[str, float],
+    units: Mapping[str, str] | None = None,
+    clock: Callable[[], float] = time.time,
+) -> dict[str, Any]:
+    """One EMF record: every value under the same dimensions; the unit is Count unless `units` names another."""
+    units = units or {}
+    return {
+        "_aws": {
+            "Timestamp": int(clock() * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": namespace,
+                    "Dimensions": [sorted(dimensions)],
+                    "Metrics": [{"Name": name, "Unit": units.get(name, "Count")} for name in sorted(values)],
+                }
+            ],
+        },
+        **dimensions,
+        **values,
+    }
+
+
+def put(record: dict[str, Any], out: IO[str] | None = None) -> dict[str, Any]:
+    """Write the record as one line; Lambda forwards stdout to CloudWatch Logs, which extracts the metrics."""
+    stream = sys.stdout if out is None else out
+    stream.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
+    stream.flush()
+    return record
+
+
+def emit(
+    counts: Counter[str], namespace: str, function_name: str, clock: Callable[[], float] = time.time
+) -> dict[str, Any]:
+    """The copier's counts of one invocation, every metric present (zero where nothing happened)."""
     values: Counter[str] = Counter()
     for status, count in counts.items():
         if status in METRIC_NAMES:
             values[METRIC_NAMES[status]] += count
-    names = sorted(set(METRIC_NAMES.values()))
-    record: dict[str, object] = {
-        "_aws": {
-            "Timestamp": int(time.time() * 1000),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": namespace,
-                    "Dimensions": [["FunctionName"]],
-                    "Metrics": [{"Name": name, "Unit": "Count"} for name in names],
-                }
-            ],
-        },
-        "FunctionName": function_name,
-        **{name: values.get(name, 0) for name in names},
-    }
-    logger.info("copy metrics", extra=record)
-    return record
+    record = emf_record(
+        namespace, {"FunctionName": function_name}, {name: values.get(name, 0) for name in COPY_METRICS}, clock=clock
+    )
+    return put(record)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import re
 
-MAX_IDENTIFIER_LENGTH = {"db": 255, "cluster": 63}
+from .kinds import KINDS
+
+MAX_IDENTIFIER_LENGTH = {name: kind.max_identifier_length for name, kind in KINDS.items()}
 DIGEST_LENGTH = 8
 AUTOMATED_PREFIX = "rds:"
 

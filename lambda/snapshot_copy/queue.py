@@ -19,31 +19,40 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .config import SQS_MAX_VISIBILITY_SECONDS, Config
+from .copy_config import SQS_MAX_VISIBILITY_SECONDS, WAIT_BASE_SECONDS, CopyConfig
+from .errors import MalformedEventError
 from .outcomes import Outcome
 
 logger = logging.getLogger(__name__)
 
-# First delays (doubled on each receive, up to the configured maximum): a copy slot frees when a copy
-# of hours finishes, so waiting starts at a minute; a throttle clears in seconds.
-WAIT_BASE_SECONDS = 60
+# The first delay of a retry (doubled on each receive, up to the configured maximum): a throttle clears
+# in seconds. (A wait for a copy slot starts at copy_config.WAIT_BASE_SECONDS.)
 RETRY_BASE_SECONDS = 10
 RETRY_MAX_SECONDS = 900
 SQS_BATCH_LIMIT = 10
+# Delays are drawn between this share of their ceiling and the ceiling, so a burst does not come back in
+# step. The module's receive budget (modules/rds-snapshot-copy/modules/receive-budget) assumes this floor.
+JITTER_FLOOR = 0.5
 
 
-def postpone_delay(status: str, receive_count: int, wait_delay_max: int, rng: random.Random | None = None) -> int:
+def postpone_delay(
+    status: str,
+    receive_count: int,
+    wait_delay_max: int,
+    rng: random.Random | None = None,
+    wait_base: int = WAIT_BASE_SECONDS,
+) -> int:
     """Seconds until the message is visible again; jittered so a burst does not come back in step."""
     if status == "wait":
-        base, cap = WAIT_BASE_SECONDS, wait_delay_max
+        base, cap = wait_base, wait_delay_max
     else:
         base, cap = RETRY_BASE_SECONDS, min(RETRY_MAX_SECONDS, wait_delay_max)
     ceiling = min(cap, base * 2 ** min(max(receive_count - 1, 0), 20))
-    jitter = (rng or random).uniform(0.5, 1.0)
+    jitter = (rng or random).uniform(JITTER_FLOOR, 1.0)
     return max(1, min(SQS_MAX_VISIBILITY_SECONDS, int(ceiling * jitter)))
 
 
-def give_up_reason(outcome: Outcome, receive_count: int, age_seconds: float, config: Config) -> str | None:
+def give_up_reason(outcome: Outcome, receive_count: int, age_seconds: float, config: CopyConfig) -> str | None:
     """Why a postponed record goes to the dead-letter queue now, or None to try again."""
     if outcome.status == "retry_limited" and receive_count >= config.max_error_tries:
         return f"gave up after {receive_count} tries: {outcome.reason}"
@@ -52,6 +61,36 @@ def give_up_reason(outcome: Outcome, receive_count: int, age_seconds: float, con
     if age_seconds >= config.max_wait_seconds:
         return f"gave up after waiting {age_seconds / 3600:.1f} h: {outcome.reason}"
     return None
+
+
+SQS_EVENT_SOURCE = "aws:sqs"
+_SQS_RECORD_KEYS = ("messageId", "receiptHandle")
+
+
+def sqs_records(event: Any) -> list[dict[str, Any]] | None:
+    """The records of an SQS batch, None for anything without `Records` (a bare EventBridge event).
+
+    `Records` alone does not make a batch: SNS (where older RDS event subscriptions deliver), S3 and
+    others use it too. Such an event is refused by name, never read as SQS messages.
+    """
+    if not isinstance(event, dict) or "Records" not in event:
+        return None
+    records = event["Records"]
+    if not isinstance(records, list):
+        raise MalformedEventError(f"event has Records, but as {type(records).__name__} {records!r:.80}, not a list")
+    sources = [r.get("eventSource", r.get("EventSource")) if isinstance(r, dict) else None for r in records]
+    foreign = sorted({str(source) for source in sources if source != SQS_EVENT_SOURCE})
+    if foreign:
+        raise MalformedEventError(
+            f"event has {len(records)} record(s) from {', '.join(foreign)}, not {SQS_EVENT_SOURCE}: this function "
+            "takes SQS records from the module's queue or one EventBridge event (RDS events delivered by SNS, "
+            "as event subscriptions do, are not read: use the module's EventBridge rule)"
+        )
+    for record in records:
+        missing = [key for key in _SQS_RECORD_KEYS if not isinstance(record.get(key), str)]
+        if missing:
+            raise MalformedEventError(f"SQS record {record.get('messageId', '?')!r} has no {', '.join(missing)}")
+    return records
 
 
 @dataclass
@@ -79,9 +118,13 @@ def record_age_seconds(record: dict[str, Any], now: float) -> float:
         return 0.0
 
 
-def dead_letter(sqs: Any, config: Config, record: dict[str, Any], code: str, reason: str) -> bool:
+def dead_letter(sqs: Any, config: CopyConfig, record: dict[str, Any], code: str, reason: str) -> bool:
     """Send the record's body to the dead-letter queue with the reason; False if that did not happen."""
     if not config.dead_letter_queue_url:
+        return False
+    body = record.get("body")
+    if not isinstance(body, str) or not body:
+        # Nothing to carry: the queue's redrive policy moves the message itself, whole.
         return False
     attributes = {
         "error_code": code,
@@ -92,7 +135,7 @@ def dead_letter(sqs: Any, config: Config, record: dict[str, Any], code: str, rea
     try:
         sqs.send_message(
             QueueUrl=config.dead_letter_queue_url,
-            MessageBody=record.get("body") or "(empty body)",
+            MessageBody=body,
             MessageAttributes={k: {"DataType": "String", "StringValue": v or "-"} for k, v in attributes.items()},
         )
     except (ClientError, BotoCoreError):
@@ -105,7 +148,7 @@ def process_batch(
     records: list[dict[str, Any]],
     handle: Callable[[dict[str, Any]], Outcome],
     sqs: Any,
-    config: Config,
+    config: CopyConfig,
     queue_url: Callable[[str], str],
     now: float | None = None,
     rng: random.Random | None = None,
@@ -124,7 +167,7 @@ def settle(
     outcome: Outcome,
     result: BatchResult,
     sqs: Any,
-    config: Config,
+    config: CopyConfig,
     now: float,
     rng: random.Random | None,
 ) -> None:
@@ -141,7 +184,9 @@ def settle(
     if outcome.status != "failed":
         give_up = give_up_reason(outcome, receive_count, record_age_seconds(record, now), config)
         if give_up is None:
-            delay = postpone_delay(outcome.status, receive_count, config.wait_delay_max_seconds, rng)
+            delay = postpone_delay(
+                outcome.status, receive_count, config.wait_delay_max_seconds, rng, config.wait_base_seconds
+            )
             result.counts[outcome.status] += 1
             result.failures.append(message_id)
             entry = {

@@ -15,61 +15,14 @@ refresh later, and a copy started by another container makes RDS refuse ours, wh
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .tagging import TAG_SOURCE_SNAPSHOT_ARN, tag_value
+from .listing import list_our_copies, still_in_progress
 
-IN_PROGRESS_STATUSES = frozenset({"pending", "creating", "copying"})
-PAGE_SIZE = 100
 FULL_LISTING_TTL_SECONDS = 900
 REFRESH_TTL_SECONDS = 30
-
-# operation, answer key, identifier key, identifier filter name
-_API = {
-    "db": ("describe_db_snapshots", "DBSnapshots", "DBSnapshotIdentifier", "db-snapshot-id"),
-    "cluster": (
-        "describe_db_cluster_snapshots",
-        "DBClusterSnapshots",
-        "DBClusterSnapshotIdentifier",
-        "db-cluster-snapshot-id",
-    ),
-}
-
-
-def _pages(rds: Any, kind: str, **kwargs: Any) -> Any:
-    operation, key, _, _ = _API[kind]
-    marker: str | None = None
-    while True:
-        page = getattr(rds, operation)(**kwargs, MaxRecords=PAGE_SIZE, **({"Marker": marker} if marker else {}))
-        yield from page.get(key, [])
-        marker = page.get("Marker")
-        if not marker:
-            return
-
-
-def list_our_copies(rds: Any, kind: str) -> tuple[dict[str, str], set[str]]:
-    """Our copies in the destination: {identifier: source-ARN tag}, and those in progress."""
-    id_key = _API[kind][2]
-    ours: dict[str, str] = {}
-    in_progress: set[str] = set()
-    for snapshot in _pages(rds, kind, SnapshotType="manual"):
-        source = tag_value(snapshot.get("TagList"), TAG_SOURCE_SNAPSHOT_ARN)
-        if source is not None:
-            ours[snapshot[id_key]] = source
-            if snapshot.get("Status") in IN_PROGRESS_STATUSES:
-                in_progress.add(snapshot[id_key])
-    return ours, in_progress
-
-
-def still_in_progress(rds: Any, kind: str, identifiers: set[str]) -> set[str]:
-    """Which of these copies are still in progress (one call for up to PAGE_SIZE of them)."""
-    _, _, id_key, filter_name = _API[kind]
-    return {
-        snapshot[id_key]
-        for snapshot in _pages(rds, kind, Filters=[{"Name": filter_name, "Values": sorted(identifiers)}])
-        if snapshot.get("Status") in IN_PROGRESS_STATUSES
-    }
 
 
 @dataclass
@@ -87,13 +40,20 @@ class Listing:
 class CopySlots:
     """Free copy slots, from a listing shared by the invocations of one container (`listings`)."""
 
-    def __init__(self, rds: Any, limits: dict[str, int], listings: dict[str, Listing] | None = None) -> None:
+    def __init__(
+        self,
+        rds: Any,
+        limits: dict[str, int],
+        listings: dict[str, Listing] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._rds = rds
         self._limits = limits
         self._listings = {} if listings is None else listings
+        self._clock = clock
 
     def _listing(self, kind: str) -> Listing:
-        now = time.time()
+        now = self._clock()
         listing = self._listings.get(kind)
         if listing is None or not 0 <= now - listing.listed_at < FULL_LISTING_TTL_SECONDS:
             copies, in_progress = list_our_copies(self._rds, kind)

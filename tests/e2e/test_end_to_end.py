@@ -20,9 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.emulator import Emulator
-from tests.support.package import build_package
-from tests.support.stack import (
+from rds_snapshot_copy.demo.emulator import Emulator
+from rds_snapshot_copy.demo.stack import (
     DESTINATION_REGION,
     SOURCE_REGION,
     Clients,
@@ -39,7 +38,7 @@ from tests.support.stack import (
     queued_event_ids,
     read_back_function,
 )
-from tests.support.terraform_cli import terraform_binary
+from rds_snapshot_copy.terraform_cli import terraform_binary
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,23 +47,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def needs_terraform() -> None:
     # The test command needs terraform; a missing one is a failure, never a skip.
     assert terraform_binary(), "the terraform CLI is not on PATH: install terraform >= 1.9"
-
-
-def test_package_is_deterministic(tmp_path: Path) -> None:
-    first = build_package(tmp_path / "a" / "lambda.zip")
-    second = build_package(tmp_path / "b" / "lambda.zip")
-    assert first.path.read_bytes() == second.path.read_bytes()
-    assert first.base64_sha256 == second.base64_sha256
-    import zipfile
-
-    with zipfile.ZipFile(first.path) as archive:
-        names = archive.namelist()
-        assert names == sorted(names)
-        assert "copy_snapshot.py" in names
-        assert "snapshot_copy/snapshot_events.json" in names
-        assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
-        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
-        assert {(i.external_attr >> 16) & 0o777 for i in archive.infolist()} == {0o644}
 
 
 class Deployment:
@@ -183,7 +165,7 @@ def _processes_with_cwd_under(directory: str) -> list[int]:
 def test_demo_cleans_up_when_interrupted() -> None:
     """Ctrl-C while `terraform apply` runs: destroy, emulator stopped, working copy gone, exit 130."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.e2e.demo"],
+        [sys.executable, "-m", "rds_snapshot_copy.cli", "demo"],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -227,7 +209,7 @@ def _is_zombie(pid: int) -> bool:
 
 
 def test_provider_override_covers_both_aliases() -> None:
-    from tests.support.emulator import PROVIDER_ENDPOINTS, provider_override
+    from rds_snapshot_copy.demo.emulator import PROVIDER_ENDPOINTS, provider_override
 
     text = provider_override("http://127.0.0.1:1")
     assert text.count('provider "aws"') == 2

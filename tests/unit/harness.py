@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import copy
 import json
-import logging
 import os
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
-import copy_snapshot
 import pytest
+
+import copy_snapshot
 
 ACCOUNT = "123456789012"  # moto's default account
 
@@ -367,13 +368,18 @@ def dlq_attributes(message: dict[str, Any]) -> dict[str, str]:
     return {key: value["StringValue"] for key, value in message.get("MessageAttributes", {}).items()}
 
 
-def metric_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [record for record in caplog.records if hasattr(record, "_aws")]
+def metric_records(capsys: pytest.CaptureFixture[str]) -> list[SimpleNamespace]:
+    """The Embedded Metric Format lines the function wrote to stdout (read once: capsys consumes them)."""
+    records = []
+    for line in capsys.readouterr().out.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            records.append(SimpleNamespace(**json.loads(line)))
+    return records
 
 
-def only_metrics(caplog: pytest.LogCaptureFixture) -> logging.LogRecord:
-    records = metric_records(caplog)
-    assert len(records) == 1, f"expected one EMF record, got {len(records)}"
+def only_metrics(capsys: pytest.CaptureFixture[str]) -> SimpleNamespace:
+    records = metric_records(capsys)
+    assert len(records) == 1, f"expected one EMF record on stdout, got {len(records)}"
     return records[0]
 
 

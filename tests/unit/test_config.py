@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from snapshot_copy.config import (
+
+from snapshot_copy.copy_config import (
     DEFAULT_MAX_CLUSTER_COPIES_IN_PROGRESS,
     DEFAULT_MAX_DB_COPIES_IN_PROGRESS,
     SQS_MAX_VISIBILITY_SECONDS,
-    Config,
+)
+from snapshot_copy.copy_config import (
+    CopyConfig as Config,
 )
 from snapshot_copy.errors import ConfigurationError, SnapshotCopyError
 from snapshot_copy.events import KNOWN_EVENTS

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 from botocore.stub import Stubber
+
 from snapshot_copy.errors import CopyFailedError
 from snapshot_copy.naming import target_identifier
 
@@ -218,15 +219,22 @@ def test_same_sqs_event_twice_copies_once(function_env: dict, queues, sources, d
 
 
 def test_same_event_twice_in_one_batch_copies_once(
-    function_env: dict, queues, sources, destination_rds, destination_calls, caplog: pytest.LogCaptureFixture
+    function_env: dict,
+    queues,
+    sources,
+    destination_rds,
+    destination_calls,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
     event = db_event(sources.db_snapshot("twice-batch"))
     response = invoke(sqs_event(queues.records([event, event])))
     assert response == {"batchItemFailures": []}
     assert len(our_copies(destination_rds)) == 1
     assert len(destination_calls.params("CopyDBSnapshot")) == 1
-    metrics = only_metrics(caplog)
+    metrics = only_metrics(capsys)
     assert (metrics.CopiesStarted, metrics.CopiesAlreadyPresent) == (1, 1)
 
 
@@ -266,6 +274,7 @@ def test_snapshot_from_another_region_is_refused(function_env: dict, destination
 
 def test_source_not_available_is_postponed(function_env: dict, sources, destination_rds) -> None:
     from moto.rds.models import rds_backends
+
     from snapshot_copy.errors import CopyPostponedError
 
     snapshot = sources.db_snapshot("still-creating")
@@ -279,10 +288,13 @@ def test_source_not_available_is_postponed(function_env: dict, sources, destinat
 # ---- metrics ----
 
 
-def test_one_metrics_record_per_bare_invocation(function_env: dict, sources, caplog: pytest.LogCaptureFixture) -> None:
+def test_one_metrics_record_per_bare_invocation(
+    function_env: dict, sources, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
     invoke(db_event(sources.db_snapshot("metrics-1")))
-    record = only_metrics(caplog)
+    record = only_metrics(capsys)
     assert record.CopiesStarted == 1
     assert record.DeadLettered == 0
     assert record.FunctionName == "rds-snapshot-copy"
@@ -293,36 +305,44 @@ def test_one_metrics_record_per_bare_invocation(function_env: dict, sources, cap
 
 
 def test_metric_namespace_and_function_name_from_env(
-    function_env: dict, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    function_env: dict,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
     monkeypatch.setenv("METRIC_NAMESPACE", "Custom/Copies")
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "from-env")
     copy_snapshot_result = invoke(load_event("non_rds_event"), context=object())
     assert copy_snapshot_result["status"] == "ignored"
-    record = only_metrics(caplog)
+    record = only_metrics(capsys)
     assert record._aws["CloudWatchMetrics"][0]["Namespace"] == "Custom/Copies"
     assert record.FunctionName == "from-env"
     assert record.EventsIgnored == 1
 
 
-def test_failed_bare_invocation_counts_dead_lettered(function_env: dict, caplog: pytest.LogCaptureFixture) -> None:
+def test_failed_bare_invocation_counts_dead_lettered(
+    function_env: dict, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
     with pytest.raises(CopyFailedError):
         invoke(load_event("db_snapshot_manual_created", f"arn:aws:rds:eu-west-1:{ACCOUNT}:snapshot:x"))
-    assert only_metrics(caplog).DeadLettered == 1
+    assert only_metrics(capsys).DeadLettered == 1
 
 
 def test_malformed_bare_invocation_still_emits_one_metrics_record(
-    function_env: dict, caplog: pytest.LogCaptureFixture
+    function_env: dict, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Contract: one EMF record per invocation. A malformed bare event raises before metrics.emit runs.
     caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
     from snapshot_copy.errors import MalformedEventError
 
     with pytest.raises(MalformedEventError):
         invoke(load_event("malformed_no_source_arn"))
-    assert only_metrics(caplog).DeadLettered == 1
+    assert only_metrics(capsys).DeadLettered == 1
 
 
 def test_sqs_batch_with_a_failure_lists_it(function_env: dict, queues, sources) -> None:

@@ -10,8 +10,10 @@ import logging
 from typing import Any
 
 import pytest
+
 from snapshot_copy import slots as slots_module
-from snapshot_copy.slots import IN_PROGRESS_STATUSES, PAGE_SIZE, CopySlots, list_our_copies
+from snapshot_copy.listing import IN_PROGRESS_STATUSES, PAGE_SIZE, list_our_copies
+from snapshot_copy.slots import CopySlots
 
 from .harness import (
     cluster_event,
@@ -58,19 +60,21 @@ def test_batch_starts_exactly_the_free_slots(
     destination_rds,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     busy = start_copies_in_progress(sources, in_progress)
     monkeypatch.setenv("MAX_DB_COPIES_IN_PROGRESS", str(limit))
     events = [db_event(sources.db_snapshot(f"new-{i}")) for i in range(records)]
     batch = queues.records(events)
     caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
     response = invoke(sqs_event(batch))
     started = max(0, min(records, limit - in_progress))
     new_copies = [c for c in our_copies(destination_rds) if c["DBSnapshotIdentifier"] not in busy]
     assert len(new_copies) == started
     # the first records in the batch get the slots, the rest wait
     assert failures(response) == {r["messageId"] for r in batch[started:]}
-    metrics = only_metrics(caplog)
+    metrics = only_metrics(capsys)
     assert (metrics.CopiesStarted, metrics.CopySlotWaits) == (started, records - started)
     for record in batch[started:]:
         assert 29 <= queues.visible_in(record["messageId"]) <= 60
@@ -269,17 +273,16 @@ class Clock:
 
 def test_the_listing_is_kept_between_invocations_and_refreshed_by_identifier(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = Clock()
-    monkeypatch.setattr(slots_module, "time", clock)
     rds = FakeRds(db=[snap(f"old{i}", "available") for i in range(150)] + [snap("a", "copying"), snap("b", "copying")])
     listings: dict = {}
 
-    first = CopySlots(rds, {"db": 3, "cluster": 5}, listings)
+    first = CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time)
     assert first.free("db") == 1
     assert len(rds.calls) == 2  # the full listing: 152 snapshots, two pages
     first.took("db", "c", "arn:src:c")
 
     clock.now += slots_module.REFRESH_TTL_SECONDS - 1
-    second = CopySlots(rds, {"db": 3, "cluster": 5}, listings)  # the next invocation of the container
+    second = CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time)  # the next invocation of the container
     assert second.free("db") == 0
     assert second.existing_source("db", "old7") == "arn:src:old7"
     assert len(rds.calls) == 2  # nothing listed again
@@ -294,17 +297,16 @@ def test_the_listing_is_kept_between_invocations_and_refreshed_by_identifier(mon
     assert "SnapshotType" not in refresh[0][1]
 
     clock.now += slots_module.FULL_LISTING_TTL_SECONDS
-    assert CopySlots(rds, {"db": 3, "cluster": 5}, listings).free("db") == 1
+    assert CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time).free("db") == 1
     assert rds.calls[-1][1]["SnapshotType"] == "manual"
 
 
 def test_a_refusal_holds_the_slots_full_until_the_next_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = Clock()
-    monkeypatch.setattr(slots_module, "time", clock)
     rds = FakeRds(db=[snap("a", "copying")])
     listings: dict = {}
-    slots = CopySlots(rds, {"db": 3, "cluster": 5}, listings)
+    slots = CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time)
     slots.fill("db")  # RDS refused: another container's copies hold the other slots
-    assert CopySlots(rds, {"db": 3, "cluster": 5}, listings).free("db") == 0
+    assert CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time).free("db") == 0
     clock.now += slots_module.REFRESH_TTL_SECONDS
-    assert CopySlots(rds, {"db": 3, "cluster": 5}, listings).free("db") == 2
+    assert CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time).free("db") == 2

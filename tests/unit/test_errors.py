@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
+
 from snapshot_copy.errors import CopyFailedError, CopyPostponedError, SnapshotCopyError
 from snapshot_copy.outcomes import Outcome, classify_client_error, classify_exception
 
@@ -221,9 +222,10 @@ def test_copy_already_exists_race(tag: str, status: str, function_env: dict, sou
 
 @pytest.mark.parametrize("case", ["throttling", "internal-500", "unknown-503", "source-state"])
 def test_sqs_transient_errors_are_postponed_with_a_short_delay(
-    case: str, function_env: dict, queues, sources, caplog: pytest.LogCaptureFixture
+    case: str, function_env: dict, queues, sources, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
     code, message, status, *_ = CASES[case]
     records = queues.records([db_event(sources.db_snapshot("sqs-throttle"))])
     with Stubber(handler_clients().destination_rds) as stub:
@@ -232,12 +234,15 @@ def test_sqs_transient_errors_are_postponed_with_a_short_delay(
         response = invoke(sqs_event(records))
     assert failures(response) == {records[0]["messageId"]}
     assert 4 <= queues.visible_in(records[0]["messageId"]) <= 10
-    assert only_metrics(caplog).Retries == 1
+    assert only_metrics(capsys).Retries == 1
     assert queues.dead_letters() == []
 
 
-def test_sqs_copy_limit_waits(function_env: dict, queues, sources, caplog: pytest.LogCaptureFixture) -> None:
+def test_sqs_copy_limit_waits(
+    function_env: dict, queues, sources, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
     records = queues.records([db_event(sources.db_snapshot("sqs-limit"))])
     with Stubber(handler_clients().destination_rds) as stub:
         stub_listing(stub)
@@ -245,14 +250,15 @@ def test_sqs_copy_limit_waits(function_env: dict, queues, sources, caplog: pytes
         response = invoke(sqs_event(records))
     assert failures(response) == {records[0]["messageId"]}
     assert 29 <= queues.visible_in(records[0]["messageId"]) <= 60
-    metrics = only_metrics(caplog)
+    metrics = only_metrics(capsys)
     assert (metrics.CopySlotWaits, metrics.DeadLettered, metrics.CopiesStarted) == (1, 0, 0)
 
 
 def test_copy_limit_error_makes_the_rest_of_the_batch_wait(
-    function_env: dict, queues, sources, caplog: pytest.LogCaptureFixture
+    function_env: dict, queues, sources, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
     events = [db_event(sources.db_snapshot(f"sqs-fill-{i}")) for i in range(3)]
     records = queues.records(events)
     with Stubber(handler_clients().destination_rds) as stub:
@@ -262,7 +268,7 @@ def test_copy_limit_error_makes_the_rest_of_the_batch_wait(
         response = invoke(sqs_event(records))
         stub.assert_no_pending_responses()
     assert failures(response) == {r["messageId"] for r in records}
-    assert only_metrics(caplog).CopySlotWaits == 3
+    assert only_metrics(capsys).CopySlotWaits == 3
 
 
 @pytest.mark.parametrize(
@@ -274,9 +280,10 @@ def test_copy_limit_error_makes_the_rest_of_the_batch_wait(
     ],
 )
 def test_sqs_permanent_errors_are_dead_lettered(
-    case: str, dlq_code: str, with_dlq, sources, caplog: pytest.LogCaptureFixture
+    case: str, dlq_code: str, with_dlq, sources, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
     code, message, status, *_ = CASES[case]
     event = db_event(sources.db_snapshot(f"sqs-perm-{case}"))
     records = with_dlq.records([event])
@@ -291,7 +298,7 @@ def test_sqs_permanent_errors_are_dead_lettered(
     assert message in attributes["error_reason"]
     assert attributes["source_message_id"] == records[0]["messageId"]
     assert dead["Body"] == records[0]["body"]
-    assert only_metrics(caplog).DeadLettered == 1
+    assert only_metrics(capsys).DeadLettered == 1
 
 
 def test_sqs_permanent_error_without_dlq_is_left_to_redrive(function_env: dict, queues, sources) -> None:
@@ -309,9 +316,16 @@ def test_sqs_permanent_error_without_dlq_is_left_to_redrive(function_env: dict, 
 @pytest.mark.parametrize("case", ["access-denied", "kms"])
 @pytest.mark.parametrize(("receive_count", "dead_lettered"), [(1, False), (2, False), (3, True), (7, True)])
 def test_access_errors_are_retried_until_max_error_tries(
-    case: str, receive_count: int, dead_lettered: bool, with_dlq, sources, caplog: pytest.LogCaptureFixture
+    case: str,
+    receive_count: int,
+    dead_lettered: bool,
+    with_dlq,
+    sources,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
     code, message, status, *_ = CASES[case]
     records = with_dlq.records([db_event(sources.db_snapshot("sqs-access"))], receive_count=receive_count)
     with Stubber(handler_clients().destination_rds) as stub:
@@ -327,12 +341,12 @@ def test_access_errors_are_retried_until_max_error_tries(
         assert f"gave up after {receive_count} tries" in attributes["error_reason"]
         assert message in attributes["error_reason"]
         assert attributes["receive_count"] == str(receive_count)
-        assert only_metrics(caplog).DeadLettered == 1
+        assert only_metrics(capsys).DeadLettered == 1
     else:
         assert failures(response) == {message_id}
         assert with_dlq.dead_letters() == []
         assert with_dlq.visible_in(message_id) <= 10 * 2 ** (receive_count - 1)
-        assert only_metrics(caplog).Retries == 1
+        assert only_metrics(capsys).Retries == 1
 
 
 def test_max_error_tries_from_env(with_dlq, sources, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,6 +6,7 @@ import json
 import logging
 
 import pytest
+
 from snapshot_copy.errors import MalformedEventError, SnapshotCopyError
 from snapshot_copy.events import KNOWN_EVENTS, Ignored, SnapshotRef, parse_body, parse_event
 

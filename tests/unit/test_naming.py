@@ -7,6 +7,7 @@ import re
 import string
 
 import pytest
+
 from snapshot_copy.naming import MAX_IDENTIFIER_LENGTH, is_valid_identifier, target_identifier
 
 from .harness import ACCOUNT

@@ -8,9 +8,10 @@ import random
 import time
 from typing import Any
 
-import copy_snapshot
 import pytest
-from snapshot_copy.config import Config
+
+from snapshot_copy.copy_config import CopyConfig as Config
+from snapshot_copy.errors import MalformedEventError
 from snapshot_copy.outcomes import Outcome
 from snapshot_copy.queue import (
     RETRY_BASE_SECONDS,
@@ -66,9 +67,10 @@ def test_record_builder_has_lambdas_sqs_shape(queues) -> None:
 
 
 def test_batch_of_mixed_events_copies_the_good_ones_and_dead_letters_the_bad(
-    with_dlq, sources, destination_rds, caplog: pytest.LogCaptureFixture
+    with_dlq, sources, destination_rds, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
     first = sources.db_snapshot("batch-a")
     second = sources.cluster_snapshot("batch-b")
     bodies = [
@@ -93,7 +95,7 @@ def test_batch_of_mixed_events_copies_the_good_ones_and_dead_letters_the_bad(
     assert "SourceArn" in dead[records[1]["body"]]["error_reason"]
     assert "JSON" in dead[records[3]["body"]]["error_reason"]
     assert "not-an-arn" in dead[records[4]["body"]]["error_reason"]
-    metrics = only_metrics(caplog)
+    metrics = only_metrics(capsys)
     assert (metrics.CopiesStarted, metrics.DeadLettered, metrics.EventsIgnored) == (2, 3, 2)
 
 
@@ -108,14 +110,17 @@ def test_without_dlq_malformed_records_are_batch_failures(function_env: dict, qu
     assert queues.dead_letters() == []
 
 
-def test_ignored_events_are_done_and_logged(function_env: dict, queues, caplog: pytest.LogCaptureFixture) -> None:
+def test_ignored_events_are_done_and_logged(
+    function_env: dict, queues, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
     records = queues.records([load_event("db_snapshot_creating_manual"), load_event("db_snapshot_deleted")])
     assert invoke(sqs_event(records)) == {"batchItemFailures": []}
     reasons = [r.getMessage() for r in caplog.records if getattr(r, "status", None) == "ignored"]
     assert len(reasons) == 2
     assert any("RDS-EVENT-0040" in r for r in reasons) and any("RDS-EVENT-0041" in r for r in reasons)
-    assert only_metrics(caplog).EventsIgnored == 2
+    assert only_metrics(capsys).EventsIgnored == 2
 
 
 def test_disabled_event_in_a_batch_is_ignored(
@@ -127,21 +132,40 @@ def test_disabled_event_in_a_batch_is_ignored(
     assert our_copies(destination_rds) == []
 
 
-@pytest.mark.parametrize("body", [None, "", "[1, 2]", "null", "42"])
-def test_odd_bodies_are_dead_lettered(body: Any, with_dlq, caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("body", ["[1, 2]", "null", "42", "{not json"])
+def test_odd_bodies_are_dead_lettered(
+    body: Any, with_dlq, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
     (record,) = with_dlq.records(["placeholder"])
     record["body"] = body
     assert invoke(sqs_event([record])) == {"batchItemFailures": []}
     (dead,) = with_dlq.dead_letters()
     assert dlq_attributes(dead)["error_code"] == "MalformedEvent"
-    assert only_metrics(caplog).DeadLettered == 1
+    assert only_metrics(capsys).DeadLettered == 1
 
 
-def test_empty_batch(function_env: dict, queues, caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("body", [None, ""])
+def test_a_record_without_a_body_is_left_for_the_redrive_policy(
+    body: Any, with_dlq, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # SQS never delivers one; if it came, there would be nothing to dead-letter but a placeholder, so the
+    # record is reported back and the queue's redrive policy moves the whole message.
+    (record,) = with_dlq.records(["placeholder"])
+    record["body"] = body
+    capsys.readouterr()
+    assert failures(invoke(sqs_event([record]))) == {record["messageId"]}
+    assert with_dlq.dead_letters() == []
+
+
+def test_empty_batch(
+    function_env: dict, queues, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
     assert invoke({"Records": []}) == {"batchItemFailures": []}
-    assert only_metrics(caplog).CopiesStarted == 0
+    assert only_metrics(capsys).CopiesStarted == 0
 
 
 def test_postponed_records_get_their_visibility_changed_in_batches_of_ten(
@@ -168,7 +192,7 @@ def test_postponed_records_get_their_visibility_changed_in_batches_of_ten(
     assert len(sqs_calls.params("GetQueueUrl")) == 1
     invoke(sqs_event(queues.records([events[0]])))
     assert len(sqs_calls.params("GetQueueUrl")) == 1
-    assert copy_snapshot._queue_urls == {queues.arn: queues.url}
+    assert handler_clients().queue_urls == {queues.arn: queues.url}
 
 
 def test_dlq_send_failure_leaves_the_record_in_the_queue(
@@ -292,3 +316,60 @@ def test_process_batch_with_fakes() -> None:
     assert visibility["QueueUrl"] == "url:arn:aws:sqs:us-east-1:123456789012:q"
     assert [e["ReceiptHandle"] for e in visibility["Entries"]] == ["rh-2", "rh-4"]
     assert dict(result.counts) == {"started": 1, "wait": 1, "dead_lettered": 1, "retry": 1}
+
+
+SNS_ENVELOPE = {
+    "Records": [
+        {
+            "EventSource": "aws:sns",
+            "EventVersion": "1.0",
+            "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:rds-events:5f2c7a4e",
+            "Sns": {
+                "Type": "Notification",
+                "TopicArn": "arn:aws:sns:us-east-1:123456789012:rds-events",
+                "Subject": "RDS Notification Message",
+                "Message": '{"Event Source":"db-snapshot","Event ID":"RDS-EVENT-0042"}',
+            },
+        }
+    ]
+}
+
+
+def test_an_sns_envelope_is_refused_by_name_not_read_as_sqs(
+    function_env: dict, with_dlq, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Older RDS event subscriptions deliver through SNS: `Records` too, but no SQS message to settle.
+    capsys.readouterr()
+    with pytest.raises(MalformedEventError, match=r"1 record\(s\) from aws:sns, not aws:sqs"):
+        invoke(SNS_ENVELOPE)
+    assert with_dlq.dead_letters() == []  # nothing dead-lettered as a placeholder
+    assert only_metrics(capsys).DeadLettered == 1  # the DeadLettered alarm still fires
+
+
+def test_a_batch_mixing_sqs_and_other_records_is_refused(function_env: dict, queues, sources) -> None:
+    (record,) = queues.records([db_event(sources.db_snapshot("mixed-1"))])
+    with pytest.raises(MalformedEventError, match="aws:sns"):
+        invoke({"Records": [record, SNS_ENVELOPE["Records"][0]]})
+
+
+def test_an_sqs_record_without_a_receipt_handle_is_refused(function_env: dict, queues, sources) -> None:
+    (record,) = queues.records([db_event(sources.db_snapshot("no-handle-1"))])
+    del record["receiptHandle"]
+    with pytest.raises(MalformedEventError, match="receiptHandle"):
+        invoke(sqs_event([record]))
+
+
+def test_metrics_reach_stdout_whatever_the_log_level(
+    function_env: dict, queues, sources, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Lambda's application log level WARN drops INFO records; the EMF line must not be one of them.
+    logging.getLogger().setLevel(logging.WARNING)
+    for name in ("copy_snapshot", "snapshot_copy"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        capsys.readouterr()
+        invoke(sqs_event(queues.records([db_event(sources.db_snapshot("warn-level-1"))])))
+        assert only_metrics(capsys).CopiesStarted == 1
+    finally:
+        for name in ("copy_snapshot", "snapshot_copy"):
+            logging.getLogger(name).setLevel(logging.NOTSET)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+
 from snapshot_copy.tagging import MAX_TAGS, copy_tags, source_arn_tag_value, tag_value
 
 from .harness import ACCOUNT, SOURCE_REGION, cluster_event, db_event, invoke, our_copies, tag_dict

@@ -108,8 +108,3 @@ def terraform_env(base: dict[str, str] | None = None) -> dict[str, str]:
 def use_offline_capable_config() -> None:
     """Point this process's environment (and so every terraform it starts) at the CLI configuration."""
     os.environ.update({k: v for k, v in terraform_env().items() if k not in os.environ or k.startswith("TF_")})
-
-
-if __name__ == "__main__":
-    # `python -m tests.support.terraform_cli` prints the path, for `export TF_CLI_CONFIG_FILE=$(...)`.
-    print(cli_config_file())

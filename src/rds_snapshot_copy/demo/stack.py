@@ -30,14 +30,14 @@ from typing import Any
 import boto3
 from python_terraform import IsFlagged, Terraform
 
-from tests.support.emulator import ACCESS_KEY, SECRET_KEY, Emulator, provider_override
-from tests.support.package import Package, build_package
-from tests.support.terraform_cli import terraform_env
+from rds_snapshot_copy.demo.emulator import ACCESS_KEY, SECRET_KEY, Emulator, provider_override
+from rds_snapshot_copy.package import Package, build_package
+from rds_snapshot_copy.terraform_cli import terraform_env
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = Path("examples/complete")
+MODULE = Path("modules/rds-snapshot-copy")
 # What the example's module call reads besides its own directory.
-COPIED_TREES = (EXAMPLE, Path("modules/rds-snapshot-copy"), Path("lambda"))
+COPIED_TREES = (EXAMPLE, MODULE)
 IGNORED = shutil.ignore_patterns(
     ".terraform",
     "terraform.tfstate*",
@@ -171,6 +171,18 @@ class TerraformFailed(RuntimeError):
         self.output = output
 
 
+def find_repo(start: Path | None = None) -> Path:
+    """The checkout holding the module and the example: the working directory or one above it, else the
+    one this package was installed from (a development install)."""
+    candidates = [start or Path.cwd(), *(start or Path.cwd()).parents, *Path(__file__).resolve().parents]
+    for candidate in candidates:
+        if (candidate / EXAMPLE / "main.tf").is_file() and (candidate / MODULE / "main.tf").is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"no {EXAMPLE} and {MODULE} here or above: run the demo in a checkout of the repository (or pass --repo)"
+    )
+
+
 @dataclass
 class Workspace:
     """A throw-away copy of the example (and what it reads) with the generated emulator files."""
@@ -183,12 +195,13 @@ class Workspace:
         return self.root / EXAMPLE
 
     @classmethod
-    def create(cls, endpoint: str, parent: Path | None = None) -> Workspace:
+    def create(cls, endpoint: str, repo: Path | None = None, parent: Path | None = None) -> Workspace:
+        repo = find_repo() if repo is None else repo
         root = Path(tempfile.mkdtemp(prefix="rds-snapshot-copy-demo-", dir=parent))
         try:
             for tree in COPIED_TREES:
-                shutil.copytree(REPO_ROOT / tree, root / tree, ignore=IGNORED, symlinks=False)
-            package = build_package(root / "build" / "lambda.zip", REPO_ROOT / "lambda")
+                shutil.copytree(repo / tree, root / tree, ignore=IGNORED, symlinks=False)
+            package = build_package(root / "build" / "lambda.zip")
             workspace = cls(root, package)
             (workspace.example_dir / OVERRIDE_FILE).write_text(provider_override(endpoint))
             (workspace.example_dir / TFVARS_FILE).write_text(

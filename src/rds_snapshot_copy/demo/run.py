@@ -1,9 +1,9 @@
 """`make demo`: the module and the function end to end, against a local AWS emulator, in under 2 minutes.
 
-    python -m tests.e2e.demo [--keep-output FILE]
+    rds-snapshot-copy demo
 
 1. terraform init + apply of examples/complete (unchanged; a generated override points its two
-   providers at moto_server), with the function package built from lambda/ by tests.support.package;
+   providers at moto_server), with the function package built by `rds-snapshot-copy package`;
 2. an encrypted RDS instance and Aurora cluster in the source region, a manual snapshot of each;
 3. RDS's snapshot-created events on the source region's default bus: the deployed rule routes them
    to the deployed queue; a snapshot-deleted event reaches nothing;
@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import argparse
 import re
 import signal
 import sys
@@ -24,8 +23,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from tests.support.emulator import Emulator, signals_raise_keyboard_interrupt
-from tests.support.stack import (
+from rds_snapshot_copy.demo.emulator import Emulator, signals_raise_keyboard_interrupt
+from rds_snapshot_copy.demo.stack import (
     DESTINATION_REGION,
     SOURCE_REGION,
     Clients,
@@ -106,7 +105,7 @@ def print_table(copies: list[Copy], kms_key_arn: str, out: TextIO) -> None:
     print("  (every copy also carries source_snapshot_arn = the source snapshot's ARN)", file=out)
 
 
-def run(report: Reporter) -> list[Copy]:
+def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
     out = report.out
     print("RDS / Aurora snapshot copy: examples/complete end to end against a local AWS emulator", file=out)
     emulator = Emulator()
@@ -116,7 +115,7 @@ def run(report: Reporter) -> list[Copy]:
         emulator.start()
         pid = emulator.process.pid if emulator.process else "?"
         report.line(f"emulator: moto_server on {emulator.endpoint} (pid {pid})")
-        workspace = Workspace.create(emulator.endpoint)
+        workspace = Workspace.create(emulator.endpoint, repo)
         report.line(f"package:  deterministic zip of lambda/, sha256 {workspace.package.base64_sha256}")
         report.line(f"workdir:  {workspace.root} (copy of examples/complete + generated emulator override)")
 
@@ -218,14 +217,13 @@ def cleanup(report: Reporter, emulator: Emulator, workspace: Workspace | None, s
         report.end_step()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.e2e.demo", description=__doc__.split("\n\n")[0])
-    parser.parse_args(argv)
+def main(repo: Path | None = None) -> int:
+    """Run the demo, print its steps and the table; 0 when it worked, 1 when it failed, 130 on Ctrl-C."""
     report = Reporter()
     status = 0
     with signals_raise_keyboard_interrupt():
         try:
-            run(report)
+            run(report, repo)
         except KeyboardInterrupt:
             report.line("interrupted: cleaned up")
             status = 130
@@ -237,10 +235,3 @@ def main(argv: list[str] | None = None) -> int:
     word = "ok" if status == 0 else "FAILED" if status == 1 else "interrupted"
     print(f"demo {word} in {report.elapsed():.1f} s (steps: {summary})", file=report.out, flush=True)
     return status
-
-
-if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)

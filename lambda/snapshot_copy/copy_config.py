@@ -1,0 +1,87 @@
+"""The copier's settings: the shared ones (config.py) plus the key, the limits and the waiting rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .config import FunctionConfig, positive_int, require
+from .errors import ConfigurationError
+from .events import KNOWN_EVENTS
+from .kinds import KINDS
+
+# AWS's default per-region limits of cross-region copies in progress.
+DEFAULT_MAX_DB_COPIES_IN_PROGRESS = KINDS["db"].max_copies_in_progress
+DEFAULT_MAX_CLUSTER_COPIES_IN_PROGRESS = KINDS["cluster"].max_copies_in_progress
+# SQS refuses a visibility timeout above 12 hours.
+SQS_MAX_VISIBILITY_SECONDS = 43200
+# The first delay of a message waiting for a copy slot (doubled on each receive): a slot frees when a
+# copy of hours finishes, so waiting starts at a minute. Not a module setting; the benchmark varies it.
+WAIT_BASE_SECONDS = 60
+
+_KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:(key|alias)/.+$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CopyConfig(FunctionConfig):
+    kms_key_id: str
+    enabled_event_ids: frozenset[str]
+    option_group_name: str | None = None
+    dead_letter_queue_url: str | None = None
+    max_db_copies_in_progress: int = DEFAULT_MAX_DB_COPIES_IN_PROGRESS
+    max_cluster_copies_in_progress: int = DEFAULT_MAX_CLUSTER_COPIES_IN_PROGRESS
+    max_receive_count: int = 300
+    max_wait_seconds: int = 72 * 3600
+    wait_delay_max_seconds: int = 900
+    wait_base_seconds: int = WAIT_BASE_SECONDS
+    max_error_tries: int = 3
+
+    @property
+    def copy_limits(self) -> dict[str, int]:
+        return {"db": self.max_db_copies_in_progress, "cluster": self.max_cluster_copies_in_progress}
+
+    def copy_limit(self, kind: str) -> int:
+        return self.copy_limits[kind]
+
+    @classmethod
+    def fields_from_env(cls, env: Mapping[str, str]) -> dict[str, Any]:
+        require(env, "SOURCE_REGION", "DESTINATION_REGION", "DESTINATION_REGION_KMS_KEY_ID")
+        fields = super().fields_from_env(env)
+        # A key from another region makes every copy fail with KMSKeyNotAccessibleFault: refuse it here.
+        key = _KMS_ARN.match(env["DESTINATION_REGION_KMS_KEY_ID"])
+        if key and key["region"] != env["DESTINATION_REGION"]:
+            raise ConfigurationError(
+                f"DESTINATION_REGION_KMS_KEY_ID {env['DESTINATION_REGION_KMS_KEY_ID']!r} is in {key['region']}, "
+                f"not in DESTINATION_REGION {env['DESTINATION_REGION']}"
+            )
+        return {
+            **fields,
+            "kms_key_id": env["DESTINATION_REGION_KMS_KEY_ID"],
+            "enabled_event_ids": _event_ids(env.get("ENABLED_EVENT_IDS", "")),
+            "option_group_name": env.get("OPTION_GROUP_NAME") or None,
+            "dead_letter_queue_url": env.get("DEAD_LETTER_QUEUE_URL") or None,
+            "max_db_copies_in_progress": positive_int(
+                env, "MAX_DB_COPIES_IN_PROGRESS", DEFAULT_MAX_DB_COPIES_IN_PROGRESS
+            ),
+            "max_cluster_copies_in_progress": positive_int(
+                env, "MAX_CLUSTER_COPIES_IN_PROGRESS", DEFAULT_MAX_CLUSTER_COPIES_IN_PROGRESS
+            ),
+            "max_receive_count": positive_int(env, "MAX_RECEIVE_COUNT", cls.max_receive_count),
+            "max_wait_seconds": positive_int(env, "MAX_WAIT_SECONDS", cls.max_wait_seconds),
+            "wait_delay_max_seconds": min(
+                positive_int(env, "WAIT_DELAY_MAX_SECONDS", cls.wait_delay_max_seconds), SQS_MAX_VISIBILITY_SECONDS
+            ),
+            "max_error_tries": positive_int(env, "MAX_ERROR_TRIES", cls.max_error_tries),
+        }
+
+
+def _event_ids(raw: str) -> frozenset[str]:
+    ids = frozenset(part.strip() for part in raw.split(",") if part.strip())
+    if not ids:
+        return frozenset(KNOWN_EVENTS)
+    unknown = sorted(ids - set(KNOWN_EVENTS))
+    if unknown:
+        raise ConfigurationError(f"ENABLED_EVENT_IDS has unknown event IDs {unknown}; known: {sorted(KNOWN_EVENTS)}")
+    return ids
