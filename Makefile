@@ -3,10 +3,13 @@
 #              Lambda's runtime), Terraform tests, IAM simulation, lint, policy checks, the end-to-end run.
 PYTHON ?= python3
 # Lambda runs the functions on python3.13; their unit tests run under it too.
-PYTHON313 ?= $(firstword $(shell command -v python3.13 2>/dev/null) $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13))
+# The first candidate that really is a 3.13 (a pyenv shim for an inactive version is not).
+PYTHON313 ?= $(shell for p in $(HOME)/.pyenv/versions/3.13*/bin/python3.13 $$(command -v python3.13); do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null && { echo "$$p"; break; }; done)
 VENV := .venv
 VENV313 := .venv-py313
 CHECKOV_VENV := .venv-checkov
+IAM_SIMULATOR := tests/iam/simulator
 UV := $(VENV)/bin/uv
 # uv installs in seconds what pip installs in a minute; it comes from the package index like the rest.
 export UV_PYTHON_DOWNLOADS := never
@@ -17,7 +20,7 @@ export UV_LINK_MODE := copy
 demo: $(VENV)/.installed
 	$(VENV)/bin/rds-snapshot-copy demo
 
-test: $(VENV)/.installed $(CHECKOV_VENV)/.installed test-py313
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(IAM_SIMULATOR)/node_modules/.installed test-py313
 	CHECKOV="$(CURDIR)/$(CHECKOV_VENV)/bin/checkov" $(VENV)/bin/python -m pytest
 
 # The functions' unit tests under Lambda's Python.
@@ -42,6 +45,12 @@ $(VENV313)/.installed: $(UV) pyproject.toml requirements-dev.txt
 	$(UV) pip install --quiet --python $(VENV313)/bin/python -r requirements-dev.txt -e .
 	touch $@
 
+# The offline IAM policy simulator (@cloud-copilot/iam-simulate), exactly as locked.
+$(IAM_SIMULATOR)/node_modules/.installed: $(IAM_SIMULATOR)/package-lock.json
+	@command -v npm >/dev/null || { echo "node 20+ and npm are needed for the IAM policy simulation (tests/iam)" >&2; exit 1; }
+	npm ci --prefix $(IAM_SIMULATOR) --no-audit --no-fund --loglevel=error
+	touch $@
+
 # checkov pins an old boto3, so it gets a virtualenv of its own.
 $(CHECKOV_VENV)/.installed: $(UV) requirements-checkov.txt
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(CHECKOV_VENV)
@@ -49,4 +58,4 @@ $(CHECKOV_VENV)/.installed: $(UV) requirements-checkov.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(VENV313) $(CHECKOV_VENV) build .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(VENV313) $(CHECKOV_VENV) $(IAM_SIMULATOR)/node_modules build .pytest_cache .ruff_cache

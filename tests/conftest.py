@@ -92,8 +92,8 @@ def destination_calls(function_env: dict[str, str]) -> CallRecorder:
 
 
 @pytest.fixture
-def sources(source_rds: Any, monkeypatch: pytest.MonkeyPatch) -> SourceFactory:
-    return SourceFactory(source_rds, monkeypatch)
+def sources(source_rds: Any) -> SourceFactory:
+    return SourceFactory(source_rds)
 
 
 @pytest.fixture

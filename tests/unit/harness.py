@@ -1,8 +1,7 @@
 """Helpers for the unit tests (the fixtures are in tests/conftest.py).
 
-Known moto gaps worked around here (test harness only; the function is never changed for moto):
-  * moto resolves a snapshot ARN with ``split(":")[-1]``, so ``...:snapshot:rds:mydb-x`` (automated) becomes
-    ``mydb-x`` and is not found: ``SourceFactory.fix_moto_automated_arns`` resolves ARNs by resource type.
+Known moto gaps worked around here (test harness only; the function is never changed for moto),
+re-checked at moto 5.2.5 (which fixed the lookup of automated snapshots, `...:snapshot:rds:mydb-x`, by ARN):
   * moto's copies are ``available`` at once: ``SourceFactory.set_destination_status`` sets pending/copying.
   * moto ignores SourceRegion and OptionGroupName, and accepts a KmsKeyId for the copy of an unencrypted
     cluster snapshot (RDS refuses it): those are asserted on the request (``CallRecorder`` / Stubber).
@@ -101,11 +100,9 @@ def _tags(tags: dict[str, str] | None) -> list[dict[str, str]]:
 class SourceFactory:
     """Instances, clusters and their snapshots in the source region (moto)."""
 
-    def __init__(self, rds: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, rds: Any) -> None:
         self.rds = rds
-        self._monkeypatch = monkeypatch
         self._source_key: str | None = None
-        self._arn_fix_applied = False
 
     @property
     def source_key(self) -> str:
@@ -149,7 +146,6 @@ class SourceFactory:
         from moto.rds.models import rds_backends
 
         self.db_instance(instance)
-        self.fix_moto_automated_arns()
         identifier = f"rds:{name}"
         snapshot = rds_backends[ACCOUNT][SOURCE_REGION].create_auto_snapshot(instance, identifier)
         if tags:
@@ -188,29 +184,9 @@ class SourceFactory:
         from moto.rds.models import rds_backends
 
         self.cluster(cluster)
-        self.fix_moto_automated_arns()
         identifier = f"rds:{name}"
         rds_backends[ACCOUNT][SOURCE_REGION].create_auto_cluster_snapshot(cluster, identifier)
         return self.rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=identifier)["DBClusterSnapshots"][0]
-
-    def fix_moto_automated_arns(self) -> None:
-        """MOTO GAP: RDSBackend.get_snapshot resolves an ARN with identifier.split(":")[-1], which turns
-        `arn:...:snapshot:rds:mydb-x` into `mydb-x` (not found). Resolve it by the ARN's 7 fields instead."""
-        if self._arn_fix_applied:
-            return
-        from moto.rds.models import RDSBackend
-
-        original = RDSBackend.get_snapshot
-
-        def get_snapshot(backend: Any, identifier: str, resource_type: Any, not_found_exception: Any) -> Any:
-            if identifier.startswith("arn:"):
-                parts = identifier.split(":", 6)
-                backend = backend.get_backend("rds", region=parts[3])
-                identifier = parts[6]
-            return original(backend, identifier, resource_type, not_found_exception)
-
-        self._monkeypatch.setattr(RDSBackend, "get_snapshot", get_snapshot)
-        self._arn_fix_applied = True
 
 
 def destination_backend() -> Any:

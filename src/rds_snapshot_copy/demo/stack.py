@@ -347,8 +347,7 @@ def tags_dict(tag_list: Iterable[dict[str, str]] | None) -> dict[str, str]:
 def create_source_snapshots(clients: Clients) -> list[SourceSnapshot]:
     """An encrypted RDS instance and Aurora cluster in the source region, and a manual snapshot of each.
 
-    Manual snapshots, because moto resolves a snapshot ARN by its last ':'-separated part and so cannot
-    copy an automated snapshot (`rds:<name>`) by ARN.
+    Manual snapshots: RDS takes automated ones itself, and no API (so no emulator call) creates one.
     """
     rds = clients("rds", SOURCE_REGION)
     rds.create_db_instance(
