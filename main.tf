@@ -12,7 +12,18 @@ data "archive_file" "lambda" {
   type        = "zip"
   source_dir  = "${path.module}/lambda"
   output_path = "${path.module}/build/lambda.zip"
-  excludes    = ["**/__pycache__/**", "**/*.pyc", "__pycache__/**", "*.pyc"]
+  # The same files as the project's packager (src/rds_snapshot_copy/package.py, directory_sources):
+  # everything under lambda/, symlinks followed (snapshot_kinds.json is one), except directories named
+  # __pycache__, anything whose name starts with "." (so .pytest_cache, .mypy_cache, .ruff_cache too) and
+  # *.pyc / *.pyo. Glob patterns of archive >= 2.4, matched against the path relative to lambda/, where
+  # "**/" also matches the top level. ".?*" rather than ".*", which would match ".", the top of the walk
+  # itself, and so exclude everything.
+  excludes = [
+    "**/__pycache__/**",
+    "**/.?*",
+    "**/*.pyc",
+    "**/*.pyo",
+  ]
 }
 
 module "rds_snapshot_copy" {

@@ -20,7 +20,7 @@ variable "name" {
 }
 
 variable "snapshot_event_ids" {
-  description = "RDS event IDs whose snapshots are copied; the keys of lambda/snapshot_copy/snapshot_events.json."
+  description = "RDS event IDs whose snapshots are copied; the snapshot-created events of modules/rds-snapshot-copy/snapshot_kinds.json."
   type        = list(string)
   default     = ["RDS-EVENT-0042", "RDS-EVENT-0075", "RDS-EVENT-0091", "RDS-EVENT-0169"]
 }

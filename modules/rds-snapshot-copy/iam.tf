@@ -1,42 +1,5 @@
-resource "aws_iam_role" "copier" {
-  provider = aws.source
-
-  name               = "${var.name}-copier"
-  description        = "Lets the ${var.name} function copy RDS snapshots from ${local.source_region} to ${local.destination_region}"
-  assume_role_policy = data.aws_iam_policy_document.copier_assume_role.json
-
-  tags = var.tags
-}
-
-data "aws_iam_policy_document" "copier_assume_role" {
-  provider = aws.source
-
-  statement {
-    sid     = "LambdaAssumeRole"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-
-    # Confused-deputy guard: only functions of this account may assume the role.
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-}
-
-resource "aws_iam_role_policy" "copier" {
-  provider = aws.source
-
-  name   = "${var.name}-copier"
-  role   = aws_iam_role.copier.id
-  policy = data.aws_iam_policy_document.copier.json
-}
-
+# The copier's own permissions. modules/function adds the rest to the role's policy: writing its log group
+# and sending to the dead-letter queue (WriteLogs, DeadLetter).
 data "aws_iam_policy_document" "copier" {
   provider = aws.source
 
@@ -44,13 +7,13 @@ data "aws_iam_policy_document" "copier" {
   statement {
     sid       = "CopyDbSnapshots"
     actions   = ["rds:CopyDBSnapshot"]
-    resources = concat(local.rds_snapshot_arns, local.option_group_arns)
+    resources = concat(local.snapshot_arns["db"], local.option_group_arns)
   }
 
   statement {
     sid       = "CopyDbClusterSnapshots"
     actions   = ["rds:CopyDBClusterSnapshot"]
-    resources = local.rds_cluster_snapshot_arns
+    resources = local.snapshot_arns["cluster"]
   }
 
   # Copies are tagged as they are created, which RDS authorises as tagging the target.
@@ -68,9 +31,10 @@ data "aws_iam_policy_document" "copier" {
       "rds:DescribeDBSnapshots",
       "rds:ListTagsForResource",
     ]
-    resources = concat(local.rds_snapshot_arns, local.rds_cluster_snapshot_arns)
+    resources = flatten(values(local.snapshot_arns))
   }
 
+  # The queue's ARN as a string (sqs.tf): the policy need not wait for the queue to be created.
   statement {
     sid = "ConsumeEvents"
     actions = [
@@ -79,68 +43,48 @@ data "aws_iam_policy_document" "copier" {
       "sqs:GetQueueAttributes",
       "sqs:ReceiveMessage",
     ]
-    resources = [aws_sqs_queue.this.arn]
+    resources = [local.queue_arn]
   }
 
-  # The function dead-letters terminal failures itself, with the reason as message attributes;
-  # Lambda's own dead-letter config for asynchronous invocations uses the same permission.
-  statement {
-    sid       = "DeadLetter"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dead_letter.arn]
-  }
+  # The destination key: needed when it is an existing one whose key policy delegates to IAM.
+  dynamic "statement" {
+    for_each = local.kms_through_rds.destination
 
-  # Needed when the key is an existing one whose key policy delegates to IAM.
-  statement {
-    sid       = "DestinationKeyCreateGrantThroughRds"
-    actions   = ["kms:CreateGrant"]
-    resources = [local.kms_key_arn]
+    content {
+      sid       = "DestinationKey${statement.key}"
+      actions   = statement.value.actions
+      resources = [local.kms_key_arn]
 
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["rds.${local.destination_region}.amazonaws.com"]
-    }
+      dynamic "condition" {
+        for_each = statement.value.conditions
 
-    condition {
-      test     = "Bool"
-      variable = "kms:GrantIsForAWSResource"
-      values   = ["true"]
-    }
-  }
-
-  statement {
-    sid       = "DestinationKeyDescribeThroughRds"
-    actions   = ["kms:DescribeKey"]
-    resources = [local.kms_key_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["rds.${local.destination_region}.amazonaws.com"]
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
     }
   }
 
   # RDS decrypts an encrypted source snapshot for the copy with a grant on its customer-managed key.
   dynamic "statement" {
-    for_each = length(var.source_kms_key_arns) > 0 ? [1] : []
+    for_each = length(var.source_kms_key_arns) > 0 ? local.kms_through_rds.source : {}
 
     content {
-      sid       = "SourceKeysThroughRds"
-      actions   = ["kms:CreateGrant", "kms:DescribeKey"]
+      sid       = "SourceKeys${statement.key}"
+      actions   = statement.value.actions
       resources = var.source_kms_key_arns
 
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["rds.${local.source_region}.amazonaws.com"]
+      dynamic "condition" {
+        for_each = statement.value.conditions
+
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
       }
     }
-  }
-
-  statement {
-    sid       = "WriteLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
   }
 }

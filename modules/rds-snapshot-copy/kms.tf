@@ -35,43 +35,28 @@ data "aws_iam_policy_document" "kms" {
   }
 
   # RDS encrypts the copy itself through a grant; the function only ever asks RDS to create it.
-  statement {
-    sid       = "CopierCreateGrantThroughRds"
-    actions   = ["kms:CreateGrant"]
-    resources = ["*"]
+  dynamic "statement" {
+    for_each = local.kms_through_rds.destination
 
-    principals {
-      type        = "AWS"
-      identifiers = [aws_iam_role.copier.arn]
-    }
+    content {
+      sid       = "Copier${statement.key}"
+      actions   = statement.value.actions
+      resources = ["*"]
 
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["rds.${local.destination_region}.amazonaws.com"]
-    }
+      principals {
+        type        = "AWS"
+        identifiers = [module.copier.role_arn]
+      }
 
-    condition {
-      test     = "Bool"
-      variable = "kms:GrantIsForAWSResource"
-      values   = ["true"]
-    }
-  }
+      dynamic "condition" {
+        for_each = statement.value.conditions
 
-  statement {
-    sid       = "CopierDescribeKeyThroughRds"
-    actions   = ["kms:DescribeKey"]
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = [aws_iam_role.copier.arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["rds.${local.destination_region}.amazonaws.com"]
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
     }
   }
 }

@@ -1,69 +1,48 @@
-resource "aws_cloudwatch_log_group" "this" {
-  provider = aws.source
+# The copier: the function, its role and inline policy, its log group and its errors alarm (modules/function).
+module "copier" {
+  source = "./modules/function"
 
-  #checkov:skip=CKV_AWS_338:Retention is the caller's choice (log_retention_in_days); these are operational logs and a year's retention by default would only add cost.
-  name              = "/aws/lambda/${var.name}"
-  retention_in_days = var.log_retention_in_days
-  kms_key_id        = var.cloudwatch_logs_kms_key_arn
+  providers = {
+    aws = aws.source
+  }
 
-  tags = var.tags
-}
+  name        = var.name
+  description = "Copies new RDS snapshots from ${local.source_region} to ${local.destination_region}"
+  handler     = "copy_snapshot.lambda_handler"
 
-resource "aws_lambda_function" "this" {
-  provider = aws.source
+  package_path = var.lambda_package_path
+  package_hash = var.lambda_package_hash
 
-  #checkov:skip=CKV_AWS_117:The function only calls regional AWS APIs; a VPC would add NAT or endpoints for no isolation gain.
-  #checkov:skip=CKV_AWS_173:The environment holds only region names, ARNs and limits, no secrets; Lambda encrypts it at rest already.
-  #checkov:skip=CKV_AWS_272:The package is built from this repository by Terraform itself; code signing needs a signing profile the caller may not have.
-  function_name = var.name
-  description   = "Copies new RDS snapshots from ${local.source_region} to ${local.destination_region}"
-  role          = aws_iam_role.copier.arn
-  handler       = "copy_snapshot.lambda_handler"
-  runtime       = local.lambda_runtime
-  architectures = [var.lambda_architecture]
-
-  filename         = var.lambda_package_path
-  source_code_hash = var.lambda_package_hash
-
-  timeout                        = var.lambda_timeout
+  architecture                   = var.lambda_architecture
   memory_size                    = var.lambda_memory_size
+  timeout                        = var.lambda_timeout
   reserved_concurrent_executions = var.reserved_concurrent_executions
+  environment                    = local.lambda_environment
 
-  environment {
-    variables = local.lambda_environment
-  }
+  role_name        = "${var.name}-copier"
+  role_description = "Lets the ${var.name} function copy RDS snapshots from ${local.source_region} to ${local.destination_region}"
+  account_id       = local.account_id
+  policy_json      = data.aws_iam_policy_document.copier.json
 
-  logging_config {
-    log_format            = "JSON"
-    log_group             = aws_cloudwatch_log_group.this.name
-    application_log_level = "INFO"
-    system_log_level      = "WARN"
-  }
+  # The function dead-letters what cannot succeed itself, with the reason as message attributes; Lambda's
+  # own dead-letter config (for direct asynchronous invocations, a backfill say) uses the same queue, and
+  # the module grants the role sqs:SendMessage on it for both.
+  dead_letter_target_arn = local.dead_letter_queue_arn
 
-  # For direct asynchronous invocations (a backfill, say): failures land next to the rule's.
-  dead_letter_config {
-    target_arn = aws_sqs_queue.dead_letter.arn
-  }
+  log_retention_in_days = var.log_retention_in_days
+  logs_kms_key_arn      = var.cloudwatch_logs_kms_key_arn
 
-  # PassThrough costs nothing and keeps a caller's trace header if there is one.
-  tracing_config {
-    mode = "PassThrough"
-  }
+  errors_alarm_description = "The ${var.name} function failed; its messages are retried and may end in the dead-letter queue."
+  alarm_actions            = local.alarm_actions
 
   tags = var.tags
-
-  # Without these the first invocation could create an unmanaged log group or run without permissions.
-  depends_on = [
-    aws_cloudwatch_log_group.this,
-    aws_iam_role_policy.copier,
-  ]
 }
 
 resource "aws_lambda_event_source_mapping" "this" {
   provider = aws.source
 
   event_source_arn                   = aws_sqs_queue.this.arn
-  function_name                      = aws_lambda_function.this.arn
+  function_name                      = module.copier.function_arn
   batch_size                         = var.batch_size
   maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
   # The function reports the messages that must wait or retry; the rest of the batch is deleted.

@@ -14,13 +14,33 @@ data "aws_partition" "source" {
   provider = aws.source
 }
 
+# The receive budget's formula lives in one place, which the burst benchmark evaluates too.
+module "receive_budget" {
+  source = "./modules/receive-budget"
+
+  copy_wait_max_hours    = var.copy_wait_max_hours
+  wait_delay_max_seconds = var.wait_delay_max_seconds
+}
+
 locals {
-  # The Python code reads the same file, so the event IDs and their detail types live in one place.
-  snapshot_events = jsondecode(file("${path.module}/../../lambda/snapshot_copy/snapshot_events.json"))
+  # The snapshot kinds (DB, cluster) and their snapshot-created events live in one file, next to this
+  # module; the function reads the same catalogue (lambda/snapshot_copy/snapshot_kinds.json is a link to
+  # it, packaged as a copy).
+  snapshot_kinds = jsondecode(file("${path.module}/snapshot_kinds.json"))
+
+  # Every known snapshot-created event ID, with its kind and detail type.
+  snapshot_created_events = merge([
+    for kind, spec in local.snapshot_kinds : {
+      for id, event in spec.created_events : id => {
+        kind        = kind
+        detail_type = spec.detail_type
+      }
+    }
+  ]...)
 
   enabled_event_ids = sort(distinct(var.snapshot_event_ids))
   enabled_detail_types = sort(distinct([
-    for id in local.enabled_event_ids : local.snapshot_events[id].detail_type
+    for id in local.enabled_event_ids : local.snapshot_created_events[id].detail_type
   ]))
 
   source_region      = data.aws_region.source.name
@@ -28,33 +48,49 @@ locals {
   account_id         = data.aws_caller_identity.source.account_id
   partition          = data.aws_partition.source.partition
 
-  lambda_runtime = "python3.13"
-
   kms_key_arn = var.kms_key_arn != null ? var.kms_key_arn : aws_kms_key.this[0].arn
 
-  # The function dead-letters a message itself at this receive count, with the reason attached. Its
-  # waits are jittered down to half of wait_delay_max_seconds (lambda/snapshot_copy/queue.py), so the
-  # count must cover copy_wait_max_hours at that shortest wait; the age check usually ends a wait first.
-  # 20 receives on top leave room for throttles and transient errors.
-  max_receive_count = min(999, ceil(var.copy_wait_max_hours * 3600 / (var.wait_delay_max_seconds / 2)) + 20)
-  # One more than the function's own limit: SQS only dead-letters messages whose handler crashed.
-  queue_max_receive_count = local.max_receive_count + 1
+  # The function dead-letters a message itself at this receive count, with the reason attached; the
+  # queue's redrive comes one receive later, for messages whose handler crashed (modules/receive-budget).
+  max_receive_count       = module.receive_budget.function_max_receive_count
+  queue_max_receive_count = module.receive_budget.queue_max_receive_count
 
-  # Both regions, because a cross-region copy is authorised against the source and the target snapshot.
+  # Snapshot ARNs by kind (the catalogue's arn_resource_type: snapshot, cluster-snapshot), in both
+  # regions, because a cross-region copy is authorised against the source and the target snapshot.
   rds_regions = distinct([local.source_region, local.destination_region])
-  rds_snapshot_arns = [
-    for region in local.rds_regions : "arn:${local.partition}:rds:${region}:${local.account_id}:snapshot:*"
-  ]
-  rds_cluster_snapshot_arns = [
-    for region in local.rds_regions : "arn:${local.partition}:rds:${region}:${local.account_id}:cluster-snapshot:*"
-  ]
+  snapshot_arns = {
+    for kind, spec in local.snapshot_kinds : kind => [
+      for region in local.rds_regions : "arn:${local.partition}:rds:${region}:${local.account_id}:${spec.arn_resource_type}:*"
+    ]
+  }
   destination_snapshot_arns = [
-    "arn:${local.partition}:rds:${local.destination_region}:${local.account_id}:snapshot:*",
-    "arn:${local.partition}:rds:${local.destination_region}:${local.account_id}:cluster-snapshot:*",
+    for kind, spec in local.snapshot_kinds : "arn:${local.partition}:rds:${local.destination_region}:${local.account_id}:${spec.arn_resource_type}:*"
   ]
   option_group_arns = var.option_group_name == null ? [] : [
     "arn:${local.partition}:rds:${local.destination_region}:${local.account_id}:og:${var.option_group_name}",
   ]
+
+  # What the copier may do with a KMS key, and only through RDS in the key's region: describe the key,
+  # and create grants for AWS resources (RDS encrypts or decrypts the copy through its grant). Written
+  # once, rendered in the role's policy (destination key, source keys) and in the created key's policy;
+  # the keys of each side name the statements.
+  kms_through_rds = {
+    for side, region in { source = local.source_region, destination = local.destination_region } : side => {
+      CreateGrantThroughRds = {
+        actions = ["kms:CreateGrant"]
+        conditions = [
+          { test = "StringEquals", variable = "kms:ViaService", values = ["rds.${region}.amazonaws.com"] },
+          { test = "Bool", variable = "kms:GrantIsForAWSResource", values = ["true"] },
+        ]
+      }
+      DescribeKeyThroughRds = {
+        actions = ["kms:DescribeKey"]
+        conditions = [
+          { test = "StringEquals", variable = "kms:ViaService", values = ["rds.${region}.amazonaws.com"] },
+        ]
+      }
+    }
+  }
 
   lambda_environment = merge(
     {

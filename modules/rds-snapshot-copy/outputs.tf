@@ -1,16 +1,16 @@
 output "function_arn" {
   description = "ARN of the copier function."
-  value       = aws_lambda_function.this.arn
+  value       = module.copier.function_arn
 }
 
 output "function_name" {
   description = "Name of the copier function."
-  value       = aws_lambda_function.this.function_name
+  value       = module.copier.function_name
 }
 
 output "role_arn" {
   description = "ARN of the function's IAM role; an existing destination key's policy must allow it kms:CreateGrant and kms:DescribeKey."
-  value       = aws_iam_role.copier.arn
+  value       = module.copier.role_arn
 }
 
 output "rule_arn" {
@@ -50,17 +50,15 @@ output "kms_key_arn" {
 
 output "log_group_name" {
   description = "Name of the function's log group."
-  value       = aws_cloudwatch_log_group.this.name
+  value       = module.copier.log_group_name
 }
 
 output "alarm_arns" {
   description = "ARNs of the CloudWatch alarms, by purpose."
-  value = {
-    function_errors          = aws_cloudwatch_metric_alarm.function_errors.arn
-    queue_oldest_message_age = aws_cloudwatch_metric_alarm.queue_oldest_message_age.arn
-    dead_letter_queue_depth  = aws_cloudwatch_metric_alarm.dead_letter_queue_depth.arn
-    dead_lettered            = aws_cloudwatch_metric_alarm.dead_lettered.arn
-  }
+  value = tomap(merge(
+    { function_errors = module.copier.errors_alarm_arn },
+    { for purpose, alarm in aws_cloudwatch_metric_alarm.this : purpose => alarm.arn },
+  ))
 }
 
 output "event_source_mapping_uuid" {

@@ -1,5 +1,7 @@
 locals {
-  # Built as strings: a queue's own inline policy cannot refer to the queue's ARN attribute.
+  # Built as strings: a queue's own inline policy cannot refer to the queue's ARN attribute, and the
+  # role's policy and the function (dead-letter config) need not wait for the queues to be created and
+  # their attributes to settle (about 25 s each).
   queue_arn             = "arn:${local.partition}:sqs:${local.source_region}:${local.account_id}:${var.name}-events"
   dead_letter_queue_arn = "arn:${local.partition}:sqs:${local.source_region}:${local.account_id}:${var.name}-dlq"
 }
@@ -14,6 +16,8 @@ resource "aws_sqs_queue" "this" {
   # that was throttled do not make the message visible again while it is still being handled.
   visibility_timeout_seconds = 6 * var.lambda_timeout
 
+  # The resource attribute, not local.dead_letter_queue_arn, on purpose: SQS (and moto) refuse a
+  # CreateQueue whose redrive target does not exist yet, so the dead-letter queue must be created first.
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.dead_letter.arn
     maxReceiveCount     = local.queue_max_receive_count

@@ -36,7 +36,7 @@ variable "lambda_package_hash" {
 }
 
 variable "snapshot_event_ids" {
-  description = "RDS event IDs whose snapshots are copied. Known IDs are the keys of `lambda/snapshot_copy/snapshot_events.json`: RDS-EVENT-0042 (manual DB), RDS-EVENT-0091 (automated DB), RDS-EVENT-0075 (manual cluster), RDS-EVENT-0169 (automated cluster)."
+  description = "RDS event IDs whose snapshots are copied. Known IDs are the `created_events` of this module's `snapshot_kinds.json`: RDS-EVENT-0042 (manual DB), RDS-EVENT-0091 (automated DB), RDS-EVENT-0075 (manual cluster), RDS-EVENT-0169 (automated cluster)."
   type        = list(string)
   default     = ["RDS-EVENT-0042", "RDS-EVENT-0075", "RDS-EVENT-0091", "RDS-EVENT-0169"]
 
@@ -47,10 +47,11 @@ variable "snapshot_event_ids" {
 
   validation {
     condition = alltrue([
-      for id in var.snapshot_event_ids :
-      contains(keys(jsondecode(file("${path.module}/../../lambda/snapshot_copy/snapshot_events.json"))), id)
+      for id in var.snapshot_event_ids : contains(flatten([
+        for spec in values(jsondecode(file("${path.module}/snapshot_kinds.json"))) : keys(spec.created_events)
+      ]), id)
     ])
-    error_message = "Every snapshot_event_ids entry must be a key of lambda/snapshot_copy/snapshot_events.json (RDS-EVENT-0042, RDS-EVENT-0075, RDS-EVENT-0091, RDS-EVENT-0169)."
+    error_message = "Every snapshot_event_ids entry must be a snapshot-created event of the module's snapshot_kinds.json (RDS-EVENT-0042, RDS-EVENT-0075, RDS-EVENT-0091, RDS-EVENT-0169)."
   }
 }
 

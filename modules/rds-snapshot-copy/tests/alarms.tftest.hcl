@@ -1,4 +1,5 @@
 # Mocked providers (tests/mocks): no credentials or network; fixed ARNs where the tests need them.
+# The function's errors alarm is modules/function's (function.tftest.hcl); here, how the module sets it up.
 mock_provider "aws" {
   alias  = "source"
   source = "./tests/mocks/source"
@@ -18,62 +19,64 @@ run "alarms_without_topic" {
   command = apply
 
   assert {
+    condition = toset([for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name]) == toset([
+      "rds-snapshot-copy-queue-oldest-message-age", "rds-snapshot-copy-dead-letter-queue-depth", "rds-snapshot-copy-dead-lettered",
+    ]) && module.copier.errors_alarm_name == "rds-snapshot-copy-function-errors"
+    error_message = "The alarms must keep their names: ${jsonencode([for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name])}"
+  }
+
+  assert {
     condition = alltrue([
-      for alarm in [
-        aws_cloudwatch_metric_alarm.function_errors, aws_cloudwatch_metric_alarm.queue_oldest_message_age,
-        aws_cloudwatch_metric_alarm.dead_letter_queue_depth, aws_cloudwatch_metric_alarm.dead_lettered,
-      ] : length(alarm.alarm_actions) == 0 && length(alarm.ok_actions) == 0 && alarm.treat_missing_data == "notBreaching"
+      for alarm in aws_cloudwatch_metric_alarm.this :
+      length(alarm.alarm_actions) == 0 && length(alarm.ok_actions) == 0 && alarm.treat_missing_data == "notBreaching" &&
+      alarm.period == 300 && alarm.evaluation_periods == 1
     ])
-    error_message = "Without a topic the alarms have no actions, and missing data is not breaching."
+    error_message = "Without a topic the alarms have no actions, and missing data is not breaching; one five-minute period."
   }
 
   assert {
     condition = (
-      aws_cloudwatch_metric_alarm.function_errors.namespace == "AWS/Lambda" &&
-      aws_cloudwatch_metric_alarm.function_errors.metric_name == "Errors" &&
-      aws_cloudwatch_metric_alarm.function_errors.dimensions == tomap({ FunctionName = "rds-snapshot-copy" }) &&
-      aws_cloudwatch_metric_alarm.function_errors.comparison_operator == "GreaterThanOrEqualToThreshold" &&
-      aws_cloudwatch_metric_alarm.function_errors.threshold == 1 &&
-      aws_cloudwatch_metric_alarm.function_errors.period == 300
-    )
-    error_message = "The errors alarm must fire on one function error in five minutes."
-  }
-
-  assert {
-    condition = (
-      aws_cloudwatch_metric_alarm.queue_oldest_message_age.namespace == "AWS/SQS" &&
-      aws_cloudwatch_metric_alarm.queue_oldest_message_age.metric_name == "ApproximateAgeOfOldestMessage" &&
-      aws_cloudwatch_metric_alarm.queue_oldest_message_age.dimensions == tomap({ QueueName = "rds-snapshot-copy-events" }) &&
-      aws_cloudwatch_metric_alarm.queue_oldest_message_age.comparison_operator == "GreaterThanThreshold" &&
-      aws_cloudwatch_metric_alarm.queue_oldest_message_age.threshold == 43200
+      aws_cloudwatch_metric_alarm.this["queue_oldest_message_age"].namespace == "AWS/SQS" &&
+      aws_cloudwatch_metric_alarm.this["queue_oldest_message_age"].metric_name == "ApproximateAgeOfOldestMessage" &&
+      aws_cloudwatch_metric_alarm.this["queue_oldest_message_age"].statistic == "Maximum" &&
+      aws_cloudwatch_metric_alarm.this["queue_oldest_message_age"].dimensions == tomap({ QueueName = "rds-snapshot-copy-events" }) &&
+      aws_cloudwatch_metric_alarm.this["queue_oldest_message_age"].comparison_operator == "GreaterThanThreshold" &&
+      aws_cloudwatch_metric_alarm.this["queue_oldest_message_age"].threshold == 43200
     )
     error_message = "The queue-age alarm must watch the events queue against the threshold."
   }
 
   assert {
     condition = (
-      aws_cloudwatch_metric_alarm.dead_letter_queue_depth.namespace == "AWS/SQS" &&
-      aws_cloudwatch_metric_alarm.dead_letter_queue_depth.metric_name == "ApproximateNumberOfMessagesVisible" &&
-      aws_cloudwatch_metric_alarm.dead_letter_queue_depth.dimensions == tomap({ QueueName = "rds-snapshot-copy-dlq" }) &&
-      aws_cloudwatch_metric_alarm.dead_letter_queue_depth.comparison_operator == "GreaterThanOrEqualToThreshold" &&
-      aws_cloudwatch_metric_alarm.dead_letter_queue_depth.threshold == 1
+      aws_cloudwatch_metric_alarm.this["dead_letter_queue_depth"].namespace == "AWS/SQS" &&
+      aws_cloudwatch_metric_alarm.this["dead_letter_queue_depth"].metric_name == "ApproximateNumberOfMessagesVisible" &&
+      aws_cloudwatch_metric_alarm.this["dead_letter_queue_depth"].statistic == "Maximum" &&
+      aws_cloudwatch_metric_alarm.this["dead_letter_queue_depth"].dimensions == tomap({ QueueName = "rds-snapshot-copy-dlq" }) &&
+      aws_cloudwatch_metric_alarm.this["dead_letter_queue_depth"].comparison_operator == "GreaterThanOrEqualToThreshold" &&
+      aws_cloudwatch_metric_alarm.this["dead_letter_queue_depth"].threshold == 1
     )
     error_message = "The dead-letter alarm must fire on one visible message in the dead-letter queue."
   }
 
   assert {
     condition = (
-      aws_cloudwatch_metric_alarm.dead_lettered.namespace == "RdsSnapshotCopy" &&
-      aws_cloudwatch_metric_alarm.dead_lettered.metric_name == "DeadLettered" &&
-      aws_cloudwatch_metric_alarm.dead_lettered.statistic == "Sum" &&
-      aws_cloudwatch_metric_alarm.dead_lettered.dimensions == tomap({ FunctionName = "rds-snapshot-copy" }) &&
-      aws_cloudwatch_metric_alarm.dead_lettered.threshold == 1
+      aws_cloudwatch_metric_alarm.this["dead_lettered"].namespace == "RdsSnapshotCopy" &&
+      aws_cloudwatch_metric_alarm.this["dead_lettered"].metric_name == "DeadLettered" &&
+      aws_cloudwatch_metric_alarm.this["dead_lettered"].statistic == "Sum" &&
+      aws_cloudwatch_metric_alarm.this["dead_lettered"].dimensions == tomap({ FunctionName = "rds-snapshot-copy" }) &&
+      aws_cloudwatch_metric_alarm.this["dead_lettered"].comparison_operator == "GreaterThanOrEqualToThreshold" &&
+      aws_cloudwatch_metric_alarm.this["dead_lettered"].threshold == 1
     )
     error_message = "The DeadLettered alarm must watch the function's own metric."
   }
 
   assert {
-    condition     = length(output.alarm_arns) == 4 && output.alarm_arns["dead_letter_queue_depth"] == aws_cloudwatch_metric_alarm.dead_letter_queue_depth.arn
+    condition = output.alarm_arns == tomap({
+      function_errors          = module.copier.errors_alarm_arn
+      queue_oldest_message_age = aws_cloudwatch_metric_alarm.this["queue_oldest_message_age"].arn
+      dead_letter_queue_depth  = aws_cloudwatch_metric_alarm.this["dead_letter_queue_depth"].arn
+      dead_lettered            = aws_cloudwatch_metric_alarm.this["dead_lettered"].arn
+    })
     error_message = "alarm_arns must list the four alarms by purpose."
   }
 }
@@ -89,16 +92,14 @@ run "alarms_notify_topic" {
 
   assert {
     condition = alltrue([
-      for alarm in [
-        aws_cloudwatch_metric_alarm.function_errors, aws_cloudwatch_metric_alarm.queue_oldest_message_age,
-        aws_cloudwatch_metric_alarm.dead_letter_queue_depth, aws_cloudwatch_metric_alarm.dead_lettered,
-      ] : alarm.alarm_actions == toset(["arn:aws:sns:eu-west-1:111111111111:on-call"]) && alarm.ok_actions == toset(["arn:aws:sns:eu-west-1:111111111111:on-call"])
+      for alarm in aws_cloudwatch_metric_alarm.this :
+      alarm.alarm_actions == toset(["arn:aws:sns:eu-west-1:111111111111:on-call"]) && alarm.ok_actions == toset(["arn:aws:sns:eu-west-1:111111111111:on-call"])
     ])
     error_message = "Every alarm must notify the topic on ALARM and OK."
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.queue_oldest_message_age.threshold == 3600 && aws_cloudwatch_metric_alarm.dead_lettered.namespace == "Backups"
+    condition     = aws_cloudwatch_metric_alarm.this["queue_oldest_message_age"].threshold == 3600 && aws_cloudwatch_metric_alarm.this["dead_lettered"].namespace == "Backups"
     error_message = "The threshold and namespace must follow the variables."
   }
 }

@@ -63,7 +63,7 @@ run "db_snapshots_only" {
   }
 
   assert {
-    condition     = aws_lambda_function.this.environment[0].variables["ENABLED_EVENT_IDS"] == "RDS-EVENT-0042,RDS-EVENT-0091"
+    condition     = module.copier.function_environment["ENABLED_EVENT_IDS"] == "RDS-EVENT-0042,RDS-EVENT-0091"
     error_message = "The function must be told the same enabled event IDs."
   }
 }

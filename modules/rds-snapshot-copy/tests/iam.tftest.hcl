@@ -18,8 +18,8 @@ run "copier_policy" {
   command = apply
 
   assert {
-    condition     = aws_iam_role.copier.name == "rds-snapshot-copy-copier" && aws_iam_role_policy.copier.role == aws_iam_role.copier.id
-    error_message = "The policy must be attached to the <name>-copier role."
+    condition     = module.copier.role_name == "rds-snapshot-copy-copier" && output.role_arn == module.copier.role_arn
+    error_message = "The function must run as the <name>-copier role (its policy is attached by modules/function)."
   }
 
   assert {
@@ -41,9 +41,9 @@ run "copier_policy" {
   assert {
     condition = toset([for s in data.aws_iam_policy_document.copier.statement : s.sid]) == toset([
       "CopyDbSnapshots", "CopyDbClusterSnapshots", "TagDestinationSnapshots", "DescribeSnapshots",
-      "ConsumeEvents", "DeadLetter", "DestinationKeyCreateGrantThroughRds", "DestinationKeyDescribeThroughRds", "WriteLogs",
+      "ConsumeEvents", "DestinationKeyCreateGrantThroughRds", "DestinationKeyDescribeKeyThroughRds",
     ])
-    error_message = "Unexpected set of statements (the source-key statement only appears with source_kms_key_arns)."
+    error_message = "Unexpected set of statements (the source-key statements only appear with source_kms_key_arns; WriteLogs and DeadLetter are modules/function's)."
   }
 
   assert {
@@ -89,20 +89,15 @@ run "copier_policy" {
     error_message = "Consuming must be limited to the events queue."
   }
 
+  # modules/function grants sqs:SendMessage on its dead-letter target (DeadLetter) and writing its log group (WriteLogs).
   assert {
-    condition = [for s in data.aws_iam_policy_document.copier.statement : [toset(s.actions), toset(s.resources)] if s.sid == "DeadLetter"][0] == [
-      toset(["sqs:SendMessage"]),
-      toset(["arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-dlq"]),
-    ]
-    error_message = "The function may send only to the dead-letter queue."
+    condition     = module.copier.function_dead_letter_target_arn == "arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-dlq"
+    error_message = "The function's dead-letter target, and so the only queue it may send to, must be the dead-letter queue."
   }
 
   assert {
-    condition = [for s in data.aws_iam_policy_document.copier.statement : [toset(s.actions), toset(s.resources)] if s.sid == "WriteLogs"][0] == [
-      toset(["logs:CreateLogStream", "logs:PutLogEvents"]),
-      toset(["arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/rds-snapshot-copy:*"]),
-    ]
-    error_message = "Logging must be limited to the function's own log group."
+    condition     = module.copier.log_group_name == "/aws/lambda/rds-snapshot-copy"
+    error_message = "The function must log to its own log group, /aws/lambda/<name>, the only one it may write."
   }
 
   assert {
@@ -116,21 +111,16 @@ run "copier_policy" {
   }
 
   assert {
-    condition     = toset(flatten([for s in data.aws_iam_policy_document.copier.statement : s.actions if anytrue([for a in s.actions : startswith(a, "kms:")])])) == toset(["kms:CreateGrant", "kms:DescribeKey"])
-    error_message = "The function may only create grants and describe keys."
+    condition = [for s in data.aws_iam_policy_document.copier.statement : toset([for c in s.condition : [c.test, c.variable, join(",", c.values)]]) if s.sid == "DestinationKeyCreateGrantThroughRds"][0] == toset([
+      ["StringEquals", "kms:ViaService", "rds.eu-central-1.amazonaws.com"],
+      ["Bool", "kms:GrantIsForAWSResource", "true"],
+    ])
+    error_message = "Grants on the destination key must be for AWS resources, through RDS in the destination region."
   }
-}
-
-run "trust_policy" {
-  command = apply
 
   assert {
-    condition = [for s in data.aws_iam_policy_document.copier_assume_role.statement : [
-      toset(s.actions),
-      [for p in s.principals : [p.type, toset(p.identifiers)]],
-      [for c in s.condition : [c.test, c.variable, join(",", c.values)]],
-    ]] == [[toset(["sts:AssumeRole"]), [["Service", toset(["lambda.amazonaws.com"])]], [["StringEquals", "aws:SourceAccount", "111111111111"]]]]
-    error_message = "Only Lambda, on behalf of this account, may assume the role."
+    condition     = toset(flatten([for s in data.aws_iam_policy_document.copier.statement : s.actions if anytrue([for a in s.actions : startswith(a, "kms:")])])) == toset(["kms:CreateGrant", "kms:DescribeKey"])
+    error_message = "The function may only create grants and describe keys."
   }
 }
 
@@ -142,15 +132,25 @@ run "source_keys_and_option_group" {
     option_group_name   = "tde-copies"
   }
 
+  # The same conditions as for the destination key, with the source region.
   assert {
-    condition = [for s in data.aws_iam_policy_document.copier.statement : [
-      toset(s.actions), toset(s.resources), [for c in s.condition : [c.test, c.variable, join(",", c.values)]]
-      ] if s.sid == "SourceKeysThroughRds"][0] == [
-      toset(["kms:CreateGrant", "kms:DescribeKey"]),
-      toset(["arn:aws:kms:eu-west-1:111111111111:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"]),
-      [["StringEquals", "kms:ViaService", "rds.eu-west-1.amazonaws.com"]],
-    ]
-    error_message = "Source keys must be usable only through RDS in the source region."
+    condition = {
+      for s in data.aws_iam_policy_document.copier.statement : s.sid => [
+        toset(s.actions), toset(s.resources), toset([for c in s.condition : [c.test, c.variable, join(",", c.values)]])
+      ] if startswith(s.sid, "SourceKeys")
+      } == {
+      SourceKeysCreateGrantThroughRds = [
+        toset(["kms:CreateGrant"]),
+        toset(["arn:aws:kms:eu-west-1:111111111111:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"]),
+        toset([["StringEquals", "kms:ViaService", "rds.eu-west-1.amazonaws.com"], ["Bool", "kms:GrantIsForAWSResource", "true"]]),
+      ]
+      SourceKeysDescribeKeyThroughRds = [
+        toset(["kms:DescribeKey"]),
+        toset(["arn:aws:kms:eu-west-1:111111111111:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"]),
+        toset([["StringEquals", "kms:ViaService", "rds.eu-west-1.amazonaws.com"]]),
+      ]
+    }
+    error_message = "Source keys must be usable only through RDS in the source region, grants only for AWS resources."
   }
 
   assert {

@@ -33,7 +33,7 @@ run "created_key" {
   }
 
   assert {
-    condition     = output.kms_key_arn == aws_kms_key.this[0].arn && aws_lambda_function.this.environment[0].variables["DESTINATION_REGION_KMS_KEY_ID"] == aws_kms_key.this[0].arn
+    condition     = output.kms_key_arn == aws_kms_key.this[0].arn && module.copier.function_environment["DESTINATION_REGION_KMS_KEY_ID"] == aws_kms_key.this[0].arn
     error_message = "The function and the output must use the created key."
   }
 
@@ -41,7 +41,7 @@ run "created_key" {
   assert {
     condition = toset([
       for s in data.aws_iam_policy_document.kms[0].statement : [toset(s.actions), toset(s.resources)]
-      if contains(flatten([for p in s.principals : p.identifiers]), aws_iam_role.copier.arn)
+      if contains(flatten([for p in s.principals : p.identifiers]), module.copier.role_arn)
       ]) == toset([
       [toset(["kms:CreateGrant"]), toset(["*"])],
       [toset(["kms:DescribeKey"]), toset(["*"])],
@@ -66,6 +66,12 @@ run "created_key" {
       if contains(s.actions, "kms:DescribeKey")
     ]) == toset([toset([["StringEquals", "kms:ViaService", "rds.eu-central-1.amazonaws.com"]])])
     error_message = "The role may only describe the key through RDS in the destination region."
+  }
+
+  # The statement IDs of the key policy as before the conditions were written once: an upgrade leaves the policy alone.
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.kms[0].statement : s.sid] == ["AccountAdministration", "CopierCreateGrantThroughRds", "CopierDescribeKeyThroughRds"]
+    error_message = "Unexpected key policy statements: ${jsonencode([for s in data.aws_iam_policy_document.kms[0].statement : s.sid])}"
   }
 
   # kms:* belongs to the account root only (the statement that lets IAM policies and administrators manage the key).
@@ -106,7 +112,7 @@ run "existing_key" {
   }
 
   assert {
-    condition     = output.kms_key_arn == var.kms_key_arn && aws_lambda_function.this.environment[0].variables["DESTINATION_REGION_KMS_KEY_ID"] == var.kms_key_arn
+    condition     = output.kms_key_arn == var.kms_key_arn && module.copier.function_environment["DESTINATION_REGION_KMS_KEY_ID"] == var.kms_key_arn
     error_message = "The function and the output must use the given key."
   }
 

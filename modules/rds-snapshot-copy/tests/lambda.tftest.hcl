@@ -1,4 +1,6 @@
 # Mocked providers (tests/mocks): no credentials or network; fixed ARNs where the tests need them.
+# The copier is a call of modules/function: here, what the module passes it (read back through the
+# submodule's outputs); how the submodule builds the function from that, in function.tftest.hcl.
 mock_provider "aws" {
   alias  = "source"
   source = "./tests/mocks/source"
@@ -18,7 +20,7 @@ run "function_defaults" {
   command = apply
 
   assert {
-    condition = aws_lambda_function.this.environment[0].variables == tomap({
+    condition = module.copier.function_environment == tomap({
       SOURCE_REGION                  = "eu-west-1"
       DESTINATION_REGION             = "eu-central-1"
       DESTINATION_REGION_KMS_KEY_ID  = "arn:aws:kms:eu-central-1:111111111111:key/11111111-2222-3333-4444-555555555555"
@@ -32,61 +34,55 @@ run "function_defaults" {
       MAX_ERROR_TRIES                = "3"
       METRIC_NAMESPACE               = "RdsSnapshotCopy"
     })
-    error_message = "Unexpected environment: ${jsonencode(aws_lambda_function.this.environment[0].variables)}"
+    error_message = "Unexpected environment: ${jsonencode(module.copier.function_environment)}"
   }
 
   assert {
-    condition     = output.lambda_environment == aws_lambda_function.this.environment[0].variables
+    condition     = output.lambda_environment == module.copier.function_environment
     error_message = "The lambda_environment output must be the function's environment."
   }
 
   assert {
     condition = (
-      aws_lambda_function.this.function_name == "rds-snapshot-copy" &&
-      aws_lambda_function.this.handler == "copy_snapshot.lambda_handler" &&
-      aws_lambda_function.this.runtime == "python3.13" &&
-      aws_lambda_function.this.architectures == tolist(["arm64"]) &&
-      aws_lambda_function.this.timeout == 60 &&
-      aws_lambda_function.this.memory_size == 256 &&
-      aws_lambda_function.this.reserved_concurrent_executions == -1
+      module.copier.function_name == "rds-snapshot-copy" &&
+      output.function_name == "rds-snapshot-copy" &&
+      module.copier.function_handler == "copy_snapshot.lambda_handler" &&
+      module.copier.function_runtime == "python3.13" &&
+      module.copier.function_architecture == "arm64" &&
+      module.copier.function_timeout == 60 &&
+      module.copier.function_memory_size == 256 &&
+      module.copier.function_reserved_concurrent_executions == -1
     )
     error_message = "Unexpected function settings."
   }
 
   assert {
-    condition     = aws_lambda_function.this.filename == "build/lambda.zip" && aws_lambda_function.this.source_code_hash == "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+    condition     = module.copier.function_source_code_hash == "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
     error_message = "The function must deploy the given package."
   }
 
   assert {
-    condition     = aws_lambda_function.this.role == aws_iam_role.copier.arn
+    condition     = module.copier.role_name == "rds-snapshot-copy-copier"
     error_message = "The function must run as the copier role."
   }
 
   assert {
     condition = (
-      aws_lambda_function.this.logging_config[0].log_format == "JSON" &&
-      aws_lambda_function.this.logging_config[0].log_group == "/aws/lambda/rds-snapshot-copy" &&
-      aws_lambda_function.this.logging_config[0].application_log_level == "INFO" &&
-      aws_lambda_function.this.logging_config[0].system_log_level == "WARN"
+      module.copier.log_group_name == "/aws/lambda/rds-snapshot-copy" && output.log_group_name == "/aws/lambda/rds-snapshot-copy" &&
+      module.copier.log_group_retention_in_days == 30 && module.copier.log_group_kms_key_arn == null
     )
-    error_message = "The function must log JSON to its log group."
-  }
-
-  assert {
-    condition     = aws_cloudwatch_log_group.this.name == "/aws/lambda/rds-snapshot-copy" && aws_cloudwatch_log_group.this.retention_in_days == 30 && aws_cloudwatch_log_group.this.kms_key_id == null
     error_message = "Unexpected log group settings."
   }
 
   assert {
-    condition     = aws_lambda_function.this.dead_letter_config[0].target_arn == aws_sqs_queue.dead_letter.arn
+    condition     = module.copier.function_dead_letter_target_arn == aws_sqs_queue.dead_letter.arn
     error_message = "Asynchronous invocations that fail must be dead-lettered to the dead-letter queue."
   }
 
   assert {
     condition = (
       aws_lambda_event_source_mapping.this.event_source_arn == aws_sqs_queue.this.arn &&
-      aws_lambda_event_source_mapping.this.function_name == aws_lambda_function.this.arn &&
+      aws_lambda_event_source_mapping.this.function_name == module.copier.function_arn &&
       aws_lambda_event_source_mapping.this.batch_size == 10 &&
       aws_lambda_event_source_mapping.this.maximum_batching_window_in_seconds == 10 &&
       aws_lambda_event_source_mapping.this.function_response_types == toset(["ReportBatchItemFailures"]) &&
@@ -121,22 +117,22 @@ run "function_settings_follow_variables" {
   }
 
   assert {
-    condition     = aws_lambda_function.this.environment[0].variables["OPTION_GROUP_NAME"] == "tde-copies"
+    condition     = module.copier.function_environment["OPTION_GROUP_NAME"] == "tde-copies"
     error_message = "OPTION_GROUP_NAME must be set when option_group_name is."
   }
 
   # ceil(24 h / (600 s / 2)) + 20 = 308.
   assert {
     condition = (
-      aws_lambda_function.this.environment[0].variables["MAX_RECEIVE_COUNT"] == "308" &&
-      aws_lambda_function.this.environment[0].variables["MAX_WAIT_SECONDS"] == "86400" &&
-      aws_lambda_function.this.environment[0].variables["WAIT_DELAY_MAX_SECONDS"] == "600" &&
-      aws_lambda_function.this.environment[0].variables["MAX_ERROR_TRIES"] == "7" &&
-      aws_lambda_function.this.environment[0].variables["MAX_DB_COPIES_IN_PROGRESS"] == "10" &&
-      aws_lambda_function.this.environment[0].variables["MAX_CLUSTER_COPIES_IN_PROGRESS"] == "2" &&
-      aws_lambda_function.this.environment[0].variables["METRIC_NAMESPACE"] == "Backups/Rds"
+      module.copier.function_environment["MAX_RECEIVE_COUNT"] == "308" &&
+      module.copier.function_environment["MAX_WAIT_SECONDS"] == "86400" &&
+      module.copier.function_environment["WAIT_DELAY_MAX_SECONDS"] == "600" &&
+      module.copier.function_environment["MAX_ERROR_TRIES"] == "7" &&
+      module.copier.function_environment["MAX_DB_COPIES_IN_PROGRESS"] == "10" &&
+      module.copier.function_environment["MAX_CLUSTER_COPIES_IN_PROGRESS"] == "2" &&
+      module.copier.function_environment["METRIC_NAMESPACE"] == "Backups/Rds"
     )
-    error_message = "Unexpected environment: ${jsonencode(aws_lambda_function.this.environment[0].variables)}"
+    error_message = "Unexpected environment: ${jsonencode(module.copier.function_environment)}"
   }
 
   assert {
@@ -146,11 +142,12 @@ run "function_settings_follow_variables" {
 
   assert {
     condition = (
-      aws_lambda_function.this.function_name == "copies" &&
-      aws_lambda_function.this.architectures == tolist(["x86_64"]) &&
-      aws_lambda_function.this.memory_size == 512 &&
-      aws_lambda_function.this.timeout == 300 &&
-      aws_lambda_function.this.reserved_concurrent_executions == 5
+      module.copier.function_name == "copies" &&
+      module.copier.role_name == "copies-copier" &&
+      module.copier.function_architecture == "x86_64" &&
+      module.copier.function_memory_size == 512 &&
+      module.copier.function_timeout == 300 &&
+      module.copier.function_reserved_concurrent_executions == 5
     )
     error_message = "The function settings must follow the variables."
   }
@@ -166,20 +163,20 @@ run "function_settings_follow_variables" {
 
   assert {
     condition = (
-      aws_cloudwatch_log_group.this.name == "/aws/lambda/copies" &&
-      aws_cloudwatch_log_group.this.retention_in_days == 365 &&
-      aws_cloudwatch_log_group.this.kms_key_id == "arn:aws:kms:eu-west-1:111111111111:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+      module.copier.log_group_name == "/aws/lambda/copies" &&
+      module.copier.log_group_retention_in_days == 365 &&
+      module.copier.log_group_kms_key_arn == "arn:aws:kms:eu-west-1:111111111111:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
     )
     error_message = "The log group must follow the variables."
   }
 
+  # The resources in modules/function carry the tags they are given (function.tftest.hcl).
   assert {
     condition = alltrue([
-      for tags in [
-        aws_lambda_function.this.tags, aws_lambda_event_source_mapping.this.tags, aws_cloudwatch_log_group.this.tags,
-        aws_sqs_queue.this.tags, aws_sqs_queue.dead_letter.tags, aws_cloudwatch_event_rule.this.tags,
-        aws_iam_role.copier.tags, aws_kms_key.this[0].tags, aws_cloudwatch_metric_alarm.function_errors.tags,
-      ] : tags == tomap({ Team = "dba" })
+      for tags in concat([
+        aws_lambda_event_source_mapping.this.tags, aws_sqs_queue.this.tags, aws_sqs_queue.dead_letter.tags,
+        aws_cloudwatch_event_rule.this.tags, aws_kms_key.this[0].tags,
+      ], [for alarm in aws_cloudwatch_metric_alarm.this : alarm.tags]) : tags == tomap({ Team = "dba" })
     ])
     error_message = "Every resource must carry the tags."
   }
@@ -189,7 +186,7 @@ run "no_option_group_by_default" {
   command = apply
 
   assert {
-    condition     = !contains(keys(aws_lambda_function.this.environment[0].variables), "OPTION_GROUP_NAME")
+    condition     = !contains(keys(module.copier.function_environment), "OPTION_GROUP_NAME")
     error_message = "OPTION_GROUP_NAME must be absent when no option group is set."
   }
 }

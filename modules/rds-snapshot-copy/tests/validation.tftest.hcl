@@ -44,7 +44,7 @@ run "edge_values_accepted" {
   }
 
   assert {
-    condition     = aws_lambda_function.this.function_name == var.name
+    condition     = module.copier.function_name == var.name
     error_message = "A 47-character name must be accepted."
   }
 }

@@ -66,7 +66,7 @@ override_resource {
 }
 
 override_resource {
-  target = aws_lambda_function.this
+  target = module.copier.aws_lambda_function.this
   values = {
     arn = "arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy"
   }

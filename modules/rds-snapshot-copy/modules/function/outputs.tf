@@ -1,0 +1,116 @@
+################################################################################
+# Function
+################################################################################
+
+output "function_arn" {
+  description = "ARN of the function."
+  value       = aws_lambda_function.this.arn
+}
+
+output "function_name" {
+  description = "Name of the function."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_invoke_arn" {
+  description = "ARN to invoke the function with from API Gateway or Step Functions."
+  value       = aws_lambda_function.this.invoke_arn
+}
+
+output "function_handler" {
+  description = "Entry point of the function in its package."
+  value       = aws_lambda_function.this.handler
+}
+
+output "function_runtime" {
+  description = "Lambda runtime of the function."
+  value       = aws_lambda_function.this.runtime
+}
+
+output "function_architecture" {
+  description = "Instruction set of the function."
+  value       = one(aws_lambda_function.this.architectures)
+}
+
+output "function_memory_size" {
+  description = "Memory of the function in MB."
+  value       = aws_lambda_function.this.memory_size
+}
+
+output "function_timeout" {
+  description = "Timeout of the function in seconds."
+  value       = aws_lambda_function.this.timeout
+}
+
+output "function_reserved_concurrent_executions" {
+  description = "Reserved concurrency of the function (-1: unreserved)."
+  value       = aws_lambda_function.this.reserved_concurrent_executions
+}
+
+output "function_source_code_hash" {
+  description = "Base64-encoded SHA-256 of the package the function was deployed from."
+  value       = aws_lambda_function.this.source_code_hash
+}
+
+output "function_environment" {
+  description = "Environment variables of the function, e.g. to run its handler in-process with the deployed settings."
+  value       = try(aws_lambda_function.this.environment[0].variables, tomap({}))
+}
+
+output "function_dead_letter_target_arn" {
+  description = "ARN of the function's dead-letter queue for asynchronous invocations; null when it has none."
+  value       = try(aws_lambda_function.this.dead_letter_config[0].target_arn, null)
+}
+
+################################################################################
+# IAM role
+################################################################################
+
+output "role_arn" {
+  description = "ARN of the function's execution role."
+  value       = aws_iam_role.this.arn
+}
+
+output "role_name" {
+  description = "Name of the function's execution role (and of its inline policy)."
+  value       = aws_iam_role.this.name
+}
+
+output "role_policy_json" {
+  description = "The role's inline policy: the caller's policy_json plus the WriteLogs and DeadLetter statements this module adds."
+  value       = aws_iam_role_policy.this.policy
+}
+
+################################################################################
+# Logs and alarm
+################################################################################
+
+output "log_group_name" {
+  description = "Name of the function's log group."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "log_group_arn" {
+  description = "ARN of the function's log group."
+  value       = aws_cloudwatch_log_group.this.arn
+}
+
+output "log_group_retention_in_days" {
+  description = "Retention of the function's log group in days (0: forever)."
+  value       = aws_cloudwatch_log_group.this.retention_in_days
+}
+
+output "log_group_kms_key_arn" {
+  description = "KMS key the log group is encrypted with; null when CloudWatch Logs' own encryption is used."
+  value       = aws_cloudwatch_log_group.this.kms_key_id
+}
+
+output "errors_alarm_arn" {
+  description = "ARN of the alarm on the function's errors."
+  value       = aws_cloudwatch_metric_alarm.errors.arn
+}
+
+output "errors_alarm_name" {
+  description = "Name of the alarm on the function's errors."
+  value       = aws_cloudwatch_metric_alarm.errors.alarm_name
+}
