@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import sys
@@ -161,6 +162,12 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
                 f"   batch of {len(b.records)}: {len(b.records) - len(b.failed_ids)} handled and deleted, "
                 f"{len(b.failed_ids)} reported back (receive counts {counts}: moto's own Docker-less tries count too)"
             )
+            for line in b.log.splitlines():
+                if line.startswith("{") and '"_aws"' in line:
+                    emf = json.loads(line)
+                    names = [m["Name"] for m in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+                    shown = ", ".join(f"{name}={emf[name]}" for name in names if emf.get(name))
+                    report.line(f"   metrics (EMF on the function's stdout): {shown or 'all zero'}")
         report.line(f"   queue now holds {queue_depth(clients, outputs['queue_url'])} message(s)")
 
         report.step("5/6 copies in " + DESTINATION_REGION)

@@ -445,6 +445,7 @@ def queued_event_ids(clients: Clients, queue_url: str) -> list[str]:
 _HANDLER_RUNNER = textwrap.dedent(
     """
     import json, sys
+    # As Lambda's runtime does with /var/task: the unpacked zip comes first on the path.
     sys.path.insert(0, sys.argv[1])
     module_name, function_name = sys.argv[2].rsplit(".", 1)
     module = __import__(module_name)
@@ -453,7 +454,9 @@ _HANDLER_RUNNER = textwrap.dedent(
         aws_request_id = "local"
     event = json.load(sys.stdin)
     result = getattr(module, function_name)(event, Context())
-    sys.stdout.write(json.dumps(result))
+    # stdout is the function's log stream (its metrics go there); the answer goes to a file of its own.
+    with open(sys.argv[4], "w") as answer:
+        json.dump(result, answer)
     """
 )
 
@@ -506,19 +509,30 @@ def run_handler(
         "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
         "AWS_ENDPOINT_URL": emulator.endpoint,
     }
-    result = subprocess.run(
-        [sys.executable, "-I", "-c", _HANDLER_RUNNER, str(package.directory), function.handler, function.name],
-        input=json.dumps(event),
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=package.directory,
-        timeout=120,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise AssertionError(f"the handler raised (exit {result.returncode}):\n{result.stderr[-4000:]}")
-    return json.loads(result.stdout), result.stderr
+    with tempfile.TemporaryDirectory(prefix="handler-") as scratch:
+        answer = Path(scratch) / "answer.json"
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-I",
+                "-c",
+                _HANDLER_RUNNER,
+                str(package.directory),
+                function.handler,
+                function.name,
+                str(answer),
+            ],
+            input=json.dumps(event),
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=package.directory,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"the handler raised (exit {result.returncode}):\n{result.stderr[-4000:]}")
+        return json.loads(answer.read_text()), result.stdout + result.stderr
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
