@@ -23,7 +23,7 @@ module "rds_snapshot_copy" {
   name = var.name
 
   # The function package: the zip of the repository's lambda/ directory. Build it with
-  #   python -m tests.support.package --output build/lambda.zip
+  #   rds-snapshot-copy package --output build/lambda.zip
   # which prints the path and the base64 SHA-256 to put in terraform.tfvars; or, in a stack that can
   # install hashicorp/archive, use a `data "archive_file"` of lambda/ and its `output_base64sha256`
   # (as the repository's root module does).
