@@ -43,6 +43,9 @@ module "rds_snapshot_copy" {
   source_kms_key_arns = var.source_kms_key_arns
   option_group_name   = var.option_group_name
 
+  # The created key survives a destroy unless this is false (see the variable).
+  kms_key_prevent_destroy = var.kms_key_prevent_destroy
+
   max_db_copies_in_progress      = var.max_db_copies_in_progress
   max_cluster_copies_in_progress = var.max_cluster_copies_in_progress
   copy_wait_max_hours            = var.copy_wait_max_hours

@@ -26,9 +26,15 @@ variable "snapshot_event_ids" {
 }
 
 variable "kms_key_arn" {
-  description = "Existing KMS key in the destination region for the copies; null creates one."
+  description = "Existing KMS key in the destination region for the copies (a key of another region fails the plan); null creates one."
   type        = string
   default     = null
+}
+
+variable "kms_key_prevent_destroy" {
+  description = "Protects the key the module creates from `terraform destroy`: deleting it would make every copy unrestorable. To remove the stack and keep the copies, `terraform state rm` the key and its alias first (`module.rds_snapshot_copy.aws_kms_key.this[0]`, `module.rds_snapshot_copy.aws_kms_alias.this[0]`), then destroy; the key stays billed, $1 a month. False (throw-away stacks only) lets a destroy schedule the key for deletion. See the module's `kms_key_prevent_destroy`."
+  type        = bool
+  default     = true
 }
 
 variable "source_kms_key_arns" {

@@ -15,6 +15,9 @@ import pytest
 from moto import mock_aws
 
 import copy_snapshot
+from rds_snapshot_copy.demo.emulator import Emulator
+from rds_snapshot_copy.demo.stack import Clients, DeployedPolicies, Stack, Workspace, remove_keeping_key
+from tests.iam import recording
 from tests.unit.harness import (
     DESTINATION_REGION,
     FUNCTION_ENV_VARS,
@@ -25,6 +28,55 @@ from tests.unit.harness import (
     handler_clients,
     load_event,
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _record_aws_calls() -> Iterator[None]:
+    """Every AWS call a function makes during the tests, for the IAM simulation (tests/iam, run last)."""
+    with recording.installed():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _name_recorded_calls(request: pytest.FixtureRequest) -> Iterator[None]:
+    with recording.in_test(request.node.nodeid):
+        yield
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The IAM simulation evaluates the calls every other test recorded, so it runs last.
+    items.sort(key=lambda item: item.get_closest_marker("iam_simulation") is not None)
+
+
+class Deployment:
+    """examples/complete in the local emulator, shared by the end-to-end test (which applies it and
+    removes it) and the IAM simulation (which reads what the end-to-end test found out)."""
+
+    def __init__(self, emulator: Emulator, workspace: Workspace, stack: Stack) -> None:
+        self.emulator = emulator
+        self.workspace = workspace
+        self.stack = stack
+        self.clients = Clients(emulator)
+        self.outputs: dict = {}
+        self.policies: DeployedPolicies | None = None
+        # The deployed package's handler writes every AWS call it makes here.
+        self.recorded_calls_file = workspace.root / "recorded-calls.jsonl"
+
+
+@pytest.fixture(scope="session")
+def deployment() -> Iterator[Deployment]:
+    emulator = Emulator().start()
+    workspace = Workspace.create(emulator.endpoint)
+    stack = Stack(workspace)
+    try:
+        yield Deployment(emulator, workspace, stack)
+    finally:
+        try:
+            if stack.applied:
+                remove_keeping_key(stack)
+        finally:
+            emulator.stop()
+            workspace.remove()
 
 
 @pytest.fixture

@@ -41,6 +41,9 @@ module "rds_snapshot_copy" {
   # Up to a week of waiting for a copy slot before an event is dead-lettered with its reason.
   copy_wait_max_hours = 168
 
+  # The created key is protected from destroy by default (variables.tf: how to remove the stack).
+  kms_key_prevent_destroy = var.kms_key_prevent_destroy
+
   alarm_sns_topic_arn = var.alarm_sns_topic_arn
 
   tags = var.tags

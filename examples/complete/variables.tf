@@ -29,6 +29,18 @@ variable "lambda_package_hash" {
   type        = string
 }
 
+# The key the copies are encrypted with outlives the stack: `terraform destroy` stops at it, because
+# deleting it would make every copy unrestorable. To remove the stack, keep the key and its alias:
+#   terraform state rm 'module.rds_snapshot_copy.aws_kms_key.this[0]' 'module.rds_snapshot_copy.aws_kms_alias.this[0]'
+#   terraform destroy
+# The copies stay restorable; the key stays billed, $1 a month. Set false only for a throw-away stack
+# (a test, a demo): its destroy then schedules the key, and with it the copies, for deletion.
+variable "kms_key_prevent_destroy" {
+  description = "Keep the created KMS key when the stack is destroyed (see the comment above); false only for throw-away stacks."
+  type        = bool
+  default     = true
+}
+
 variable "alarm_sns_topic_arn" {
   description = "SNS topic in the source region that the alarms notify; null creates the alarms without actions."
   type        = string

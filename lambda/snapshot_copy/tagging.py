@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
+from pathlib import Path
 
 from .naming import digest
 
 logger = logging.getLogger(__name__)
 
-TAG_SOURCE_REGION = "source_region"
-TAG_SOURCE_SNAPSHOT_ARN = "source_snapshot_arn"
+# The tag names every copy carries live in copy_tags.json, in the Terraform module's folder, whose IAM
+# conditions name them too (this file is a link to it).
+_TAG_NAMES: dict[str, str] = json.loads(Path(__file__).with_name("copy_tags.json").read_text())
+TAG_SOURCE_REGION = _TAG_NAMES["source_region"]
+TAG_SOURCE_SNAPSHOT_ARN = _TAG_NAMES["source_snapshot_arn"]
 # RDS's limits.
 MAX_TAGS = 50
 MAX_TAG_VALUE_LENGTH = 256

@@ -1,5 +1,11 @@
+locals {
+  # The tags every copy carries (the function reads the same file: lambda/snapshot_copy/copy_tags.json).
+  copy_tags = jsondecode(file("${path.module}/copy_tags.json"))
+}
+
 # The copier's own permissions. modules/function adds the rest to the role's policy: writing its log group
-# and sending to the dead-letter queue (WriteLogs, DeadLetter).
+# and sending to the dead-letter queue (WriteLogs, DeadLetter). Every call the function makes is proven
+# against this policy by the IAM simulation (tests/iam), with a list of what it must never be allowed.
 data "aws_iam_policy_document" "copier" {
   provider = aws.source
 
@@ -16,31 +22,55 @@ data "aws_iam_policy_document" "copier" {
     resources = local.snapshot_arns["cluster"]
   }
 
-  # Copies are tagged as they are created, which RDS authorises as tagging the target.
+  # Copies are tagged as they are created, which RDS authorises as tagging the target. Only tagging that
+  # marks a copy as this deployment's: the request must set the source_region tag to this source region.
   statement {
     sid       = "TagDestinationSnapshots"
     actions   = ["rds:AddTagsToResource"]
     resources = local.destination_snapshot_arns
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/${local.copy_tags.source_region}"
+      values   = [local.source_region]
+    }
   }
 
-  # Reading both regions: the source snapshot's state and tags, and the copies already in progress.
+  # Reading both regions: the source snapshot's state, and the copies already in progress. Listing
+  # (no identifier, only filters) is authorised against no one snapshot, so the read-only Describe
+  # actions are allowed on "*", in the two regions only.
   statement {
     sid = "DescribeSnapshots"
     actions = [
       "rds:DescribeDBClusterSnapshots",
       "rds:DescribeDBSnapshots",
-      "rds:ListTagsForResource",
     ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = local.rds_regions
+    }
+  }
+
+  # The source snapshot's tags, where the describe answer carries none.
+  statement {
+    sid       = "ReadSnapshotTags"
+    actions   = ["rds:ListTagsForResource"]
     resources = flatten(values(local.snapshot_arns))
   }
 
   # The queue's ARN as a string (sqs.tf): the policy need not wait for the queue to be created.
+  # GetQueueUrl: the function hands waiting messages back with ChangeMessageVisibilityBatch, which takes
+  # the queue's URL, looked up from the record's queue ARN.
   statement {
     sid = "ConsumeEvents"
     actions = [
       "sqs:ChangeMessageVisibility",
       "sqs:DeleteMessage",
       "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
       "sqs:ReceiveMessage",
     ]
     resources = [local.queue_arn]

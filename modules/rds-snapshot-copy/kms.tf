@@ -1,8 +1,40 @@
+# The key the copies are encrypted with, when no kms_key_arn is given. Deleting it would make every copy
+# unrestorable, so by default it is protected from destroy (kms_key_prevent_destroy): removing the stack
+# then means `terraform state rm` of the key and its alias first, which keeps both. The protected key
+# keeps the address it always had (existing state stays as it is); without the protection it is
+# aws_kms_key.disposable, because prevent_destroy cannot depend on a variable. The two are the same key
+# otherwise.
+locals {
+  create_kms_key = var.kms_key_arn == null
+
+  kms_key_description = "Encrypts the ${var.name} copies of RDS snapshots from ${local.source_region}"
+
+  # The created key, whichever of the two addresses holds it; null with an existing key.
+  created_kms_key = one(concat(aws_kms_key.this, aws_kms_key.disposable))
+}
+
 resource "aws_kms_key" "this" {
-  count    = var.kms_key_arn == null ? 1 : 0
+  count    = local.create_kms_key && var.kms_key_prevent_destroy ? 1 : 0
   provider = aws.destination
 
-  description             = "Encrypts the ${var.name} copies of RDS snapshots from ${local.source_region}"
+  description             = local.kms_key_description
+  enable_key_rotation     = true
+  deletion_window_in_days = var.kms_key_deletion_window_in_days
+  policy                  = data.aws_iam_policy_document.kms[0].json
+
+  tags = var.tags
+
+  # The copies outlive the stack: see kms_key_prevent_destroy for how to remove the stack and keep the key.
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+resource "aws_kms_key" "disposable" {
+  count    = local.create_kms_key && !var.kms_key_prevent_destroy ? 1 : 0
+  provider = aws.destination
+
+  description             = local.kms_key_description
   enable_key_rotation     = true
   deletion_window_in_days = var.kms_key_deletion_window_in_days
   policy                  = data.aws_iam_policy_document.kms[0].json
@@ -11,15 +43,18 @@ resource "aws_kms_key" "this" {
 }
 
 resource "aws_kms_alias" "this" {
-  count    = var.kms_key_arn == null ? 1 : 0
+  count    = local.create_kms_key ? 1 : 0
   provider = aws.destination
 
   name          = "alias/${var.name}"
-  target_key_id = aws_kms_key.this[0].key_id
+  target_key_id = local.created_kms_key.key_id
 }
 
 data "aws_iam_policy_document" "kms" {
-  count    = var.kms_key_arn == null ? 1 : 0
+  #checkov:skip=CKV_AWS_356:A key policy: its "*" resource means this key only (a key policy cannot name its key's ARN, which does not exist yet).
+  #checkov:skip=CKV_AWS_109:A key policy: kms:* for the account root on this key is AWS's default key policy, without which nobody could manage the key; the copier's statements are conditioned on RDS.
+  #checkov:skip=CKV_AWS_111:A key policy: kms:* for the account root on this key is AWS's default key policy, without which nobody could manage the key; the copier's statements are conditioned on RDS.
+  count    = local.create_kms_key ? 1 : 0
   provider = aws.source
 
   # A key policy's "*" resource means this key only; without the account statement nobody could manage it.

@@ -1,9 +1,34 @@
+# The regions come from the two provider configurations; mistakes about them fail the plan here, with
+# the values named, rather than at the first copy or alarm. An ARN's region is its fourth field
+# (arn:partition:service:region:account:resource); try() because the variables' own validations report
+# malformed ARNs. Error messages are evaluated even when the condition holds: jsonencode() renders a null.
 data "aws_region" "source" {
   provider = aws.source
+
+  lifecycle {
+    # The alarms live in the source region, and CloudWatch alarms only notify topics of their own region.
+    postcondition {
+      condition     = var.alarm_sns_topic_arn == null || try(split(":", var.alarm_sns_topic_arn)[3], self.name) == self.name
+      error_message = "alarm_sns_topic_arn ${jsonencode(var.alarm_sns_topic_arn)} is a topic of ${try(split(":", var.alarm_sns_topic_arn)[3], "?")}, but the alarms are in the source region ${self.name} and CloudWatch alarms only notify topics of their own region: give a topic of ${self.name}, or null for alarms without actions."
+    }
+  }
 }
 
 data "aws_region" "destination" {
   provider = aws.destination
+
+  lifecycle {
+    postcondition {
+      condition     = self.name != data.aws_region.source.name
+      error_message = "The source and destination regions are both ${self.name}: the module makes cross-region copies, so the aws.source and aws.destination providers it is given must be configured with two different regions."
+    }
+
+    # RDS encrypts a copy with a key of the region it copies to; the function would refuse any other.
+    postcondition {
+      condition     = var.kms_key_arn == null || try(split(":", var.kms_key_arn)[3], self.name) == self.name
+      error_message = "kms_key_arn ${jsonencode(var.kms_key_arn)} is a key of ${try(split(":", var.kms_key_arn)[3], "?")}, not of the destination region ${self.name}, where the copies are made and encrypted: give a key of ${self.name}, or null to create one."
+    }
+  }
 }
 
 data "aws_caller_identity" "source" {
@@ -48,7 +73,7 @@ locals {
   account_id         = data.aws_caller_identity.source.account_id
   partition          = data.aws_partition.source.partition
 
-  kms_key_arn = var.kms_key_arn != null ? var.kms_key_arn : aws_kms_key.this[0].arn
+  kms_key_arn = var.kms_key_arn != null ? var.kms_key_arn : local.created_kms_key.arn
 
   # The function dead-letters a message itself at this receive count, with the reason attached; the
   # queue's redrive comes one receive later, for messages whose handler crashed (modules/receive-budget).

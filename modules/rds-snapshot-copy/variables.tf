@@ -1,17 +1,27 @@
 variable "name" {
-  description = "Prefix of every name: the function and log group (`name`), queue (`name-events`), dead-letter queue (`name-dlq`), rule (`name-snapshot-created`), role (`name-copier`) and key alias (`alias/name`)."
+  description = "Prefix of every name: the function and log group (`name`), queue (`name-events`), dead-letter queue (`name-dlq`), rule (`name-snapshot-created`), role (`name-copier`) and key alias (`alias/name`). At most 47 characters, so that the rule's name stays within 64."
   type        = string
   default     = "rds-snapshot-copy"
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]*[a-z0-9]$", var.name))
-    error_message = "name must start with a lowercase letter, use only lowercase letters, digits and hyphens, and not end with a hyphen."
+    error_message = "name \"${var.name}\" must start with a lowercase letter, use only lowercase letters, digits and hyphens, and not end with a hyphen."
   }
 
-  # 64 characters is the longest rule name; "-snapshot-created" takes 17 of them.
+  # The longest derived name is the EventBridge rule's, <name>-snapshot-created: 17 of its 64 characters.
+  # The same bound keeps the other 64-character names in range: the function <name>, the rule target
+  # <name>-events and the IAM roles (checked on their own below). SQS queue names may have 80.
   validation {
     condition     = length(var.name) <= 47
-    error_message = "name must be at most 47 characters long, so that every derived name stays within AWS's limits."
+    error_message = "name \"${var.name}\" has ${length(var.name)} characters; at most 47 are allowed: the EventBridge rule <name>-snapshot-created would have ${length(var.name) + 17}, and AWS allows 64 (as for the other names derived from it: the function <name>, the rule target <name>-events and the IAM roles <name>-copier, <name>-pruner, <name>-reconciler)."
+  }
+
+  # IAM role names: <name>-copier today, <name>-pruner and <name>-reconciler (the longest suffix, 11
+  # characters) in the next releases; IAM allows 64 characters. Implied by the rule above today, checked
+  # on its own so it stays right if the rule's name changes.
+  validation {
+    condition     = length("${var.name}-reconciler") <= 64
+    error_message = "name \"${var.name}\" has ${length(var.name)} characters; the IAM role <name>-reconciler would have ${length(var.name) + 11}, and IAM allows 64 (the roles are <name>-copier, <name>-pruner and <name>-reconciler): name may have at most 53 characters."
   }
 }
 
@@ -56,7 +66,7 @@ variable "snapshot_event_ids" {
 }
 
 variable "kms_key_arn" {
-  description = "ARN of an existing KMS key in the destination region for the copies. Its key policy must let the copier role (or IAM policies of the account) use kms:CreateGrant and kms:DescribeKey. Null creates a key with rotation and alias `alias/<name>`."
+  description = "ARN of an existing KMS key in the destination region for the copies (a key of another region fails the plan). Its key policy must let the copier role (or IAM policies of the account) use kms:CreateGrant and kms:DescribeKey. Null creates a key with rotation and alias `alias/<name>`, protected from destroy unless kms_key_prevent_destroy is false."
   type        = string
   default     = null
 
@@ -66,8 +76,15 @@ variable "kms_key_arn" {
   }
 }
 
+variable "kms_key_prevent_destroy" {
+  description = "Protects the key the module creates (kms_key_arn null) from deletion: every copy is encrypted with it, and once the key is deleted none of them can be restored. True by default: `terraform destroy` then stops at the key. To remove the stack safely, keep the key: `terraform state rm` the key and its alias (`module.<call>.aws_kms_key.this[0]` and `module.<call>.aws_kms_alias.this[0]`), then destroy; the copies stay restorable and the key stays billed, $1 a month. False creates the key without the protection, for throw-away stacks and tests: a destroy schedules it for deletion (kms_key_deletion_window_in_days). Switching an existing stack moves the key between two addresses, `aws_kms_key.this` (true) and `aws_kms_key.disposable` (false): `terraform state mv` it first. Otherwise the plan replaces the key: switching to false it refuses (the protected key cannot be destroyed); switching to true it goes ahead and schedules the old key, and with it the copies, for deletion."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "kms_key_deletion_window_in_days" {
-  description = "Waiting period before the key the module creates is deleted after a destroy."
+  description = "Waiting period, in days, before the key the module creates is deleted when a destroy schedules its deletion (only with kms_key_prevent_destroy false); until it ends the deletion can be cancelled (kms:CancelKeyDeletion) and the copies stay restorable."
   type        = number
   default     = 30
 
@@ -261,7 +278,7 @@ variable "max_error_tries" {
 }
 
 variable "alarm_sns_topic_arn" {
-  description = "SNS topic (source region) that the alarms notify on ALARM and OK. Null creates the alarms without actions."
+  description = "SNS topic that the alarms notify on ALARM and OK; it must be in the source region, where the alarms are (CloudWatch alarms only notify topics of their own region: another region fails the plan). Null creates the alarms without actions."
   type        = string
   default     = null
 

@@ -15,19 +15,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from rds_snapshot_copy.demo.emulator import Emulator
 from rds_snapshot_copy.demo.stack import (
     DESTINATION_REGION,
+    KEPT_ON_REMOVAL,
     SOURCE_REGION,
-    Clients,
     DeployedPackage,
-    Stack,
-    Workspace,
     consume_queue,
     create_source_snapshots,
     expected_copy_tags,
@@ -37,8 +33,11 @@ from rds_snapshot_copy.demo.stack import (
     queue_depth,
     queued_event_ids,
     read_back_function,
+    read_back_policies,
+    remove_keeping_key,
 )
 from rds_snapshot_copy.terraform_cli import terraform_binary
+from tests.conftest import Deployment
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,31 +46,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def needs_terraform() -> None:
     # The test command needs terraform; a missing one is a failure, never a skip.
     assert terraform_binary(), "the terraform CLI is not on PATH: install terraform >= 1.9"
-
-
-class Deployment:
-    def __init__(self, emulator: Emulator, workspace: Workspace, stack: Stack) -> None:
-        self.emulator = emulator
-        self.workspace = workspace
-        self.stack = stack
-        self.clients = Clients(emulator)
-        self.outputs: dict = {}
-
-
-@pytest.fixture(scope="module")
-def deployment() -> Iterator[Deployment]:
-    emulator = Emulator().start()
-    workspace = Workspace.create(emulator.endpoint)
-    stack = Stack(workspace)
-    try:
-        yield Deployment(emulator, workspace, stack)
-    finally:
-        try:
-            if stack.applied:
-                stack.destroy()
-        finally:
-            emulator.stop()
-            workspace.remove()
 
 
 @pytest.mark.usefixtures("needs_terraform")
@@ -88,6 +62,8 @@ def test_end_to_end(deployment: Deployment) -> None:
     timings["apply"] = time.monotonic() - started
     outputs = d.outputs = d.stack.outputs()
     name = outputs["function_name"]
+    # The policies as deployed, for the IAM simulation (tests/iam/test_permissions.py runs last).
+    d.policies = read_back_policies(clients, outputs)
 
     # A second plan right after apply shows no changes. (The emulator's gaps that made it show some
     # are closed in the emulator, not here: see tests/support/emulator.py, patch_moto.)
@@ -119,7 +95,9 @@ def test_end_to_end(deployment: Deployment) -> None:
     unpacked = d.workspace.root / "function"
     package = DeployedPackage.unpack(d.workspace.package, function, unpacked)
     assert package.base64_sha256 == function.code_sha256
-    batches = consume_queue(clients, d.emulator, package, function, queue_url, expected=len(put))
+    batches = consume_queue(
+        clients, d.emulator, package, function, queue_url, expected=len(put), record_calls_to=d.recorded_calls_file
+    )
     assert all(not b.failed_ids for b in batches)
     assert queue_depth(clients, queue_url) == 0
     assert queue_depth(clients, outputs["dead_letter_queue_url"]) == 0, "something was dead-lettered"
@@ -137,11 +115,22 @@ def test_end_to_end(deployment: Deployment) -> None:
         assert copy.kms_key_id == outputs["kms_key_arn"]
         assert copy.tags == expected_copy_tags(p.snapshot)
 
-    # 6. destroy leaves nothing of ours.
+    # 6. The stack refuses a plain destroy (the key would be scheduled for deletion and every copy lost
+    # with it); the safe removal keeps the key, destroys the rest, and the copies stay restorable.
+    code, out, err = d.stack.tf.destroy(force=None, auto_approve=True, input=False, refresh=False)
+    assert code != 0 and "prevent_destroy" in (out + err), f"a plain destroy went through:\n{(out + err)[-3000:]}"
     started = time.monotonic()
-    d.stack.destroy()
+    kept = remove_keeping_key(d.stack)
     timings["destroy"] = time.monotonic() - started
-    remaining = leftovers(clients, name)
+    assert kept == list(KEPT_ON_REMOVAL)
+    assert kms.describe_key(KeyId=outputs["kms_key_arn"])["KeyMetadata"]["KeyState"] == "Enabled"
+    db_copy = find_copy(clients, next(p.snapshot for p in put if p.snapshot.kind == "db"))
+    assert db_copy is not None
+    restored = clients("rds", DESTINATION_REGION).restore_db_instance_from_db_snapshot(
+        DBInstanceIdentifier="restored-after-removal", DBSnapshotIdentifier=db_copy.identifier
+    )["DBInstance"]
+    assert restored["StorageEncrypted"] and restored["KmsKeyId"] == outputs["kms_key_arn"]
+    remaining = leftovers(clients, name, kept_key_arn=outputs["kms_key_arn"])
     assert not remaining, f"left behind after destroy: {remaining.found}"
     print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
 

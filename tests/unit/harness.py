@@ -24,6 +24,7 @@ import boto3
 import pytest
 
 import copy_snapshot
+from tests.iam.recording import calls_of
 
 ACCOUNT = "123456789012"  # moto's default account
 
@@ -69,7 +70,9 @@ def invoke(event: Any, context: Any = None, *, keep_listing: bool = False) -> di
     if not keep_listing:
         for clients in _cached_clients():
             clients.slot_listings.clear()
-    return copy_snapshot.lambda_handler(event, context if context is not None else LambdaContext())
+    # Every AWS call the handler makes is recorded for the IAM simulation (tests/iam).
+    with calls_of("copier"):
+        return copy_snapshot.lambda_handler(event, context if context is not None else LambdaContext())
 
 
 def _cached_clients() -> list[Any]:

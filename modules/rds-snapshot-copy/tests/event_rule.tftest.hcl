@@ -12,6 +12,8 @@ mock_provider "aws" {
 variables {
   lambda_package_path = "build/lambda.zip"
   lambda_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+  # terraform test destroys what it applied; the protected key would refuse.
+  kms_key_prevent_destroy = false
 }
 
 run "all_events_by_default" {

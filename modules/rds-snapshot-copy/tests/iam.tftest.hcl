@@ -12,6 +12,8 @@ mock_provider "aws" {
 variables {
   lambda_package_path = "build/lambda.zip"
   lambda_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+  # terraform test destroys what it applied; the protected key would refuse.
+  kms_key_prevent_destroy = false
 }
 
 run "copier_policy" {
@@ -22,25 +24,31 @@ run "copier_policy" {
     error_message = "The function must run as the <name>-copier role (its policy is attached by modules/function)."
   }
 
+  # Resource "*" only for the read-only Describe actions, and only in the two regions.
   assert {
     condition = alltrue([
-      for s in data.aws_iam_policy_document.copier.statement : !contains(s.resources, "*") && length(s.resources) > 0
+      for s in data.aws_iam_policy_document.copier.statement : length(s.resources) > 0 && (
+        !contains(s.resources, "*") || (
+          toset(s.actions) == toset(["rds:DescribeDBSnapshots", "rds:DescribeDBClusterSnapshots"]) &&
+          toset([for c in s.condition : [c.test, c.variable, join(",", sort(c.values))]]) == toset([["StringEquals", "aws:RequestedRegion", "eu-central-1,eu-west-1"]])
+        )
+      )
     ])
-    error_message = "No statement may use Resource \"*\"."
+    error_message = "Only the read-only Describe actions may use Resource \"*\", limited to the two regions."
   }
 
   assert {
     condition = alltrue(flatten([
       for s in data.aws_iam_policy_document.copier.statement : [
         for r in s.resources : can(regex("^arn:aws:rds:(eu-west-1|eu-central-1):111111111111:(snapshot|cluster-snapshot):\\*$", r))
-      ] if anytrue([for a in s.actions : startswith(a, "rds:")])
+      ] if anytrue([for a in s.actions : startswith(a, "rds:")]) && s.sid != "DescribeSnapshots"
     ]))
-    error_message = "RDS permissions must be scoped to this account's snapshot ARNs in the two regions."
+    error_message = "RDS permissions other than Describe must be scoped to this account's snapshot ARNs in the two regions."
   }
 
   assert {
     condition = toset([for s in data.aws_iam_policy_document.copier.statement : s.sid]) == toset([
-      "CopyDbSnapshots", "CopyDbClusterSnapshots", "TagDestinationSnapshots", "DescribeSnapshots",
+      "CopyDbSnapshots", "CopyDbClusterSnapshots", "TagDestinationSnapshots", "DescribeSnapshots", "ReadSnapshotTags",
       "ConsumeEvents", "DestinationKeyCreateGrantThroughRds", "DestinationKeyDescribeKeyThroughRds",
     ])
     error_message = "Unexpected set of statements (the source-key statements only appear with source_kms_key_arns; WriteLogs and DeadLetter are modules/function's)."
@@ -71,19 +79,26 @@ run "copier_policy" {
   }
 
   assert {
-    condition = [for s in data.aws_iam_policy_document.copier.statement : [toset(s.actions), toset(s.resources)] if s.sid == "DescribeSnapshots"][0] == [
-      toset(["rds:DescribeDBSnapshots", "rds:DescribeDBClusterSnapshots", "rds:ListTagsForResource"]),
+    condition = [for s in data.aws_iam_policy_document.copier.statement : [for c in s.condition : [c.test, c.variable, join(",", c.values)]] if s.sid == "TagDestinationSnapshots"][0] == [
+      ["StringEquals", "aws:RequestTag/source_region", "eu-west-1"],
+    ]
+    error_message = "Tagging must set this deployment's source_region tag (only copies this module makes)."
+  }
+
+  assert {
+    condition = [for s in data.aws_iam_policy_document.copier.statement : [toset(s.actions), toset(s.resources)] if s.sid == "ReadSnapshotTags"][0] == [
+      toset(["rds:ListTagsForResource"]),
       toset([
         "arn:aws:rds:eu-west-1:111111111111:snapshot:*", "arn:aws:rds:eu-central-1:111111111111:snapshot:*",
         "arn:aws:rds:eu-west-1:111111111111:cluster-snapshot:*", "arn:aws:rds:eu-central-1:111111111111:cluster-snapshot:*",
       ]),
     ]
-    error_message = "Describe and list-tags must be limited to snapshots of both regions."
+    error_message = "Listing tags must be limited to snapshots of both regions."
   }
 
   assert {
     condition = [for s in data.aws_iam_policy_document.copier.statement : [toset(s.actions), toset(s.resources)] if s.sid == "ConsumeEvents"][0] == [
-      toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]),
+      toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ChangeMessageVisibility"]),
       toset(["arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-events"]),
     ]
     error_message = "Consuming must be limited to the events queue."

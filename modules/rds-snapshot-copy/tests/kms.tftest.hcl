@@ -12,28 +12,37 @@ mock_provider "aws" {
 variables {
   lambda_package_path = "build/lambda.zip"
   lambda_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+  # terraform test destroys what it applied; the protected key would refuse.
+  kms_key_prevent_destroy = false
 }
 
+# The runs below apply, so they create the key without destroy protection (aws_kms_key.disposable); the
+# protected key, aws_kms_key.this, is the default, planned in plan_checks.tftest.hcl. Both are written alike.
 run "created_key" {
   command = apply
 
   assert {
-    condition     = length(aws_kms_key.this) == 1 && aws_kms_key.this[0].enable_key_rotation && aws_kms_key.this[0].deletion_window_in_days == 30
+    condition     = length(aws_kms_key.this) == 0 && length(aws_kms_key.disposable) == 1
+    error_message = "With kms_key_prevent_destroy false the key must be the disposable one, and only it."
+  }
+
+  assert {
+    condition     = aws_kms_key.disposable[0].enable_key_rotation && aws_kms_key.disposable[0].deletion_window_in_days == 30
     error_message = "Without kms_key_arn the module must create a rotating key with a 30-day deletion window."
   }
 
   assert {
-    condition     = aws_kms_alias.this[0].name == "alias/rds-snapshot-copy" && aws_kms_alias.this[0].target_key_id == aws_kms_key.this[0].key_id
+    condition     = aws_kms_alias.this[0].name == "alias/rds-snapshot-copy" && aws_kms_alias.this[0].target_key_id == aws_kms_key.disposable[0].key_id
     error_message = "The created key must get the alias alias/<name>."
   }
 
   assert {
-    condition     = aws_kms_key.this[0].policy == data.aws_iam_policy_document.kms[0].json
+    condition     = aws_kms_key.disposable[0].policy == data.aws_iam_policy_document.kms[0].json
     error_message = "The key must use the module's key policy."
   }
 
   assert {
-    condition     = output.kms_key_arn == aws_kms_key.this[0].arn && module.copier.function_environment["DESTINATION_REGION_KMS_KEY_ID"] == aws_kms_key.this[0].arn
+    condition     = output.kms_key_arn == aws_kms_key.disposable[0].arn && module.copier.function_environment["DESTINATION_REGION_KMS_KEY_ID"] == aws_kms_key.disposable[0].arn
     error_message = "The function and the output must use the created key."
   }
 
@@ -94,7 +103,7 @@ run "deletion_window" {
   }
 
   assert {
-    condition     = aws_kms_key.this[0].deletion_window_in_days == 7 && aws_kms_alias.this[0].name == "alias/copies"
+    condition     = aws_kms_key.disposable[0].deletion_window_in_days == 7 && aws_kms_alias.this[0].name == "alias/copies"
     error_message = "The deletion window and the alias must follow the variables."
   }
 }
@@ -107,7 +116,7 @@ run "existing_key" {
   }
 
   assert {
-    condition     = length(aws_kms_key.this) == 0 && length(aws_kms_alias.this) == 0 && length(data.aws_iam_policy_document.kms) == 0
+    condition     = length(aws_kms_key.this) == 0 && length(aws_kms_key.disposable) == 0 && length(aws_kms_alias.this) == 0 && length(data.aws_iam_policy_document.kms) == 0
     error_message = "An existing key must not create a key, an alias or a key policy."
   }
 

@@ -14,6 +14,8 @@ mock_provider "aws" {
 variables {
   lambda_package_path = "build/lambda.zip"
   lambda_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+  # terraform test destroys what it applied; the protected key would refuse.
+  kms_key_prevent_destroy = false
 }
 
 run "function_defaults" {
@@ -175,7 +177,7 @@ run "function_settings_follow_variables" {
     condition = alltrue([
       for tags in concat([
         aws_lambda_event_source_mapping.this.tags, aws_sqs_queue.this.tags, aws_sqs_queue.dead_letter.tags,
-        aws_cloudwatch_event_rule.this.tags, aws_kms_key.this[0].tags,
+        aws_cloudwatch_event_rule.this.tags, aws_kms_key.disposable[0].tags,
       ], [for alarm in aws_cloudwatch_metric_alarm.this : alarm.tags]) : tags == tomap({ Team = "dba" })
     ])
     error_message = "Every resource must carry the tags."

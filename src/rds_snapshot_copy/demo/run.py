@@ -41,6 +41,7 @@ from rds_snapshot_copy.demo.stack import (
     queue_depth,
     queued_event_ids,
     read_back_function,
+    remove_keeping_key,
 )
 
 # Terraform's lines worth showing: each resource as it is done, the summary, errors, interrupts.
@@ -197,16 +198,19 @@ def queue_arn_of(clients: Clients, queue_url: str) -> str:
 
 
 def cleanup(report: Reporter, emulator: Emulator, workspace: Workspace | None, stack: Stack | None) -> None:
-    """terraform destroy, stop the emulator, remove the working copy: each even if the one before failed."""
+    """The safe removal (the key stays, so the copies stay restorable; README, "Remove it safely"), stop
+    the emulator, remove the working copy: each even if the one before failed."""
     in_flight = sys.exc_info()[1]
-    report.step("6/6 terraform destroy, stop the emulator, remove the working copy")
+    report.step("6/6 remove the stack but keep its key (terraform state rm + destroy), stop the emulator")
     if isinstance(in_flight, KeyboardInterrupt):
         report.line("   interrupted: Terraform was stopped and saved its state; destroying what it created")
     elif in_flight is not None:
         report.line(f"   a step failed ({type(in_flight).__name__}); cleaning up anyway")
     try:
         if stack is not None and stack.applied and emulator.running:
-            stack.destroy()
+            kept = remove_keeping_key(stack)
+            if kept:
+                report.line(f"   kept (the copies stay restorable): {', '.join(kept)}")
     except KeyboardInterrupt:
         report.line("   interrupted again: destroy skipped (the emulator holds it all in memory and stops now)")
     except Exception as exc:

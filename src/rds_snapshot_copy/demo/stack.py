@@ -30,14 +30,14 @@ from typing import Any
 import boto3
 from python_terraform import IsFlagged, Terraform
 
-from rds_snapshot_copy.demo.emulator import ACCESS_KEY, SECRET_KEY, Emulator, provider_override
+from rds_snapshot_copy.demo.emulator import ACCESS_KEY, PROVIDER_ALIASES, SECRET_KEY, Emulator, provider_override
 from rds_snapshot_copy.package import Package, build_package
 from rds_snapshot_copy.terraform_cli import terraform_env
 
 EXAMPLE = Path("examples/complete")
 MODULE = Path("modules/rds-snapshot-copy")
-# What the example's module call reads besides its own directory.
-COPIED_TREES = (EXAMPLE, MODULE)
+# What an example reads besides its own directory: the modules.
+MODULES = Path("modules")
 IGNORED = shutil.ignore_patterns(
     ".terraform",
     "terraform.tfstate*",
@@ -185,37 +185,45 @@ def find_repo(start: Path | None = None) -> Path:
 
 @dataclass
 class Workspace:
-    """A throw-away copy of the example (and what it reads) with the generated emulator files."""
+    """A throw-away copy of an example (and what it reads) with the generated emulator files."""
 
     root: Path
     package: Package
+    example: Path = EXAMPLE
 
     @property
     def example_dir(self) -> Path:
-        return self.root / EXAMPLE
+        return self.root / self.example
 
     @classmethod
-    def create(cls, endpoint: str, repo: Path | None = None, parent: Path | None = None) -> Workspace:
+    def create(
+        cls,
+        endpoint: str,
+        repo: Path | None = None,
+        parent: Path | None = None,
+        example: Path = EXAMPLE,
+        variables: dict[str, Any] | None = None,
+        provider_aliases: tuple[str, ...] = PROVIDER_ALIASES,
+    ) -> Workspace:
+        """Copy `example` (default examples/complete) and the module, build the package, and write the
+        provider override and the variables (default: the demo's two regions) next to the example."""
         repo = find_repo() if repo is None else repo
         root = Path(tempfile.mkdtemp(prefix="rds-snapshot-copy-demo-", dir=parent))
         try:
-            for tree in COPIED_TREES:
+            for tree in (example, MODULES):
                 shutil.copytree(repo / tree, root / tree, ignore=IGNORED, symlinks=False)
             package = build_package(root / "build" / "lambda.zip")
-            workspace = cls(root, package)
-            (workspace.example_dir / OVERRIDE_FILE).write_text(provider_override(endpoint))
-            (workspace.example_dir / TFVARS_FILE).write_text(
-                json.dumps(
-                    {
-                        "source_region": SOURCE_REGION,
-                        "destination_region": DESTINATION_REGION,
-                        "lambda_package_path": str(package.path),
-                        "lambda_package_hash": package.base64_sha256,
-                    },
-                    indent=2,
-                )
-                + "\n"
-            )
+            workspace = cls(root, package, example)
+            (workspace.example_dir / OVERRIDE_FILE).write_text(provider_override(endpoint, provider_aliases))
+            values = {"source_region": SOURCE_REGION, "destination_region": DESTINATION_REGION}
+            if variables is not None:
+                values = variables
+            values = {
+                **values,
+                "lambda_package_path": str(package.path),
+                "lambda_package_hash": package.base64_sha256,
+            }
+            (workspace.example_dir / TFVARS_FILE).write_text(json.dumps(values, indent=2) + "\n")
         except BaseException:
             shutil.rmtree(root, ignore_errors=True)
             raise
@@ -261,6 +269,16 @@ class Stack:
         if code != 0:
             raise TerraformFailed("output", code, (out or "") + (err or ""))
         return {name: value["value"] for name, value in json.loads(out).items()}
+
+    def state_list(self) -> list[str]:
+        return self._run("state list", self.tf.cmd("state", "list")).split()
+
+    def state_rm(self, *addresses: str) -> list[str]:
+        """Forget these resources (where Terraform manages them): a destroy then leaves them in place."""
+        present = [address for address in addresses if address in self.state_list()]
+        if present:
+            self._run("state rm", self.tf.cmd("state", "rm", *present))
+        return present
 
     def destroy(self, refresh: bool = False) -> str:
         # python-terraform passes -force to destroy unless told not to; Terraform 1.x wants -auto-approve.
@@ -444,9 +462,20 @@ def queued_event_ids(clients: Clients, queue_url: str) -> list[str]:
 
 _HANDLER_RUNNER = textwrap.dedent(
     """
-    import json, sys
+    import json, os, sys
     # As Lambda's runtime does with /var/task: the unpacked zip comes first on the path.
     sys.path.insert(0, sys.argv[1])
+    record_to = os.environ.pop("RECORD_AWS_CALLS_TO", "")
+    if record_to:
+        # For the IAM simulation: every AWS call the function makes, one JSON object a line.
+        import botocore.client
+        original = botocore.client.BaseClient._make_api_call
+        def _make_api_call(client, operation, params):
+            with open(record_to, "a") as out:
+                out.write(json.dumps({"service": client.meta.service_model.service_name, "operation": operation,
+                                      "region": client.meta.region_name, "params": params}, default=str) + "\\n")
+            return original(client, operation, params)
+        botocore.client.BaseClient._make_api_call = _make_api_call
     module_name, function_name = sys.argv[2].rsplit(".", 1)
     module = __import__(module_name)
     class Context:
@@ -493,7 +522,11 @@ class HandledBatch:
 
 
 def run_handler(
-    package: DeployedPackage, function: DeployedFunction, emulator: Emulator, event: dict[str, Any]
+    package: DeployedPackage,
+    function: DeployedFunction,
+    emulator: Emulator,
+    event: dict[str, Any],
+    record_calls_to: Path | None = None,
 ) -> tuple[dict[str, Any], str]:
     """Invoke the handler in a fresh interpreter (as a new Lambda container would) with the deployed
     function's own environment, plus what the Lambda runtime adds, pointed at the emulator."""
@@ -508,6 +541,7 @@ def run_handler(
         "AWS_ACCESS_KEY_ID": ACCESS_KEY,
         "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
         "AWS_ENDPOINT_URL": emulator.endpoint,
+        **({"RECORD_AWS_CALLS_TO": str(record_calls_to)} if record_calls_to else {}),
     }
     with tempfile.TemporaryDirectory(prefix="handler-") as scratch:
         answer = Path(scratch) / "answer.json"
@@ -573,6 +607,7 @@ def consume_queue(
     queue_url: str,
     expected: int,
     timeout: float = 60.0,
+    record_calls_to: Path | None = None,
 ) -> list[HandledBatch]:
     """Poll the queue as the event source mapping does: batches of the mapping's batch size, the
     handler on each, then delete every record it did not report in batchItemFailures.
@@ -597,7 +632,7 @@ def consume_queue(
         if not messages:
             continue
         event = sqs_event(messages, function.queue_arn, region)
-        response, log = run_handler(package, function, emulator, event)
+        response, log = run_handler(package, function, emulator, event, record_calls_to)
         batch = HandledBatch(event["Records"], response, time.time(), log)
         done = [r for r in event["Records"] if r["messageId"] not in batch.failed_ids]
         if done:
@@ -666,8 +701,9 @@ class Leftovers:
         return any(self.found.values())
 
 
-def leftovers(clients: Clients, name: str) -> Leftovers:
-    """Resources named after the stack that are still in the emulator (a KMS key pending deletion is gone)."""
+def leftovers(clients: Clients, name: str, kept_key_arn: str | None = None) -> Leftovers:
+    """Resources named after the stack that are still in the emulator (a KMS key pending deletion is gone),
+    except the key kept on purpose (`kept_key_arn`) and its alias."""
     src, dst = SOURCE_REGION, DESTINATION_REGION
     result = Leftovers()
     result.found["lambda functions"] = [
@@ -691,13 +727,82 @@ def leftovers(clients: Clients, name: str) -> Leftovers:
         a["AlarmName"] for a in clients("cloudwatch", src).describe_alarms(AlarmNamePrefix=name)["MetricAlarms"]
     ]
     kms = clients("kms", dst)
+    kept = kms.describe_key(KeyId=kept_key_arn)["KeyMetadata"]["KeyId"] if kept_key_arn else None
     result.found["kms aliases"] = [
-        a["AliasName"] for a in kms.list_aliases()["Aliases"] if a["AliasName"] == f"alias/{name}"
+        a["AliasName"]
+        for a in kms.list_aliases()["Aliases"]
+        if a["AliasName"] == f"alias/{name}" and a.get("TargetKeyId") != kept
     ]
+    keys = [kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"] for k in kms.list_keys()["Keys"]]
     result.found["kms keys not pending deletion"] = [
-        k["KeyId"]
-        for k in kms.list_keys()["Keys"]
-        if kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] not in ("PendingDeletion", "Disabled")
-        and kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"].get("KeyManager") == "CUSTOMER"
+        key["KeyId"]
+        for key in keys
+        if key["KeyState"] not in ("PendingDeletion", "Disabled")
+        and key.get("KeyManager") == "CUSTOMER"
+        and key["KeyId"] != kept
     ]
     return result
+
+
+# The module-created key and its alias: kept out of the destroy (kms_key_prevent_destroy), so that the
+# copies stay restorable after the stack is removed.
+KEPT_ON_REMOVAL = (
+    "module.rds_snapshot_copy.aws_kms_key.this[0]",
+    "module.rds_snapshot_copy.aws_kms_alias.this[0]",
+)
+
+
+def remove_keeping_key(stack: Stack) -> list[str]:
+    """The README's safe removal: forget the key and its alias, destroy the rest; returns what was kept."""
+    kept = stack.state_rm(*KEPT_ON_REMOVAL)
+    stack.destroy()
+    return kept
+
+
+@dataclass(frozen=True)
+class DeployedPolicies:
+    """The policies as Terraform deployed them, read back from the emulator."""
+
+    role_arn: str
+    identity: list[dict[str, Any]]  # the role's inline policies
+    trust: dict[str, Any]
+    key_arn: str
+    key: dict[str, Any]
+    queues: dict[str, dict[str, Any]]  # queue ARN -> its policy
+    queue_arn: str
+    dead_letter_queue_arn: str
+    rule_arn: str
+
+
+def read_back_policies(clients: Clients, outputs: dict[str, Any]) -> DeployedPolicies:
+    iam = clients("iam", SOURCE_REGION)
+    role_arn = clients("lambda", SOURCE_REGION).get_function(FunctionName=outputs["function_name"])["Configuration"][
+        "Role"
+    ]
+    role_name = role_arn.rsplit("/", 1)[1]
+    identity = []
+    for policy_name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
+        identity.append(json.loads(document) if isinstance(document, str) else document)
+    if iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
+        raise AssertionError(f"{role_name} has managed policies attached: the simulation reads inline ones only")
+    trust = iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
+    key = clients("kms", DESTINATION_REGION).get_key_policy(KeyId=outputs["kms_key_arn"], PolicyName="default")
+    sqs = clients("sqs", SOURCE_REGION)
+    queues, arns = {}, []
+    for url in (outputs["queue_url"], outputs["dead_letter_queue_url"]):
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn", "Policy"])["Attributes"]
+        queues[attributes["QueueArn"]] = json.loads(attributes.get("Policy") or "{}")
+        arns.append(attributes["QueueArn"])
+    rule_arn = clients("events", SOURCE_REGION).describe_rule(Name=outputs["rule_name"])["Arn"]
+    return DeployedPolicies(
+        role_arn=role_arn,
+        identity=identity,
+        trust=json.loads(trust) if isinstance(trust, str) else trust,
+        key_arn=outputs["kms_key_arn"],
+        key=json.loads(key["Policy"]),
+        queues=queues,
+        queue_arn=arns[0],
+        dead_letter_queue_arn=arns[1],
+        rule_arn=rule_arn,
+    )

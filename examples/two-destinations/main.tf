@@ -1,0 +1,75 @@
+# Copies every new RDS and Aurora snapshot of `source_region` to two regions: one module instance per
+# source/destination pair. Both instances share the source provider (their rules, queues, functions
+# and alarms live side by side in the source region, told apart by `name`); each has a destination
+# provider of its own, where it creates its own KMS key. Copy this directory into your own stack and
+# point the modules' `source` at a released version of the module.
+
+provider "aws" {
+  alias  = "source"
+  region = var.source_region
+}
+
+provider "aws" {
+  alias  = "first_destination"
+  region = var.first_destination_region
+}
+
+provider "aws" {
+  alias  = "second_destination"
+  region = var.second_destination_region
+}
+
+locals {
+  # Every resource of an instance in the source region is named after its `name` (function, queue,
+  # dead-letter queue, rule, role, alarms): two instances with the same name would collide there.
+  first_name  = "${var.name}-${var.first_destination_region}"
+  second_name = "${var.name}-${var.second_destination_region}"
+}
+
+module "copy_to_first_destination" {
+  source = "../../modules/rds-snapshot-copy"
+
+  providers = {
+    aws.source      = aws.source
+    aws.destination = aws.first_destination
+  }
+
+  name = local.first_name
+
+  # One package for both instances: the zip of the repository's lambda/ directory, built with
+  #   rds-snapshot-copy package --output build/lambda.zip
+  # from the same version of this repository as the module.
+  lambda_package_path = var.lambda_package_path
+  lambda_package_hash = var.lambda_package_hash
+
+  copy_wait_max_hours = 168
+
+  # Each instance's key is protected from destroy by default (variables.tf: how to remove the stack).
+  kms_key_prevent_destroy = var.kms_key_prevent_destroy
+
+  alarm_sns_topic_arn = var.alarm_sns_topic_arn
+
+  tags = merge(var.tags, { destination_region = var.first_destination_region })
+}
+
+module "copy_to_second_destination" {
+  source = "../../modules/rds-snapshot-copy"
+
+  providers = {
+    aws.source      = aws.source
+    aws.destination = aws.second_destination
+  }
+
+  name = local.second_name
+
+  lambda_package_path = var.lambda_package_path
+  lambda_package_hash = var.lambda_package_hash
+
+  copy_wait_max_hours = 168
+
+  kms_key_prevent_destroy = var.kms_key_prevent_destroy
+
+  alarm_sns_topic_arn = var.alarm_sns_topic_arn
+
+  tags = merge(var.tags, { destination_region = var.second_destination_region })
+}

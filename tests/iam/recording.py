@@ -1,0 +1,111 @@
+"""Recording every AWS API call a function makes while the tests run, for the IAM simulation.
+
+One hook on botocore's `BaseClient._make_api_call` sees every call of every client (moto, Stubber or real
+endpoint alike) with the operation's model name, the client's region and the parameters as passed. Calls
+are kept only while a function runs (`calls_of("copier")` around its handler), so the tests' own setup
+(creating snapshots, reading queues) is not mistaken for the function's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import botocore.client
+
+_function: ContextVar[str | None] = ContextVar("recorded_function", default=None)
+_test: ContextVar[str] = ContextVar("recorded_test", default="?")
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    function: str  # "copier", "pruner", ...
+    service: str  # botocore's service name: "rds", "sqs", ...
+    operation: str  # the API's name: "CopyDBSnapshot"
+    region: str
+    params: dict[str, Any]
+    where: str = "?"  # the test (or the e2e step) that made it
+
+    def as_call(self) -> dict[str, Any]:
+        """The shape tests/iam/actions.py maps to authorizations."""
+        return {"service": self.service, "operation": self.operation, "region": self.region, "params": self.params}
+
+
+@dataclass
+class Recorder:
+    calls: list[RecordedCall] = field(default_factory=list)
+
+    def of(self, function: str) -> list[RecordedCall]:
+        return [c for c in self.calls if c.function == function]
+
+
+RECORDER = Recorder()
+
+
+@contextlib.contextmanager
+def calls_of(function: str) -> Iterator[None]:
+    """Everything the code inside makes is recorded as `function`'s calls."""
+    token = _function.set(function)
+    try:
+        yield
+    finally:
+        _function.reset(token)
+
+
+@contextlib.contextmanager
+def in_test(name: str) -> Iterator[None]:
+    token = _test.set(name)
+    try:
+        yield
+    finally:
+        _test.reset(token)
+
+
+def _record(client: Any, operation: str, params: dict[str, Any]) -> None:
+    function = _function.get()
+    if function is None:
+        return
+    RECORDER.calls.append(
+        RecordedCall(
+            function=function,
+            service=client.meta.service_model.service_name,
+            operation=operation,
+            region=client.meta.region_name,
+            params=json.loads(json.dumps(copy.deepcopy(params), default=str)),
+            where=_test.get(),
+        )
+    )
+
+
+@contextlib.contextmanager
+def installed() -> Iterator[Recorder]:
+    """Hook botocore for the duration (the tests' session)."""
+    original = botocore.client.BaseClient._make_api_call
+
+    def _make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        _record(self, operation_name, api_params)
+        return original(self, operation_name, api_params)
+
+    botocore.client.BaseClient._make_api_call = _make_api_call  # type: ignore[method-assign]
+    try:
+        yield RECORDER
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def load_jsonl(path: Path, function: str, where: str) -> list[RecordedCall]:
+    """Calls written by a handler run in another process (the e2e harness writes one JSON object a line)."""
+    if not path.exists():
+        return []
+    calls = []
+    for line in path.read_text().splitlines():
+        if line.strip():
+            raw = json.loads(line)
+            calls.append(RecordedCall(function, raw["service"], raw["operation"], raw["region"], raw["params"], where))
+    return calls

@@ -1,0 +1,203 @@
+"""The examples: `terraform validate` of each, offline, and a plan of examples/two-destinations against the
+local AWS emulator (moto_server), read from `terraform show -json` of the saved plan.
+
+Terraform installs hashicorp/aws through the CLI configuration of `terraform_env()` (the local provider
+mirror where one exists), in copies under tmp_path, so nothing lands in the work tree. A missing
+terraform CLI fails these tests; it never skips them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rds_snapshot_copy.demo.emulator import Emulator
+from rds_snapshot_copy.demo.stack import IGNORED, Stack, Workspace
+from rds_snapshot_copy.terraform_cli import terraform_binary, terraform_env
+
+REPO = Path(__file__).resolve().parents[1]
+TWO_DESTINATIONS = Path("examples/two-destinations")
+COMPLETE = Path("examples/complete")
+
+SOURCE = "eu-west-1"
+FIRST = "eu-central-1"
+SECOND = "eu-north-1"
+ALIASES = ("source", "first_destination", "second_destination")
+INSTANCES = {
+    "module.copy_to_first_destination": (f"rds-snapshot-copy-{FIRST}", FIRST),
+    "module.copy_to_second_destination": (f"rds-snapshot-copy-{SECOND}", SECOND),
+}
+
+# What each instance must create: the resources of the module at their addresses inside it.
+EXPECTED_PER_INSTANCE = (
+    "aws_cloudwatch_event_rule.this",
+    "aws_cloudwatch_event_target.this",
+    "aws_sqs_queue.this",
+    "aws_sqs_queue.dead_letter",
+    "aws_lambda_event_source_mapping.this",
+    "aws_kms_key.this[0]",
+    "aws_kms_alias.this[0]",
+    "module.copier.aws_lambda_function.this",
+    "module.copier.aws_iam_role.this",
+    "module.copier.aws_iam_role_policy.this",
+    "module.copier.aws_cloudwatch_log_group.this",
+    "module.copier.aws_cloudwatch_metric_alarm.errors",
+)
+
+
+def _terraform() -> str:
+    found = terraform_binary()
+    assert found, "the terraform CLI is not on PATH: install terraform >= 1.9"
+    return found
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [_terraform(), *args],
+        cwd=cwd,
+        env=terraform_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def _copy_example(example: Path, into: Path) -> Path:
+    """The example and the modules it reads (by relative path), without local state or generated files."""
+    for tree in (example, Path("modules")):
+        shutil.copytree(REPO / tree, into / tree, ignore=IGNORED)
+    return into / example
+
+
+@pytest.mark.parametrize("example", [TWO_DESTINATIONS, COMPLETE], ids=lambda p: p.name)
+def test_example_validates_offline(example: Path, tmp_path: Path) -> None:
+    directory = _copy_example(example, tmp_path)
+    init = _run(["init", "-backend=false", "-input=false", "-no-color"], directory)
+    assert init.returncode == 0, f"terraform init failed in {example}:\n{init.stdout}\n{init.stderr}"
+    validate = _run(["validate", "-json", "-no-color"], directory)
+    result = json.loads(validate.stdout)
+    diagnostics = json.dumps(result["diagnostics"], indent=2)
+    assert validate.returncode == 0 and result["valid"], f"{example} does not validate:\n{diagnostics}"
+    assert result["error_count"] == 0 and result["warning_count"] == 0, diagnostics
+
+
+def _saved_plan(stack: Stack) -> dict[str, Any]:
+    """`terraform plan -out` then `terraform show -json` of it, in the workspace."""
+    code, out, _ = stack.tf.cmd("plan", "-input=false", "-no-color", "-out=examples.tfplan")
+    assert code == 0, f"terraform plan -out failed:\n{out}"
+    code, out, _ = stack.tf.cmd("show", "-json", "-no-color", "examples.tfplan")
+    assert code == 0, f"terraform show -json failed:\n{out}"
+    return json.loads(out)
+
+
+def _provider_keys(plan: dict[str, Any]) -> dict[str, str]:
+    """Planned resource address -> the root provider configuration it uses (e.g. aws.first_destination)."""
+    keys: dict[str, str] = {}
+
+    def walk(module: dict[str, Any], prefix: str) -> None:
+        for resource in module.get("resources", []):
+            keys[f"{prefix}{resource['address']}"] = resource.get("provider_config_key", "")
+        for name, call in module.get("module_calls", {}).items():
+            walk(call.get("module", {}), f"{prefix}module.{name}.")
+
+    walk(plan["configuration"]["root_module"], "")
+    return keys
+
+
+def test_two_destinations_plans_against_the_emulator() -> None:
+    _terraform()
+    emulator = Emulator()
+    workspace: Workspace | None = None
+    try:
+        emulator.start()
+        workspace = Workspace.create(
+            emulator.endpoint,
+            repo=REPO,
+            example=TWO_DESTINATIONS,
+            variables={
+                "source_region": SOURCE,
+                "first_destination_region": FIRST,
+                "second_destination_region": SECOND,
+            },
+            provider_aliases=ALIASES,
+        )
+        stack = Stack(workspace)
+        stack.init()
+        no_changes, text = stack.plan()
+        assert not no_changes, f"the plan of an empty account changes nothing:\n{text}"
+        for instance in INSTANCES:
+            assert f"# {instance}.module.copier.aws_lambda_function.this will be created" in text, text[-4000:]
+
+        plan = _saved_plan(stack)
+        changes = {change["address"]: change for change in plan["resource_changes"]}
+        actions = {address: change["change"]["actions"] for address, change in changes.items()}
+        assert all(a in (["create"], ["read"]) for a in actions.values()), actions
+        created = {address for address, a in actions.items() if a == ["create"]}
+        assert f"Plan: {len(created)} to add, 0 to change, 0 to destroy." in text
+
+        # Both instances plan the same resources, and at least the module's essential ones.
+        relative = {
+            instance: {
+                address.removeprefix(f"{instance}.") for address in created if address.startswith(f"{instance}.")
+            }
+            for instance in INSTANCES
+        }
+        assert set().union(*relative.values()) and len(set(map(frozenset, relative.values()))) == 1, relative
+        assert sum(map(len, relative.values())) == len(created), sorted(created)
+        for instance, addresses in relative.items():
+            missing = [r for r in EXPECTED_PER_INSTANCE if r not in addresses]
+            assert not missing, f"{instance} does not plan {missing}; planned: {sorted(addresses)}"
+
+        providers = _provider_keys(plan)
+        for instance, (name, region) in INSTANCES.items():
+            after = {r: changes[f"{instance}.{r}"]["change"]["after"] for r in EXPECTED_PER_INSTANCE}
+            assert after["module.copier.aws_lambda_function.this"]["function_name"] == name
+            assert after["module.copier.aws_cloudwatch_log_group.this"]["name"] == f"/aws/lambda/{name}"
+            assert after["aws_sqs_queue.this"]["name"] == f"{name}-events"
+            assert after["aws_sqs_queue.dead_letter"]["name"] == f"{name}-dlq"
+            assert after["aws_cloudwatch_event_rule.this"]["name"] == f"{name}-snapshot-created"
+            assert after["module.copier.aws_iam_role.this"]["name"] == f"{name}-copier"
+            assert after["aws_kms_alias.this[0]"]["name"] == f"alias/{name}"
+            assert after["aws_kms_key.this[0]"]["tags"]["destination_region"] == region
+            assert after["aws_kms_key.this[0]"]["description"].endswith(f"from {SOURCE}")
+
+            # The key and its alias go to this instance's destination provider; everything else to the
+            # shared source provider (resolved to the root's provider configurations).
+            alias = "aws.first_destination" if region == FIRST else "aws.second_destination"
+            for address in relative[instance]:
+                resource = address.split("[")[0]
+                expected = alias if resource.startswith(("aws_kms_key.", "aws_kms_alias.")) else "aws.source"
+                assert providers[f"{instance}.{resource}"] == expected, (instance, address, providers)
+
+        # The three provider configurations take their regions from the example's variables.
+        config = plan["configuration"]["provider_config"]
+        for key, variable in (
+            ("aws.source", "var.source_region"),
+            ("aws.first_destination", "var.first_destination_region"),
+            ("aws.second_destination", "var.second_destination_region"),
+        ):
+            assert config[key]["expressions"]["region"]["references"] == [variable], config[key]
+        assert plan["variables"]["first_destination_region"]["value"] == FIRST
+        assert plan["variables"]["second_destination_region"]["value"] == SECOND
+
+        # Nothing of one type named twice in the source region: the instances do not collide.
+        names = [
+            (changes[address]["type"], changes[address]["change"]["after"].get(field))
+            for address in created
+            for field in ("name", "function_name", "alarm_name")
+            if changes[address]["change"]["after"].get(field)
+        ]
+        assert len(names) >= 2 * len(EXPECTED_PER_INSTANCE) - 2, sorted(names)
+        assert len(names) == len(set(names)), sorted(names)
+    finally:
+        try:
+            emulator.stop()
+        finally:
+            if workspace is not None:
+                workspace.remove()
