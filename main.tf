@@ -49,6 +49,15 @@ module "rds_snapshot_copy" {
   max_db_copies_in_progress      = var.max_db_copies_in_progress
   max_cluster_copies_in_progress = var.max_cluster_copies_in_progress
   copy_wait_max_hours            = var.copy_wait_max_hours
+  source_filter                  = var.source_filter
+
+  # The pruner: retention of the copies in the destination, and the quota alarms.
+  retention_days                = var.retention_days
+  keep_last                     = var.keep_last
+  prune_schedule                = var.prune_schedule
+  prune_dry_run                 = var.prune_dry_run
+  prune_lambda_timeout          = var.prune_lambda_timeout
+  quota_alarm_threshold_percent = var.quota_alarm_threshold_percent
 
   log_retention_in_days = var.log_retention_in_days
   alarm_sns_topic_arn   = var.alarm_sns_topic_arn

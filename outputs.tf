@@ -67,3 +67,13 @@ output "lambda_environment" {
   description = "Environment variables of the function, e.g. to run the handler in-process with the deployed settings."
   value       = module.rds_snapshot_copy.lambda_environment
 }
+
+output "prune_function_name" {
+  description = "Name of the pruner function, which deletes expired copies in the destination region and publishes the manual snapshot quota metrics."
+  value       = module.rds_snapshot_copy.prune_function_name
+}
+
+output "scheduled_dead_letter_queue_url" {
+  description = "URL of the dead-letter queue of failed scheduled runs (the pruner's schedule)."
+  value       = module.rds_snapshot_copy.scheduled_dead_letter_queue_url
+}

@@ -67,8 +67,56 @@ variable "copy_wait_max_hours" {
   default     = 72
 }
 
+variable "source_filter" {
+  description = "Which databases and clusters are copied: globs on the DB instance / cluster identifier (include_identifiers, exclude_identifiers) and tags of the database or cluster itself (include_tags, exclude_tags; an empty list of values matches any value). The default copies all. See the module's `source_filter`."
+  type = object({
+    include_identifiers = optional(list(string), [])
+    exclude_identifiers = optional(list(string), [])
+    include_tags        = optional(map(list(string)), {})
+    exclude_tags        = optional(map(list(string)), {})
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "retention_days" {
+  description = "Age in days after which the pruner deletes this deployment's copies in the destination region, keeping the keep_last newest of each source; null turns pruning off (the quota metrics are still published)."
+  type        = number
+  default     = 35
+}
+
+variable "keep_last" {
+  description = "Newest copies of each source the pruner always keeps (at least 1: the newest copy keeps the next DB snapshot copy incremental)."
+  type        = number
+  default     = 3
+}
+
+variable "prune_schedule" {
+  description = "EventBridge schedule expression of the pruner, rate(...) or cron(...)."
+  type        = string
+  default     = "rate(1 day)"
+}
+
+variable "prune_dry_run" {
+  description = "The pruner only logs what it would delete; its role then cannot delete."
+  type        = bool
+  default     = false
+}
+
+variable "prune_lambda_timeout" {
+  description = "Timeout of the pruner function in seconds."
+  type        = number
+  default     = 300
+}
+
+variable "quota_alarm_threshold_percent" {
+  description = "Share of a manual snapshot quota in the destination region at or above which its alarm fires."
+  type        = number
+  default     = 80
+}
+
 variable "log_retention_in_days" {
-  description = "Retention of the function's log group in days."
+  description = "Retention of the functions' log groups in days."
   type        = number
   default     = 30
 }

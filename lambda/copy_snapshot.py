@@ -19,21 +19,19 @@ from functools import lru_cache
 from typing import Any
 
 import boto3
-from botocore.config import Config as BotoConfig
 
 from snapshot_copy import metrics
+from snapshot_copy.boto import BOTO_CONFIG
 from snapshot_copy.copier import start_copy
 from snapshot_copy.copy_config import CopyConfig
 from snapshot_copy.errors import CopyFailedError, CopyPostponedError, MalformedEventError
 from snapshot_copy.events import Ignored, parse_body, parse_event
+from snapshot_copy.filters import Decision, Selection, SourceTags
 from snapshot_copy.outcomes import Outcome
 from snapshot_copy.queue import process_batch, sqs_records
 from snapshot_copy.slots import CopySlots, Listing
 
 logger = logging.getLogger("copy_snapshot")
-
-# Standard retry mode absorbs short throttling inside one call; longer trouble goes back to the queue.
-BOTO_CONFIG = BotoConfig(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=30)
 
 
 @dataclass(frozen=True)
@@ -45,6 +43,9 @@ class Clients:
     # the URLs of the queues records came from.
     slot_listings: dict[str, Listing] = field(default_factory=dict)
     queue_urls: dict[str, str] = field(default_factory=dict)
+    # The source filter's memory: the sources' tags, and the decision for each snapshot.
+    source_tags: dict[str, Any] = field(default_factory=dict)
+    filter_decisions: dict[str, Decision] = field(default_factory=dict)
 
     def queue_url(self, queue_arn: str) -> str:
         """The URL of the queue a record came from, looked up once per container."""
@@ -71,20 +72,24 @@ def clients_for(source_region: str, destination_region: str) -> Clients:
 _RNG = random.Random()  # noqa: S311
 
 
-def handle_event(event: Any, clients: Clients, config: CopyConfig, slots: CopySlots) -> Outcome:
+def handle_event(
+    event: Any, clients: Clients, config: CopyConfig, slots: CopySlots, selection: Selection | None = None
+) -> Outcome:
     """One EventBridge event: ignore it, or start (or postpone) its copy. Raises MalformedEventError."""
     parsed = parse_event(event, config.enabled_event_ids)
     if isinstance(parsed, Ignored):
         return Outcome("ignored", "NotACopyEvent", parsed.reason)
-    return start_copy(parsed, clients.source_rds, clients.destination_rds, slots, config)
+    return start_copy(parsed, clients.source_rds, clients.destination_rds, slots, config, selection)
 
 
-def handle_record(record: dict[str, Any], clients: Clients, config: CopyConfig, slots: CopySlots) -> Outcome:
+def handle_record(
+    record: dict[str, Any], clients: Clients, config: CopyConfig, slots: CopySlots, selection: Selection | None = None
+) -> Outcome:
     try:
         body = record.get("body")
         if not isinstance(body, str) or not body:
             raise MalformedEventError(f"SQS record has no body ({body!r})")
-        return handle_event(parse_body(body), clients, config, slots)
+        return handle_event(parse_body(body), clients, config, slots, selection)
     except MalformedEventError as exc:
         return Outcome("failed", exc.code, str(exc))
     except Exception as exc:
@@ -102,6 +107,9 @@ def handle(
 ) -> dict[str, Any]:
     """The whole invocation, with everything from outside passed in."""
     slots = CopySlots(clients.destination_rds, config.copy_limits, clients.slot_listings, clock)
+    selection = Selection(
+        config.source_filter, SourceTags(clients.source_rds, clock, clients.source_tags), clients.filter_decisions
+    )
     function_name = getattr(context, "function_name", None) or os.environ.get(
         "AWS_LAMBDA_FUNCTION_NAME", "copy_snapshot"
     )
@@ -117,7 +125,7 @@ def handle(
     if records is not None:
         result = process_batch(
             records,
-            lambda record: handle_record(record, clients, config, slots),
+            lambda record: handle_record(record, clients, config, slots, selection),
             clients.sqs,
             config,
             clients.queue_url,
@@ -128,7 +136,7 @@ def handle(
         return result.response()
 
     try:
-        outcome = handle_event(event, clients, config, slots)
+        outcome = handle_event(event, clients, config, slots, selection)
     except MalformedEventError:
         count("dead_lettered")
         raise

@@ -59,8 +59,9 @@ class Deployment:
         self.clients = Clients(emulator)
         self.outputs: dict = {}
         self.policies: DeployedPolicies | None = None
-        # The deployed package's handler writes every AWS call it makes here.
+        # The deployed package's handlers write every AWS call they make here.
         self.recorded_calls_file = workspace.root / "recorded-calls.jsonl"
+        self.recorded_pruner_calls_file = workspace.root / "recorded-pruner-calls.jsonl"
 
 
 @pytest.fixture(scope="session")

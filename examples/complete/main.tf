@@ -41,6 +41,18 @@ module "rds_snapshot_copy" {
   # Up to a week of waiting for a copy slot before an event is dead-lettered with its reason.
   copy_wait_max_hours = 168
 
+  # Which databases and clusters are copied (all by default).
+  source_filter = var.source_filter
+
+  # Copies older than retention_days are deleted daily, the keep_last newest of each source always kept;
+  # the quota alarms warn before the destination's manual snapshot quotas are full.
+  retention_days                = var.retention_days
+  keep_last                     = var.keep_last
+  prune_schedule                = var.prune_schedule
+  prune_dry_run                 = var.prune_dry_run
+  prune_lambda_timeout          = var.prune_lambda_timeout
+  quota_alarm_threshold_percent = var.quota_alarm_threshold_percent
+
   # The created key is protected from destroy by default (variables.tf: how to remove the stack).
   kms_key_prevent_destroy = var.kms_key_prevent_destroy
 

@@ -18,6 +18,16 @@ output "dead_letter_queue_url" {
   value       = module.rds_snapshot_copy.dead_letter_queue_url
 }
 
+output "prune_function_name" {
+  description = "Name of the pruner function, which deletes expired copies in the destination region and publishes the manual snapshot quota metrics."
+  value       = module.rds_snapshot_copy.prune_function_name
+}
+
+output "scheduled_dead_letter_queue_url" {
+  description = "URL of the dead-letter queue of failed scheduled runs of the pruner."
+  value       = module.rds_snapshot_copy.scheduled_dead_letter_queue_url
+}
+
 output "kms_key_arn" {
   description = "ARN of the destination-region KMS key the copies are encrypted with."
   value       = module.rds_snapshot_copy.kms_key_arn

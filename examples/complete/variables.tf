@@ -41,6 +41,54 @@ variable "kms_key_prevent_destroy" {
   default     = true
 }
 
+variable "source_filter" {
+  description = "Which databases and clusters are copied: glob patterns on the DB instance / cluster identifier (include_identifiers, exclude_identifiers) and tags of the database or cluster itself (include_tags, exclude_tags; an empty list of values matches any value). The default copies all."
+  type = object({
+    include_identifiers = optional(list(string), [])
+    exclude_identifiers = optional(list(string), [])
+    include_tags        = optional(map(list(string)), {})
+    exclude_tags        = optional(map(list(string)), {})
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "retention_days" {
+  description = "Age in days after which the pruner deletes the copies in the destination region (keeping the keep_last newest of each source); null turns pruning off."
+  type        = number
+  default     = 35
+}
+
+variable "keep_last" {
+  description = "Newest copies of each source the pruner always keeps; at least 1, so that the next DB snapshot copy stays incremental."
+  type        = number
+  default     = 3
+}
+
+variable "prune_schedule" {
+  description = "When the pruner runs: rate(...) or cron(...), in the source region."
+  type        = string
+  default     = "rate(1 day)"
+}
+
+variable "prune_dry_run" {
+  description = "The pruner only logs what it would delete."
+  type        = bool
+  default     = false
+}
+
+variable "prune_lambda_timeout" {
+  description = "Timeout of the pruner function in seconds."
+  type        = number
+  default     = 300
+}
+
+variable "quota_alarm_threshold_percent" {
+  description = "Share of a manual snapshot quota in the destination region at or above which its alarm fires."
+  type        = number
+  default     = 80
+}
+
 variable "alarm_sns_topic_arn" {
   description = "SNS topic in the source region that the alarms notify; null creates the alarms without actions."
   type        = string

@@ -9,6 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .copy_config import CopyConfig
 from .events import SnapshotRef
+from .filters import Selection, decide_for_snapshot
 from .kinds import KINDS
 from .listing import describe_one, source_tag
 from .naming import target_identifier
@@ -65,7 +66,12 @@ def already_copied(ref: SnapshotRef, target: str, existing_source: str | None) -
 
 
 def start_copy(
-    ref: SnapshotRef, source_rds: Any, destination_rds: Any, slots: CopySlots, config: CopyConfig
+    ref: SnapshotRef,
+    source_rds: Any,
+    destination_rds: Any,
+    slots: CopySlots,
+    config: CopyConfig,
+    selection: Selection | None = None,
 ) -> Outcome:
     """Start the copy of `ref` if a slot is free; say what happened as an Outcome, never raise for AWS errors."""
     if ref.region != config.source_region:
@@ -75,6 +81,20 @@ def start_copy(
             f"{ref.arn} is in {ref.region}, but this function copies from {config.source_region}",
         )
     target = target_identifier(ref.identifier, ref.arn, ref.kind)
+    source: dict[str, Any] | None = None
+    if selection is not None and selection.source_filter.active:
+        decision = selection.decisions.get(ref.arn)
+        if decision is None:
+            try:
+                source = describe_source(source_rds, ref)
+                found = decide_for_snapshot(
+                    selection.source_filter, source, ref.kind, selection.tags, ref.partition, ref.region, ref.account
+                )
+            except (ClientError, BotoCoreError) as exc:
+                return _with_target(classify_exception(exc, f"reading source snapshot {ref.identifier}"), target)
+            decision = selection.remember(ref.arn, found)
+        if not decision.selected:
+            return Outcome("ignored", "Filtered", f"left out by the source filter: {decision.reason}", target)
     try:
         existing = slots.existing_source(ref.kind, target)
         if existing is not None:
@@ -90,10 +110,11 @@ def start_copy(
     except (ClientError, BotoCoreError) as exc:
         return _with_target(classify_exception(exc, "listing copies in progress"), target)
 
-    try:
-        source = describe_source(source_rds, ref)
-    except (ClientError, BotoCoreError) as exc:
-        return _with_target(classify_exception(exc, f"reading source snapshot {ref.identifier}"), target)
+    if source is None:
+        try:
+            source = describe_source(source_rds, ref)
+        except (ClientError, BotoCoreError) as exc:
+            return _with_target(classify_exception(exc, f"reading source snapshot {ref.identifier}"), target)
     if source.get("Status") != AVAILABLE:
         return Outcome("retry", "SourceNotAvailable", f"{ref.arn} is {source.get('Status')!r}, not available", target)
 

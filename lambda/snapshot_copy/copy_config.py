@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .config import FunctionConfig, positive_int, require
 from .errors import ConfigurationError
 from .events import KNOWN_EVENTS
+from .filters import SourceFilter
 from .kinds import KINDS
 
 # AWS's default per-region limits of cross-region copies in progress.
@@ -37,6 +38,7 @@ class CopyConfig(FunctionConfig):
     wait_delay_max_seconds: int = 900
     wait_base_seconds: int = WAIT_BASE_SECONDS
     max_error_tries: int = 3
+    source_filter: SourceFilter = field(default_factory=SourceFilter)
 
     @property
     def copy_limits(self) -> dict[str, int]:
@@ -74,6 +76,7 @@ class CopyConfig(FunctionConfig):
                 positive_int(env, "WAIT_DELAY_MAX_SECONDS", cls.wait_delay_max_seconds), SQS_MAX_VISIBILITY_SECONDS
             ),
             "max_error_tries": positive_int(env, "MAX_ERROR_TRIES", cls.max_error_tries),
+            "source_filter": SourceFilter.from_json(env.get("SOURCE_FILTER")),
         }
 
 

@@ -33,6 +33,7 @@ class Kind:
     identifier_filter: str  # Filters name that selects snapshots by identifier
     source_identifier_key: str  # the database or cluster a snapshot was taken of
     copy_operation: str
+    delete_operation: str
     copy_source_param: str
     copy_target_param: str
     max_identifier_length: int  # RDS's limit for a snapshot identifier of this kind
@@ -40,6 +41,15 @@ class Kind:
     # (and here always does) take the destination key.
     copy_key_only_if_encrypted: bool
     copy_takes_option_group: bool  # option groups belong to DB instances
+    # The destination's manual snapshot quota: Service Quotas' name for it (service code "rds") and AWS's
+    # default, used where the quota cannot be read. Copies count against it like any manual snapshot.
+    manual_snapshot_quota_name: str
+    default_manual_snapshot_quota: int
+    snapshot_time_keys: tuple[str, ...]  # when the data was taken, first key present wins
+
+    def source_arn(self, partition: str, region: str, account: str, identifier: str) -> str:
+        """The ARN of the database or cluster a snapshot of this kind is taken of."""
+        return f"arn:{partition}:rds:{region}:{account}:{self.source_arn_resource_type}:{identifier}"
 
     def arn(self, partition: str, region: str, account: str, identifier: str) -> str:
         return f"arn:{partition}:rds:{region}:{account}:{self.arn_resource_type}:{identifier}"
@@ -68,11 +78,16 @@ DB = _kind(
     identifier_filter="db-snapshot-id",
     source_identifier_key="DBInstanceIdentifier",
     copy_operation="copy_db_snapshot",
+    delete_operation="delete_db_snapshot",
     copy_source_param="SourceDBSnapshotIdentifier",
     copy_target_param="TargetDBSnapshotIdentifier",
     max_identifier_length=255,
     copy_key_only_if_encrypted=False,
     copy_takes_option_group=True,
+    manual_snapshot_quota_name="Manual DB instance snapshots",
+    default_manual_snapshot_quota=100,
+    # A copy's SnapshotCreateTime is when it was copied; OriginalSnapshotCreateTime when the data was taken.
+    snapshot_time_keys=("OriginalSnapshotCreateTime", "SnapshotCreateTime"),
 )
 CLUSTER = _kind(
     "cluster",
@@ -83,11 +98,15 @@ CLUSTER = _kind(
     identifier_filter="db-cluster-snapshot-id",
     source_identifier_key="DBClusterIdentifier",
     copy_operation="copy_db_cluster_snapshot",
+    delete_operation="delete_db_cluster_snapshot",
     copy_source_param="SourceDBClusterSnapshotIdentifier",
     copy_target_param="TargetDBClusterSnapshotIdentifier",
     max_identifier_length=63,
     copy_key_only_if_encrypted=True,
     copy_takes_option_group=False,
+    manual_snapshot_quota_name="Manual DB cluster snapshots",
+    default_manual_snapshot_quota=100,
+    snapshot_time_keys=("SnapshotCreateTime",),
 )
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (DB, CLUSTER)}

@@ -1,45 +1,77 @@
 locals {
   alarm_actions = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
 
-  # The module's alarms other than the function's errors alarm (modules/function), by purpose: the key is
+  # The module's alarms other than the functions' errors alarms (modules/function), by purpose: the key is
   # the alarm_arns key, and with hyphens the end of the alarm's name (<name>-<key>). Period and evaluation
   # periods default to one five-minute period.
-  alarms = {
-    queue_oldest_message_age = {
-      description         = "Snapshot events of ${var.name} have waited longer than expected for a copy slot or a retry."
-      namespace           = "AWS/SQS"
-      metric_name         = "ApproximateAgeOfOldestMessage"
-      dimensions          = { QueueName = aws_sqs_queue.this.name }
-      statistic           = "Maximum"
-      comparison_operator = "GreaterThanThreshold"
-      threshold           = var.queue_age_alarm_threshold_seconds
-      treat_missing_data  = "notBreaching"
-    }
+  alarms = merge(
+    {
+      queue_oldest_message_age = {
+        description         = "Snapshot events of ${var.name} have waited longer than expected for a copy slot or a retry."
+        namespace           = "AWS/SQS"
+        metric_name         = "ApproximateAgeOfOldestMessage"
+        dimensions          = { QueueName = aws_sqs_queue.this.name }
+        statistic           = "Maximum"
+        comparison_operator = "GreaterThanThreshold"
+        threshold           = var.queue_age_alarm_threshold_seconds
+        treat_missing_data  = "notBreaching"
+      }
 
-    dead_letter_queue_depth = {
-      description         = "Snapshots of ${var.name} were not copied; the dead-letter messages carry the reason."
-      namespace           = "AWS/SQS"
-      metric_name         = "ApproximateNumberOfMessagesVisible"
-      dimensions          = { QueueName = aws_sqs_queue.dead_letter.name }
-      statistic           = "Maximum"
-      comparison_operator = "GreaterThanOrEqualToThreshold"
-      threshold           = 1
-      treat_missing_data  = "notBreaching"
-    }
+      dead_letter_queue_depth = {
+        description         = "Snapshots of ${var.name} were not copied; the dead-letter messages carry the reason."
+        namespace           = "AWS/SQS"
+        metric_name         = "ApproximateNumberOfMessagesVisible"
+        dimensions          = { QueueName = aws_sqs_queue.dead_letter.name }
+        statistic           = "Maximum"
+        comparison_operator = "GreaterThanOrEqualToThreshold"
+        threshold           = 1
+        treat_missing_data  = "notBreaching"
+      }
 
-    # Published by the function in Embedded Metric Format: alarms at the moment of dead-lettering,
-    # not only while the message stays in the queue.
-    dead_lettered = {
-      description         = "The ${var.name} function dead-lettered a snapshot event it could not copy."
-      namespace           = var.metric_namespace
-      metric_name         = "DeadLettered"
-      dimensions          = { FunctionName = module.copier.function_name }
-      statistic           = "Sum"
-      comparison_operator = "GreaterThanOrEqualToThreshold"
-      threshold           = 1
-      treat_missing_data  = "notBreaching"
-    }
-  }
+      # Published by the function in Embedded Metric Format: alarms at the moment of dead-lettering,
+      # not only while the message stays in the queue.
+      dead_lettered = {
+        description         = "The ${var.name} function dead-lettered a snapshot event it could not copy."
+        namespace           = var.metric_namespace
+        metric_name         = "DeadLettered"
+        dimensions          = { FunctionName = module.copier.function_name }
+        statistic           = "Sum"
+        comparison_operator = "GreaterThanOrEqualToThreshold"
+        threshold           = 1
+        treat_missing_data  = "notBreaching"
+      }
+
+      scheduled_dead_letter_queue_depth = {
+        description         = "A scheduled run of ${var.name}-prune failed (undeliverable, or failed after Lambda's retries); the message is the schedule's event."
+        namespace           = "AWS/SQS"
+        metric_name         = "ApproximateNumberOfMessagesVisible"
+        dimensions          = { QueueName = aws_sqs_queue.scheduled_dead_letter.name }
+        statistic           = "Maximum"
+        comparison_operator = "GreaterThanOrEqualToThreshold"
+        threshold           = 1
+        treat_missing_data  = "notBreaching"
+      }
+    },
+    # Headroom under the destination's manual snapshot quotas, one per snapshot kind of the catalogue
+    # (manual_snapshot_quota_db, manual_snapshot_quota_cluster): the pruner publishes the share in use on
+    # each run, daily by default, so one day is the period; no run, no data, no alarm (the errors alarm and
+    # the scheduled dead-letter queue say why). Past the quota, copies are dead-lettered with
+    # ManualSnapshotQuotaExceeded.
+    {
+      for kind, spec in local.snapshot_kinds : "manual_snapshot_quota_${kind}" => {
+        description         = "Manual ${spec.description}s in ${local.destination_region} use ${var.quota_alarm_threshold_percent}% or more of the account's quota; past it the copies of ${var.name} fail. Lower retention_days or keep_last, delete old snapshots, or raise the quota."
+        namespace           = var.metric_namespace
+        metric_name         = "ManualSnapshotQuotaUsedPercent"
+        dimensions          = { FunctionName = module.pruner.function_name, SnapshotKind = kind }
+        statistic           = "Maximum"
+        period              = 86400
+        evaluation_periods  = 1
+        comparison_operator = "GreaterThanOrEqualToThreshold"
+        threshold           = var.quota_alarm_threshold_percent
+        treat_missing_data  = "notBreaching"
+      }
+    },
+  )
 }
 
 resource "aws_cloudwatch_metric_alarm" "this" {

@@ -22,7 +22,8 @@ module "copier" {
   role_name        = "${var.name}-copier"
   role_description = "Lets the ${var.name} function copy RDS snapshots from ${local.source_region} to ${local.destination_region}"
   account_id       = local.account_id
-  policy_json      = data.aws_iam_policy_document.copier.json
+  # iam.tf's policy plus what source_filter needs (iam_copier_filters.tf).
+  policy_json = data.aws_iam_policy_document.copier_with_filters.json
 
   # The function dead-letters what cannot succeed itself, with the reason as message attributes; Lambda's
   # own dead-letter config (for direct asynchronous invocations, a backfill say) uses the same queue, and

@@ -132,6 +132,9 @@ locals {
       MAX_ERROR_TRIES                = tostring(var.max_error_tries)
       METRIC_NAMESPACE               = var.metric_namespace
     },
+    # Which sources are copied (variables.tf). Always present: with the optional attributes' defaults, the
+    # default {} renders all four keys, empty.
+    { SOURCE_FILTER = jsonencode(var.source_filter) },
     # Lambda rejects null environment values, so the variable is only present when set.
     var.option_group_name == null ? {} : { OPTION_GROUP_NAME = var.option_group_name },
   )

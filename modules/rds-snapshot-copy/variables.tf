@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Prefix of every name: the function and log group (`name`), queue (`name-events`), dead-letter queue (`name-dlq`), rule (`name-snapshot-created`), role (`name-copier`) and key alias (`alias/name`). At most 47 characters, so that the rule's name stays within 64."
+  description = "Prefix of every name: the copier function and log group (`name`), queue (`name-events`), dead-letter queue (`name-dlq`), rule (`name-snapshot-created`), role (`name-copier`), key alias (`alias/name`), the pruner function (`name-prune`), its role (`name-pruner`), schedule (`name-prune-schedule`) and dead-letter queue (`name-scheduled-dlq`). At most 47 characters, so that the rule's name stays within 64."
   type        = string
   default     = "rds-snapshot-copy"
 
@@ -9,15 +9,16 @@ variable "name" {
   }
 
   # The longest derived name is the EventBridge rule's, <name>-snapshot-created: 17 of its 64 characters.
-  # The same bound keeps the other 64-character names in range: the function <name>, the rule target
-  # <name>-events and the IAM roles (checked on their own below). SQS queue names may have 80.
+  # The same bound keeps the other 64-character names in range: the functions <name> and <name>-prune,
+  # the rules' targets <name>-events and <name>-prune, the schedule rule <name>-prune-schedule (15) and
+  # the IAM roles (checked on their own below). SQS queue names may have 80.
   validation {
     condition     = length(var.name) <= 47
-    error_message = "name \"${var.name}\" has ${length(var.name)} characters; at most 47 are allowed: the EventBridge rule <name>-snapshot-created would have ${length(var.name) + 17}, and AWS allows 64 (as for the other names derived from it: the function <name>, the rule target <name>-events and the IAM roles <name>-copier, <name>-pruner, <name>-reconciler)."
+    error_message = "name \"${var.name}\" has ${length(var.name)} characters; at most 47 are allowed: the EventBridge rule <name>-snapshot-created would have ${length(var.name) + 17}, and AWS allows 64 (as for the other names derived from it: the functions <name> and <name>-prune, the schedule rule <name>-prune-schedule, the rule targets and the IAM roles <name>-copier, <name>-pruner, <name>-reconciler)."
   }
 
-  # IAM role names: <name>-copier today, <name>-pruner and <name>-reconciler (the longest suffix, 11
-  # characters) in the next releases; IAM allows 64 characters. Implied by the rule above today, checked
+  # IAM role names: <name>-copier and <name>-pruner today, <name>-reconciler (the longest suffix, 11
+  # characters) in the next release; IAM allows 64 characters. Implied by the rule above today, checked
   # on its own so it stays right if the rule's name changes.
   validation {
     condition     = length("${var.name}-reconciler") <= 64
@@ -26,7 +27,7 @@ variable "name" {
 }
 
 variable "lambda_package_path" {
-  description = "Path of the zip of the `lambda/` directory (entry point `copy_snapshot.lambda_handler`)."
+  description = "Path of the zip of the `lambda/` directory (entry points `copy_snapshot.lambda_handler`, the copier, and `prune_snapshots.lambda_handler`, the pruner)."
   type        = string
 
   validation {
@@ -119,7 +120,7 @@ variable "option_group_name" {
 }
 
 variable "lambda_architecture" {
-  description = "Instruction set of the function: arm64 (cheaper) or x86_64."
+  description = "Instruction set of the functions (copier and pruner): arm64 (cheaper) or x86_64."
   type        = string
   default     = "arm64"
 
@@ -130,7 +131,7 @@ variable "lambda_architecture" {
 }
 
 variable "lambda_memory_size" {
-  description = "Memory of the function in MB; it only makes API calls."
+  description = "Memory of the copier function in MB; it only makes API calls. (The pruner has 256 MB.)"
   type        = number
   default     = 256
 
@@ -141,7 +142,7 @@ variable "lambda_memory_size" {
 }
 
 variable "lambda_timeout" {
-  description = "Function timeout in seconds. The queue's visibility timeout is six times this."
+  description = "Timeout of the copier function in seconds. The queue's visibility timeout is six times this. (The pruner's: prune_lambda_timeout.)"
   type        = number
   default     = 60
 
@@ -201,7 +202,7 @@ variable "maximum_batching_window_in_seconds" {
 }
 
 variable "log_retention_in_days" {
-  description = "Retention of the function's log group in days (0 keeps logs forever)."
+  description = "Retention of the functions' log groups in days (0 keeps logs forever)."
   type        = number
   default     = 30
 
@@ -212,7 +213,7 @@ variable "log_retention_in_days" {
 }
 
 variable "cloudwatch_logs_kms_key_arn" {
-  description = "KMS key (source region) to encrypt the log group with; its policy must allow the CloudWatch Logs service. Null uses CloudWatch Logs' own encryption."
+  description = "KMS key (source region) to encrypt the functions' log groups with; its policy must allow the CloudWatch Logs service. Null uses CloudWatch Logs' own encryption."
   type        = string
   default     = null
 
@@ -300,13 +301,111 @@ variable "queue_age_alarm_threshold_seconds" {
 }
 
 variable "metric_namespace" {
-  description = "CloudWatch namespace of the function's own metrics (e.g. DeadLettered), published as Embedded Metric Format logs."
+  description = "CloudWatch namespace of the functions' own metrics (the copier's DeadLettered, the pruner's ManualSnapshotQuotaUsedPercent and SnapshotsDeleted), published as Embedded Metric Format logs."
   type        = string
   default     = "RdsSnapshotCopy"
 
   validation {
     condition     = can(regex("^[A-Za-z0-9._#/-][A-Za-z0-9 ._#/-]{0,254}$", var.metric_namespace)) && !startswith(var.metric_namespace, "AWS/")
     error_message = "metric_namespace must be 1-255 letters, digits, spaces or . - _ / #, and must not start with \"AWS/\"."
+  }
+}
+
+variable "source_filter" {
+  description = "Which databases and clusters the copier copies snapshots of; the default `{}` copies all. `include_identifiers` / `exclude_identifiers`: glob patterns (`*`, `?`, `[...]`, case-sensitive) on the DB instance or DB cluster identifier. `include_tags` / `exclude_tags`: tags of the database or cluster itself (not of the snapshot), a key mapped to the values that match exactly; an empty list of values matches any value. A source is copied when it matches an include (if any is given) and no exclude. Tag filters make the copier read the source's tags (`rds:ListTagsForResource` on the source region's `db:*` and `cluster:*`). Passed to the function as the JSON environment variable SOURCE_FILTER."
+  type = object({
+    include_identifiers = optional(list(string), [])
+    exclude_identifiers = optional(list(string), [])
+    include_tags        = optional(map(list(string)), {})
+    exclude_tags        = optional(map(list(string)), {})
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue([
+      for pattern in concat(var.source_filter.include_identifiers, var.source_filter.exclude_identifiers) : try(length(pattern) > 0, false)
+    ])
+    error_message = "source_filter.include_identifiers and exclude_identifiers must hold non-empty glob patterns (an empty pattern matches no identifier; leave the list empty instead)."
+  }
+
+  validation {
+    condition = alltrue([
+      for key in concat(keys(var.source_filter.include_tags), keys(var.source_filter.exclude_tags)) : length(key) > 0
+      ]) && alltrue([
+      for tag_values in concat(values(var.source_filter.include_tags), values(var.source_filter.exclude_tags)) : try(alltrue([for value in tag_values : value != null]), false)
+    ])
+    error_message = "source_filter.include_tags and exclude_tags must map non-empty tag keys to lists of values ([] for any value), without nulls."
+  }
+
+  # Lambda allows 4 KB of environment variables in all; the copier's others take well under 1 KB.
+  validation {
+    condition     = length(jsonencode(var.source_filter)) <= 3072
+    error_message = "source_filter is ${length(jsonencode(var.source_filter))} characters as JSON; at most 3072 fit in the function's environment (Lambda allows 4 KB in all)."
+  }
+}
+
+variable "retention_days" {
+  description = "Age in days after which the pruner deletes this deployment's copies in the destination region (manual snapshots tagged with this source region and a source snapshot ARN), keeping the keep_last newest of each source. Null turns pruning off: the pruner then only publishes the manual snapshot quota metrics, and its role has no delete permission."
+  type        = number
+  default     = 35
+
+  validation {
+    condition     = var.retention_days == null || try(var.retention_days >= 1 && floor(var.retention_days) == var.retention_days, false)
+    error_message = "retention_days must be a whole number of days, at least 1, or null to turn pruning off."
+  }
+}
+
+variable "keep_last" {
+  description = "Copies of each source database or cluster the pruner always keeps, the newest ones, however old. At least 1: the newest copy must stay, because RDS copies a DB snapshot incrementally only while the previous copy of the same source, encrypted with the same key, is in the destination region; without it the next copy is a full one."
+  type        = number
+  default     = 3
+  nullable    = false
+
+  validation {
+    condition     = var.keep_last >= 1 && floor(var.keep_last) == var.keep_last
+    error_message = "keep_last must be a whole number, at least 1: the newest copy keeps the next copy incremental."
+  }
+}
+
+variable "prune_schedule" {
+  description = "When the pruner runs: an EventBridge schedule expression of the source region, `rate(...)` or `cron(...)` (UTC). It deletes expired copies and publishes the quota metrics the quota alarms watch (one-day period), so run it at least daily."
+  type        = string
+  default     = "rate(1 day)"
+  nullable    = false
+
+  validation {
+    condition     = (startswith(var.prune_schedule, "rate(") || startswith(var.prune_schedule, "cron(")) && endswith(var.prune_schedule, ")")
+    error_message = "prune_schedule must be an EventBridge schedule expression, rate(...) or cron(...), e.g. \"rate(1 day)\" or \"cron(0 3 * * ? *)\"."
+  }
+}
+
+variable "prune_dry_run" {
+  description = "The pruner logs what it would delete without deleting anything, for a first look at retention_days and keep_last; its role then has no delete permission at all."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "prune_lambda_timeout" {
+  description = "Timeout of the pruner function in seconds; it lists the destination's manual snapshots and deletes the expired copies one by one."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.prune_lambda_timeout >= 10 && var.prune_lambda_timeout <= 900
+    error_message = "prune_lambda_timeout must be between 10 and 900 seconds."
+  }
+}
+
+variable "quota_alarm_threshold_percent" {
+  description = "Share of the destination region's manual snapshot quota (DB snapshots, and DB cluster snapshots, each against its own quota) at or above which a quota alarm fires; past the quota, copies fail with ManualSnapshotQuotaExceeded. The pruner measures it on each run."
+  type        = number
+  default     = 80
+
+  validation {
+    condition     = var.quota_alarm_threshold_percent >= 1 && var.quota_alarm_threshold_percent <= 100
+    error_message = "quota_alarm_threshold_percent must be between 1 and 100."
   }
 }
 

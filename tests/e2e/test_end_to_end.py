@@ -22,10 +22,12 @@ import pytest
 from rds_snapshot_copy.demo.stack import (
     DESTINATION_REGION,
     KEPT_ON_REMOVAL,
+    SCHEDULED_EVENT,
     SOURCE_REGION,
     DeployedPackage,
     consume_queue,
     create_source_snapshots,
+    destination_copies,
     expected_copy_tags,
     find_copy,
     leftovers,
@@ -34,7 +36,10 @@ from rds_snapshot_copy.demo.stack import (
     queued_event_ids,
     read_back_function,
     read_back_policies,
+    read_back_scheduled_function,
     remove_keeping_key,
+    run_handler,
+    seed_older_copies,
 )
 from rds_snapshot_copy.terraform_cli import terraform_binary
 from tests.conftest import Deployment
@@ -115,7 +120,27 @@ def test_end_to_end(deployment: Deployment) -> None:
         assert copy.kms_key_id == outputs["kms_key_arn"]
         assert copy.tags == expected_copy_tags(p.snapshot)
 
-    # 6. The stack refuses a plain destroy (the key would be scheduled for deletion and every copy lost
+    # 6. Retention: older copies of the same sources, then the deployed pruner, as its schedule calls it.
+    seeded = seed_older_copies(clients, [p.snapshot for p in put])
+    pruner = read_back_scheduled_function(clients, outputs["prune_function_name"])
+    assert pruner.handler == "prune_snapshots.lambda_handler"
+    assert (pruner.environment["RETENTION_DAYS"], pruner.environment["KEEP_LAST"]) == ("35", "3")
+    before = destination_copies(clients)
+    pruned, _ = run_handler(
+        DeployedPackage.unpack(d.workspace.package, pruner, d.workspace.root / "pruner"),
+        pruner,
+        d.emulator,
+        SCHEDULED_EVENT,
+        record_calls_to=d.recorded_pruner_calls_file,
+    )
+    after = destination_copies(clients)
+    expired = {s.identifier for s in seeded if (s.kind, s.days_old) in {("db", 40), ("db", 50), ("db", 60)}}
+    expired |= {s.identifier for s in seeded if (s.kind, s.days_old) in {("cluster", 60), ("cluster", 70)}}
+    assert set(pruned["deleted"]) == expired == set(before) - set(after)
+    assert all(find_copy(clients, p.snapshot) is not None for p in put), "the newest copies must stay"
+    assert pruned["quota"]["db"]["used"] == len([c for c in after.values() if c["kind"] == "db"])
+
+    # 7. The stack refuses a plain destroy (the key would be scheduled for deletion and every copy lost
     # with it); the safe removal keeps the key, destroys the rest, and the copies stay restorable.
     code, out, err = d.stack.tf.destroy(force=None, auto_approve=True, input=False, refresh=False)
     assert code != 0 and "prevent_destroy" in (out + err), f"a plain destroy went through:\n{(out + err)[-3000:]}"

@@ -472,6 +472,16 @@ def _get_default_service_quota(c: _Call) -> list[Authorization]:
     return [Authorization("servicequotas:GetAWSDefaultServiceQuota", "*")]
 
 
+def _list_quotas(action: str):
+    """ListServiceQuotas / ListAWSDefaultServiceQuotas: SAR-SQ lists no resource type for either ("*")."""
+
+    def handler(c: _Call) -> list[Authorization]:
+        c.require("ServiceCode")
+        return [Authorization(action, "*")]
+
+    return handler
+
+
 def _put_metric_data(c: _Call) -> list[Authorization]:
     # SAR-CW: cloudwatch:PutMetricData, resource "*" (its only type, dataset, is optional and unused here);
     # condition key cloudwatch:namespace.
@@ -524,6 +534,8 @@ _HANDLERS: dict[tuple[str, str], Callable[[_Call], list[Authorization]]] = {
     ("servicequotas", "GetServiceQuota"): _get_service_quota,
     ("service-quotas", "GetAWSDefaultServiceQuota"): _get_default_service_quota,
     ("servicequotas", "GetAWSDefaultServiceQuota"): _get_default_service_quota,
+    ("service-quotas", "ListServiceQuotas"): _list_quotas("servicequotas:ListServiceQuotas"),
+    ("service-quotas", "ListAWSDefaultServiceQuotas"): _list_quotas("servicequotas:ListAWSDefaultServiceQuotas"),
     ("cloudwatch", "PutMetricData"): _put_metric_data,
     ("sts", "GetCallerIdentity"): _get_caller_identity,
 }

@@ -31,10 +31,16 @@ class RecordedCall:
     region: str
     params: dict[str, Any]
     where: str = "?"  # the test (or the e2e step) that made it
+    # The tags of the resource acted on, where IAM conditions read them (aws:ResourceTag): a snapshot
+    # about to be deleted.
+    resource_tags: dict[str, str] | None = None
 
     def as_call(self) -> dict[str, Any]:
         """The shape tests/iam/actions.py maps to authorizations."""
-        return {"service": self.service, "operation": self.operation, "region": self.region, "params": self.params}
+        call = {"service": self.service, "operation": self.operation, "region": self.region, "params": self.params}
+        if self.resource_tags is not None:
+            call["resource_tags"] = self.resource_tags
+        return call
 
 
 @dataclass
@@ -67,10 +73,32 @@ def in_test(name: str) -> Iterator[None]:
         _test.reset(token)
 
 
+# Deletes, and how to read the tags of what they delete (the call is recorded before it runs).
+_TAGGED_DELETES = {
+    "DeleteDBSnapshot": ("describe_db_snapshots", "DBSnapshotIdentifier", "DBSnapshots"),
+    "DeleteDBClusterSnapshot": ("describe_db_cluster_snapshots", "DBClusterSnapshotIdentifier", "DBClusterSnapshots"),
+}
+
+
+def _tags_before(client: Any, operation: str, params: dict[str, Any]) -> dict[str, str] | None:
+    if client.meta.service_model.service_name != "rds" or operation not in _TAGGED_DELETES:
+        return None
+    describe, key, answer = _TAGGED_DELETES[operation]
+    token = _function.set(None)  # the harness's own look, not the function's call
+    try:
+        found = getattr(client, describe)(**{key: params[key]})[answer]
+    except Exception:
+        return {}
+    finally:
+        _function.reset(token)
+    return {t["Key"]: t.get("Value", "") for t in (found[0].get("TagList") or [])} if found else {}
+
+
 def _record(client: Any, operation: str, params: dict[str, Any]) -> None:
     function = _function.get()
     if function is None:
         return
+    resource_tags = _tags_before(client, operation, params)
     RECORDER.calls.append(
         RecordedCall(
             function=function,
@@ -79,6 +107,7 @@ def _record(client: Any, operation: str, params: dict[str, Any]) -> None:
             region=client.meta.region_name,
             params=json.loads(json.dumps(copy.deepcopy(params), default=str)),
             where=_test.get(),
+            resource_tags=resource_tags,
         )
     )
 
@@ -107,5 +136,15 @@ def load_jsonl(path: Path, function: str, where: str) -> list[RecordedCall]:
     for line in path.read_text().splitlines():
         if line.strip():
             raw = json.loads(line)
-            calls.append(RecordedCall(function, raw["service"], raw["operation"], raw["region"], raw["params"], where))
+            calls.append(
+                RecordedCall(
+                    function,
+                    raw["service"],
+                    raw["operation"],
+                    raw["region"],
+                    raw["params"],
+                    where,
+                    raw.get("resource_tags"),
+                )
+            )
     return calls

@@ -433,6 +433,16 @@ CASES: list[tuple[str, dict[str, Any], list[Authorization]]] = [
         [Authorization("servicequotas:GetAWSDefaultServiceQuota", "*")],
     ),
     (
+        "list-service-quotas",
+        call("service-quotas", "ListServiceQuotas", DESTINATION, ServiceCode="rds", MaxResults=100),
+        [Authorization("servicequotas:ListServiceQuotas", "*")],
+    ),
+    (
+        "list-aws-default-service-quotas",
+        call("service-quotas", "ListAWSDefaultServiceQuotas", DESTINATION, ServiceCode="rds", MaxResults=100),
+        [Authorization("servicequotas:ListAWSDefaultServiceQuotas", "*")],
+    ),
+    (
         "put-metric-data",
         call("cloudwatch", "PutMetricData", Namespace="RdsSnapshotCopy", MetricData=[]),
         [Authorization("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": "RdsSnapshotCopy"})],

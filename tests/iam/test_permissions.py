@@ -76,8 +76,12 @@ class Names:
         params = json.loads(text)
         if call.operation == "GetQueueUrl" and params.get("QueueName") == harness.Queues.name:
             params["QueueName"] = self.events_queue
-        region = {"us-east-1": self.source, "us-west-2": self.destination}.get(call.region, call.region)
-        return RecordedCall(call.function, call.service, call.operation, region, params, call.where)
+        regions = {"us-east-1": self.source, "us-west-2": self.destination}
+        region = regions.get(call.region, call.region)
+        tags = call.resource_tags
+        if tags is not None:
+            tags = {k: regions.get(v, v) if k == "source_region" else v for k, v in tags.items()}
+        return RecordedCall(call.function, call.service, call.operation, region, params, call.where, tags)
 
 
 def resource_policy(policies: DeployedPolicies, resource: str) -> dict[str, Any] | None:
@@ -87,17 +91,24 @@ def resource_policy(policies: DeployedPolicies, resource: str) -> dict[str, Any]
 
 
 def request(
-    policies: DeployedPolicies, ident: str, auth: Authorization, region: str, principal: str | None = None
+    policies: DeployedPolicies,
+    ident: str,
+    auth: Authorization,
+    region: str,
+    principal: str | None = None,
+    function: str = "copier",
 ) -> Request:
+    """`function`'s role (or another `principal`, with no identity policy) asking for `auth`."""
     # aws:RequestedRegion is in every request's context in AWS; the mapping leaves global keys to us.
     context = {"aws:RequestedRegion": region, **auth.context}
+    role = policies.roles[function]
     return Request(
         id=ident,
-        principal=principal or policies.role_arn,
+        principal=principal or role.arn,
         action=auth.action,
         resource=auth.resource,
         context=context,
-        identity_policies=policies.identity if principal is None else (),
+        identity_policies=role.identity if principal is None else (),
         resource_policy=resource_policy(policies, auth.resource),
     )
 
@@ -368,3 +379,90 @@ def test_the_allowed_counterparts_of_the_denials_are_allowed(deployed: Deploymen
     ]
     results = simulate(cases)
     assert all(r.allowed for r in results), [str(r) for r in results]
+
+
+# -- the pruner ----------------------------------------------------------------------------------------
+
+
+def test_every_call_the_pruner_made_is_allowed(deployed: Deployment) -> None:
+    policies = deployed.policies
+    assert "pruner" in policies.roles, "the deployment has no pruner (prune_function_name output)"
+    names = Names.of(policies, deployed.outputs)
+    unit = [names.move(c) for c in RECORDER.of("pruner")]
+    e2e = load_jsonl(deployed.recorded_pruner_calls_file, "pruner", "tests/e2e/test_end_to_end.py (deployed pruner)")
+    assert unit, "no calls recorded from the pruner's unit tests"
+    assert e2e, "no calls recorded from the deployed pruner"
+    calls = unit + e2e
+    requests = [
+        request(policies, f"{n}.{m} {c.operation} ({c.where})", auth, c.region, function="pruner")
+        for n, c in enumerate(calls)
+        for m, auth in enumerate(authorizations(c.as_call(), ACCOUNT))
+    ]
+    denied = [str(result) for _, result in evaluate(requests) if not result.allowed]
+    assert not denied, "the pruner's role would be refused in AWS:\n" + "\n".join(denied)
+    operations = {c.operation for c in calls}
+    assert {
+        "DescribeDBSnapshots",
+        "DescribeDBClusterSnapshots",
+        "DeleteDBSnapshot",
+        "DeleteDBClusterSnapshot",
+    } <= operations
+    assert operations & {"ListServiceQuotas", "ListAWSDefaultServiceQuotas"}, sorted(operations)
+
+
+def test_the_pruner_is_denied_what_it_must_never_do(deployed: Deployment) -> None:
+    p = deployed.policies
+    n = Names.of(p, deployed.outputs)
+    src, dst = n.source, n.destination
+    ours = {"aws:ResourceTag/source_region": src, "aws:ResourceTag/source_snapshot_arn": "arn:aws:rds:x"}
+    copy_arn = f"arn:aws:rds:{dst}:{ACCOUNT}:snapshot:orders-1-0123abcd"
+    cluster_copy_arn = f"arn:aws:rds:{dst}:{ACCOUNT}:cluster-snapshot:x"
+
+    def pruner(reason: str, action: str, resource: str, region: str, **context: Any) -> tuple[str, Request]:
+        return reason, request(p, reason, Authorization(action, resource, context), region, function="pruner")
+
+    cases = [
+        pruner("delete an untagged snapshot", "rds:DeleteDBSnapshot", copy_arn, dst),
+        pruner(
+            "delete a copy of another source region's deployment",
+            "rds:DeleteDBSnapshot",
+            copy_arn,
+            dst,
+            **{"aws:ResourceTag/source_region": THIRD_REGION, "aws:ResourceTag/source_snapshot_arn": "arn:aws:rds:x"},
+        ),
+        pruner(
+            "delete a snapshot tagged only with the source region",
+            "rds:DeleteDBClusterSnapshot",
+            f"arn:aws:rds:{dst}:{ACCOUNT}:cluster-snapshot:x",
+            dst,
+            **{"aws:ResourceTag/source_region": src},
+        ),
+        pruner(
+            "delete in the source region",
+            "rds:DeleteDBSnapshot",
+            f"arn:aws:rds:{src}:{ACCOUNT}:snapshot:x",
+            src,
+            **ours,
+        ),
+        pruner("copy a snapshot", "rds:CopyDBSnapshot", copy_arn, dst),
+        pruner(
+            "copy a cluster snapshot",
+            "rds:CopyDBClusterSnapshot",
+            cluster_copy_arn,
+            dst,
+        ),
+        pruner("delete a database", "rds:DeleteDBInstance", f"arn:aws:rds:{dst}:{ACCOUNT}:db:x", dst),
+        pruner("list snapshots in the source region", "rds:DescribeDBSnapshots", "*", src),
+        pruner("use the key", "kms:CreateGrant", p.key_arn, dst, **{"kms:ViaService": f"rds.{dst}.amazonaws.com"}),
+        pruner("send to the copier's queue", "sqs:SendMessage", p.queue_arn, src),
+    ]
+    # The same delete, made right, passes: the list cannot be denied for a reason that has nothing to do
+    # with it.
+    right = pruner("delete this deployment's expired copy", "rds:DeleteDBSnapshot", copy_arn, dst, **ours)[1]
+    results = simulate([r for _, r in cases] + [right])
+    wrong = [f"{reason}: {result}" for (reason, _), result in zip(cases, results, strict=False) if result.allowed]
+    assert not wrong, "must be denied, but is not:\n" + "\n".join(wrong)
+    assert results[-1].allowed, str(results[-1])
+    # And the copier still cannot delete anything.
+    copier = simulate([request(p, "copier deletes", Authorization("rds:DeleteDBSnapshot", copy_arn, ours), dst)])
+    assert not copier[0].allowed, str(copier[0])

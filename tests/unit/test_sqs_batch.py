@@ -363,13 +363,14 @@ def test_metrics_reach_stdout_whatever_the_log_level(
     function_env: dict, queues, sources, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Lambda's application log level WARN drops INFO records; the EMF line must not be one of them.
-    logging.getLogger().setLevel(logging.WARNING)
-    for name in ("copy_snapshot", "snapshot_copy"):
+    names = ("", "copy_snapshot", "snapshot_copy")
+    levels = [logging.getLogger(name).level for name in names]
+    for name in names:
         logging.getLogger(name).setLevel(logging.WARNING)
     try:
         capsys.readouterr()
         invoke(sqs_event(queues.records([db_event(sources.db_snapshot("warn-level-1"))])))
         assert only_metrics(capsys).CopiesStarted == 1
     finally:
-        for name in ("copy_snapshot", "snapshot_copy"):
-            logging.getLogger(name).setLevel(logging.NOTSET)
+        for name, level in zip(names, levels, strict=True):
+            logging.getLogger(name).setLevel(level)

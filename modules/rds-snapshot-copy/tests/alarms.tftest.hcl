@@ -1,5 +1,6 @@
 # Mocked providers (tests/mocks): no credentials or network; fixed ARNs where the tests need them.
-# The function's errors alarm is modules/function's (function.tftest.hcl); here, how the module sets it up.
+# The functions' errors alarms are modules/function's (function.tftest.hcl); here, how the module sets them up.
+# The pruner's alarms in detail (scheduled dead-letter queue, quota headroom): prune.tftest.hcl.
 mock_provider "aws" {
   alias  = "source"
   source = "./tests/mocks/source"
@@ -23,17 +24,20 @@ run "alarms_without_topic" {
   assert {
     condition = toset([for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name]) == toset([
       "rds-snapshot-copy-queue-oldest-message-age", "rds-snapshot-copy-dead-letter-queue-depth", "rds-snapshot-copy-dead-lettered",
-    ]) && module.copier.errors_alarm_name == "rds-snapshot-copy-function-errors"
+      "rds-snapshot-copy-scheduled-dead-letter-queue-depth", "rds-snapshot-copy-manual-snapshot-quota-db", "rds-snapshot-copy-manual-snapshot-quota-cluster",
+      ]) && module.copier.errors_alarm_name == "rds-snapshot-copy-function-errors" && (
+      module.pruner.errors_alarm_name == "rds-snapshot-copy-prune-function-errors"
+    )
     error_message = "The alarms must keep their names: ${jsonencode([for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name])}"
   }
 
   assert {
     condition = alltrue([
-      for alarm in aws_cloudwatch_metric_alarm.this :
+      for purpose, alarm in aws_cloudwatch_metric_alarm.this :
       length(alarm.alarm_actions) == 0 && length(alarm.ok_actions) == 0 && alarm.treat_missing_data == "notBreaching" &&
-      alarm.period == 300 && alarm.evaluation_periods == 1
+      alarm.evaluation_periods == 1 && alarm.period == (startswith(purpose, "manual_snapshot_quota_") ? 86400 : 300)
     ])
-    error_message = "Without a topic the alarms have no actions, and missing data is not breaching; one five-minute period."
+    error_message = "Without a topic the alarms have no actions, and missing data is not breaching; one period, five minutes (one day for the quota alarms, prune.tftest.hcl)."
   }
 
   assert {
@@ -74,12 +78,16 @@ run "alarms_without_topic" {
 
   assert {
     condition = output.alarm_arns == tomap({
-      function_errors          = module.copier.errors_alarm_arn
-      queue_oldest_message_age = aws_cloudwatch_metric_alarm.this["queue_oldest_message_age"].arn
-      dead_letter_queue_depth  = aws_cloudwatch_metric_alarm.this["dead_letter_queue_depth"].arn
-      dead_lettered            = aws_cloudwatch_metric_alarm.this["dead_lettered"].arn
+      function_errors                   = module.copier.errors_alarm_arn
+      prune_function_errors             = module.pruner.errors_alarm_arn
+      queue_oldest_message_age          = aws_cloudwatch_metric_alarm.this["queue_oldest_message_age"].arn
+      dead_letter_queue_depth           = aws_cloudwatch_metric_alarm.this["dead_letter_queue_depth"].arn
+      dead_lettered                     = aws_cloudwatch_metric_alarm.this["dead_lettered"].arn
+      scheduled_dead_letter_queue_depth = aws_cloudwatch_metric_alarm.this["scheduled_dead_letter_queue_depth"].arn
+      manual_snapshot_quota_db          = aws_cloudwatch_metric_alarm.this["manual_snapshot_quota_db"].arn
+      manual_snapshot_quota_cluster     = aws_cloudwatch_metric_alarm.this["manual_snapshot_quota_cluster"].arn
     })
-    error_message = "alarm_arns must list the four alarms by purpose."
+    error_message = "alarm_arns must list the eight alarms by purpose."
   }
 }
 
@@ -101,7 +109,10 @@ run "alarms_notify_topic" {
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.this["queue_oldest_message_age"].threshold == 3600 && aws_cloudwatch_metric_alarm.this["dead_lettered"].namespace == "Backups"
+    condition = (
+      aws_cloudwatch_metric_alarm.this["queue_oldest_message_age"].threshold == 3600 && aws_cloudwatch_metric_alarm.this["dead_lettered"].namespace == "Backups" &&
+      aws_cloudwatch_metric_alarm.this["manual_snapshot_quota_db"].namespace == "Backups" && aws_cloudwatch_metric_alarm.this["manual_snapshot_quota_cluster"].namespace == "Backups"
+    )
     error_message = "The threshold and namespace must follow the variables."
   }
 }

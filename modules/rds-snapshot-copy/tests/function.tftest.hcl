@@ -1,4 +1,4 @@
-# modules/function on its own: the wiring the copier (and later the pruner and the reconciler) relies on.
+# modules/function on its own: the wiring the copier and the pruner (and later the reconciler) rely on.
 # Mocked provider (tests/mocks/function): no credentials or network; fixed ARNs where the tests need them.
 mock_provider "aws" {
   source = "./tests/mocks/function"
@@ -137,6 +137,11 @@ run "function_settings" {
   }
 
   assert {
+    condition     = length(aws_lambda_function_event_invoke_config.this) == 0 && output.async_maximum_retry_attempts == null
+    error_message = "Without async_maximum_retry_attempts the function must have no event invoke configuration (Lambda's defaults)."
+  }
+
+  assert {
     condition = (
       output.function_arn == aws_lambda_function.this.arn && output.function_name == "reports-pruner" &&
       output.role_arn == aws_iam_role.this.arn && output.role_name == "reports-pruner" &&
@@ -164,6 +169,7 @@ run "settings_follow_variables" {
     logs_kms_key_arn               = "arn:aws:kms:eu-west-1:111111111111:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
     role_description               = "Prunes old copies"
     errors_alarm_description       = "The pruner failed."
+    async_maximum_retry_attempts   = 0
   }
 
   assert {
@@ -182,6 +188,38 @@ run "settings_follow_variables" {
   assert {
     condition     = aws_cloudwatch_log_group.this.retention_in_days == 365 && aws_cloudwatch_log_group.this.kms_key_id == var.logs_kms_key_arn
     error_message = "The log group must follow the variables."
+  }
+
+  # 0 is a setting, not "unset": the invoke configuration exists and allows no retry.
+  assert {
+    condition = (
+      length(aws_lambda_function_event_invoke_config.this) == 1 &&
+      aws_lambda_function_event_invoke_config.this[0].function_name == "reports-pruner" &&
+      aws_lambda_function_event_invoke_config.this[0].maximum_retry_attempts == 0 &&
+      output.async_maximum_retry_attempts == 0
+    )
+    error_message = "async_maximum_retry_attempts must configure the function's asynchronous retries."
+  }
+}
+
+run "async_retries" {
+  command = apply
+
+  module {
+    source = "./modules/function"
+  }
+
+  variables {
+    async_maximum_retry_attempts = 2
+  }
+
+  assert {
+    condition = (
+      aws_lambda_function_event_invoke_config.this[0].function_name == aws_lambda_function.this.function_name &&
+      aws_lambda_function_event_invoke_config.this[0].maximum_retry_attempts == 2 &&
+      output.async_maximum_retry_attempts == 2
+    )
+    error_message = "Two retries of a failed asynchronous invocation, then the dead-letter target."
   }
 }
 
@@ -404,4 +442,18 @@ run "logs" {
   }
 
   expect_failures = [var.log_retention_in_days, var.logs_kms_key_arn]
+}
+
+run "async_retries_out_of_range" {
+  command = plan
+
+  module {
+    source = "./modules/function"
+  }
+
+  variables {
+    async_maximum_retry_attempts = 3
+  }
+
+  expect_failures = [var.async_maximum_retry_attempts]
 }

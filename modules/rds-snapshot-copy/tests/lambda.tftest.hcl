@@ -35,6 +35,7 @@ run "function_defaults" {
       WAIT_DELAY_MAX_SECONDS         = "900"
       MAX_ERROR_TRIES                = "3"
       METRIC_NAMESPACE               = "RdsSnapshotCopy"
+      SOURCE_FILTER                  = "{\"exclude_identifiers\":[],\"exclude_tags\":{},\"include_identifiers\":[],\"include_tags\":{}}"
     })
     error_message = "Unexpected environment: ${jsonencode(module.copier.function_environment)}"
   }

@@ -41,6 +41,18 @@ run "edge_values_accepted" {
     alarm_sns_topic_arn                = "arn:aws:sns:eu-west-1:111111111111:on-call.fifo"
     queue_age_alarm_threshold_seconds  = 1209600
     metric_namespace                   = "Backups/Rds Copies"
+    retention_days                     = 1
+    keep_last                          = 1
+    prune_schedule                     = "cron(0 3 * * ? *)"
+    prune_dry_run                      = true
+    prune_lambda_timeout               = 10
+    quota_alarm_threshold_percent      = 100
+    source_filter = {
+      include_identifiers = ["orders-*"]
+      exclude_identifiers = ["?"]
+      include_tags        = { team = ["orders"] }
+      exclude_tags        = { "copy-to-dr" = [], empty-value = [""] }
+    }
   }
 
   assert {
@@ -330,3 +342,143 @@ run "metric_namespace" {
   expect_failures = [var.metric_namespace]
 }
 
+# The pruner and the source filter (prune.tftest.hcl).
+run "retention_days_below_one" {
+  command = plan
+
+  variables {
+    retention_days = 0
+  }
+
+  expect_failures = [var.retention_days]
+}
+
+run "retention_days_fraction" {
+  command = plan
+
+  variables {
+    retention_days = 1.5
+  }
+
+  expect_failures = [var.retention_days]
+}
+
+run "keep_last_zero" {
+  command = plan
+
+  variables {
+    keep_last = 0
+  }
+
+  expect_failures = [var.keep_last]
+}
+
+run "prune_schedule_not_an_expression" {
+  command = plan
+
+  variables {
+    prune_schedule = "daily"
+  }
+
+  expect_failures = [var.prune_schedule]
+}
+
+run "prune_schedule_unclosed" {
+  command = plan
+
+  variables {
+    prune_schedule = "rate(1 day"
+  }
+
+  expect_failures = [var.prune_schedule]
+}
+
+run "prune_lambda_timeout" {
+  command = plan
+
+  variables {
+    prune_lambda_timeout = 901
+  }
+
+  expect_failures = [var.prune_lambda_timeout]
+}
+
+run "quota_alarm_threshold_zero" {
+  command = plan
+
+  variables {
+    quota_alarm_threshold_percent = 0
+  }
+
+  expect_failures = [var.quota_alarm_threshold_percent]
+}
+
+run "quota_alarm_threshold_above_100" {
+  command = plan
+
+  variables {
+    quota_alarm_threshold_percent = 101
+  }
+
+  expect_failures = [var.quota_alarm_threshold_percent]
+}
+
+run "source_filter_empty_include_pattern" {
+  command = plan
+
+  variables {
+    source_filter = {
+      include_identifiers = ["orders-*", ""]
+    }
+  }
+
+  expect_failures = [var.source_filter]
+}
+
+run "source_filter_null_exclude_pattern" {
+  command = plan
+
+  variables {
+    source_filter = {
+      exclude_identifiers = [null]
+    }
+  }
+
+  expect_failures = [var.source_filter]
+}
+
+run "source_filter_empty_tag_key" {
+  command = plan
+
+  variables {
+    source_filter = {
+      exclude_tags = { "" = ["x"] }
+    }
+  }
+
+  expect_failures = [var.source_filter]
+}
+
+run "source_filter_null_tag_values" {
+  command = plan
+
+  variables {
+    source_filter = {
+      include_tags = { team = null }
+    }
+  }
+
+  expect_failures = [var.source_filter]
+}
+
+run "source_filter_too_long" {
+  command = plan
+
+  variables {
+    source_filter = {
+      include_identifiers = [for i in range(300) : "database-${i}"]
+    }
+  }
+
+  expect_failures = [var.source_filter]
+}

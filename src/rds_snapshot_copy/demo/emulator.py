@@ -23,6 +23,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 HOST = "127.0.0.1"
 REGION = "us-east-1"
@@ -228,9 +229,18 @@ def patch_moto() -> None:
        reports as a (whitespace) change of `aws_sqs_queue.redrive_policy` on every plan.
     4. Lambda drops a function's DeadLetterConfig and LoggingConfig: GetFunction never returns them,
        so every plan wants to add `dead_letter_config` and `logging_config` again.
+    5. Service Quotas has no ListServiceQuotas (NotImplementedError): answered as for any service moto
+       holds no quotas of, NoSuchResourceException, so the pruner reads on as it would in AWS.
+    6. Every snapshot is taken "now", so there is nothing old to prune. A snapshot created with the tag
+       `emulator:taken-days-ago` = N is backdated N days (the tag is dropped): the demo's older copies.
+    7. EventBridge matches every event against a schedule rule (it has no pattern) and then fails on its
+       Lambda target (500 for PutEvents); in AWS a schedule rule never matches an event: made so.
     """
     _patch_sqs()
     _patch_lambda()
+    patch_service_quotas()
+    _patch_snapshot_times()
+    _patch_schedule_rules()
 
 
 def _patch_sqs() -> None:
@@ -266,6 +276,61 @@ def _patch_sqs() -> None:
 
     Queue.attributes = property(attributes)
     Queue._snapshot_copy_patched = True
+
+
+def patch_service_quotas() -> None:
+    from moto.servicequotas.exceptions import NoSuchResource
+    from moto.servicequotas.responses import ServiceQuotasResponse
+
+    if hasattr(ServiceQuotasResponse, "list_service_quotas"):
+        return
+
+    def list_service_quotas(self: ServiceQuotasResponse) -> str:
+        raise NoSuchResource
+
+    ServiceQuotasResponse.list_service_quotas = list_service_quotas
+
+
+AGE_TAG = "emulator:taken-days-ago"
+
+
+def _patch_snapshot_times() -> None:
+    import datetime as dt
+
+    from moto.rds.models import DBClusterSnapshot, DBSnapshot
+
+    for model in (DBSnapshot, DBClusterSnapshot):
+        if getattr(model, "_snapshot_copy_patched", False):
+            continue
+        original = model.__init__
+
+        def __init__(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> None:
+            _original(self, *args, **kwargs)
+            age = next((t.get("Value") for t in self.tags or [] if t.get("Key") == AGE_TAG), None)
+            if age is not None:
+                self.tags = [t for t in self.tags if t.get("Key") != AGE_TAG]
+                self.created = self.created - dt.timedelta(days=int(age))
+                if hasattr(self, "original_snapshot_create_time"):
+                    self.original_snapshot_create_time = self.created
+
+        model.__init__ = __init__
+        model._snapshot_copy_patched = True
+
+
+def _patch_schedule_rules() -> None:
+    from moto.events.models import Rule
+
+    if getattr(Rule, "_snapshot_copy_patched", False):
+        return
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Any, *args: Any, **kwargs: Any) -> None:
+        if getattr(self, "schedule_exp", None) or getattr(self, "scheduled_expression", None):
+            return
+        original(self, *args, **kwargs)
+
+    Rule.send_to_targets = send_to_targets
+    Rule._snapshot_copy_patched = True
 
 
 def _patch_lambda() -> None:

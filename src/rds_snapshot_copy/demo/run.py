@@ -27,21 +27,27 @@ from typing import TextIO
 from rds_snapshot_copy.demo.emulator import Emulator, signals_raise_keyboard_interrupt
 from rds_snapshot_copy.demo.stack import (
     DESTINATION_REGION,
+    SCHEDULED_EVENT,
     SOURCE_REGION,
     Clients,
     Copy,
     DeployedPackage,
+    SeededCopy,
     Stack,
     Workspace,
     consume_queue,
     create_source_snapshots,
+    destination_copies,
     expected_copy_tags,
     find_copy,
     put_rds_event,
     queue_depth,
     queued_event_ids,
     read_back_function,
+    read_back_scheduled_function,
     remove_keeping_key,
+    run_handler,
+    seed_older_copies,
 )
 
 # Terraform's lines worth showing: each resource as it is done, the summary, errors, interrupts.
@@ -107,6 +113,30 @@ def print_table(copies: list[Copy], kms_key_arn: str, out: TextIO) -> None:
     print("  (every copy also carries source_snapshot_arn = the source snapshot's ARN)", file=out)
 
 
+def print_prune_table(
+    copies: list[Copy],
+    seeded: list[SeededCopy],
+    before: dict[str, dict[str, str]],
+    after: dict[str, dict[str, str]],
+    result: dict,
+    out: TextIO,
+) -> None:
+    ages = {c.identifier: 0 for c in copies} | {s.identifier: s.days_old for s in seeded}
+    rows = [("copy", "of", "days old", "pruner")]
+    for identifier, seen in sorted(before.items(), key=lambda item: (item[1]["kind"], ages.get(item[0], -1))):
+        verdict = "deleted" if identifier not in after else "kept"
+        rows.append((identifier, f"{seen['kind']}: {seen['source']}", str(ages.get(identifier, "?")), verdict))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for n, row in enumerate(rows):
+        print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip(), file=out)
+        if n == 0:
+            print("  " + "  ".join("-" * width for width in widths), file=out)
+    quota = ", ".join(f"{k} {v['used']}/{v['quota']} ({v['percent']} %)" for k, v in result["quota"].items())
+    print(
+        f"  retention {result['retention_days']} days, keep_last {result['keep_last']}; quota used: {quota}", file=out
+    )
+
+
 def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
     out = report.out
     print("RDS / Aurora snapshot copy: examples/complete end to end against a local AWS emulator", file=out)
@@ -121,7 +151,7 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
         report.line(f"package:  deterministic zip of lambda/, sha256 {workspace.package.base64_sha256}")
         report.line(f"workdir:  {workspace.root} (copy of examples/complete + generated emulator override)")
 
-        report.step(f"1/6 terraform init + apply of examples/complete ({SOURCE_REGION} -> {DESTINATION_REGION})")
+        report.step(f"1/7 terraform init + apply of examples/complete ({SOURCE_REGION} -> {DESTINATION_REGION})")
         stack = Stack(workspace, on_line=report.terraform_line)
         stack.init()
         report.line("   init: done (hashicorp/aws from the local mirror, no registry)")
@@ -132,13 +162,13 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
         report.line(f"   read back: function {function.name}, CodeSha256 {function.code_sha256}")
         report.line(f"   read back: event source mapping from the queue, batch size {function.batch_size}")
 
-        report.step("2/6 source: RDS instance + Aurora cluster, a manual snapshot of each")
+        report.step("2/7 source: RDS instance + Aurora cluster, a manual snapshot of each")
         sources = create_source_snapshots(clients)
         for s in sources:
             tags = ", ".join(f"{k}={v}" for k, v in sorted(s.tags.items()))
             report.line(f"   {s.kind:7} snapshot {s.arn} ({tags})")
 
-        report.step("3/6 RDS events on the default bus of " + SOURCE_REGION)
+        report.step("3/7 RDS events on the default bus of " + SOURCE_REGION)
         deleted = put_rds_event(clients, sources[0], "RDS-EVENT-0041")
         depth = queue_depth(clients, outputs["queue_url"])
         report.line(f"   RDS-EVENT-0041 (snapshot deleted): queue holds {depth} message(s): the rule ignores it")
@@ -152,7 +182,7 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
         if sorted(p.event_id for p in put) != arrived:
             raise AssertionError(f"queue holds {arrived}, expected {sorted(p.event_id for p in put)}")
 
-        report.step("4/6 the deployed package's handler consumes the queue (as the event source mapping)")
+        report.step("4/7 the deployed package's handler consumes the queue (as the event source mapping)")
         with tempfile.TemporaryDirectory(prefix="function-", dir=workspace.root) as unpacked:
             package = DeployedPackage.unpack(workspace.package, function, Path(unpacked))
             report.line(f"   package sha256 == deployed CodeSha256 ({package.base64_sha256}); env from GetFunction")
@@ -171,7 +201,7 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
                     report.line(f"   metrics (EMF on the function's stdout): {shown or 'all zero'}")
         report.line(f"   queue now holds {queue_depth(clients, outputs['queue_url'])} message(s)")
 
-        report.step("5/6 copies in " + DESTINATION_REGION)
+        report.step("5/7 copies in " + DESTINATION_REGION)
         copies = []
         finished = max(b.finished_at for b in batches)
         for p in put:
@@ -187,6 +217,29 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
         print(file=out)
         if any(c.kms_key_id != outputs["kms_key_arn"] for c in copies):
             raise AssertionError(f"a copy is not encrypted with the Terraform-created key {outputs['kms_key_arn']}")
+
+        report.step("6/7 retention: older copies of the same sources, then the deployed pruner (its schedule's call)")
+        seeded = seed_older_copies(clients, sources)
+        report.line(
+            f"   seeded {len(seeded)} older copies (tagged as the copier tags its own), backdated by the emulator"
+        )
+        pruner = read_back_scheduled_function(clients, outputs["prune_function_name"])
+        env = pruner.environment
+        report.line(
+            f"   {pruner.name}: RETENTION_DAYS={env.get('RETENTION_DAYS')} KEEP_LAST={env.get('KEEP_LAST')} "
+            f"DRY_RUN={env.get('DRY_RUN')}"
+        )
+        before = destination_copies(clients)
+        with tempfile.TemporaryDirectory(prefix="pruner-", dir=workspace.root) as unpacked:
+            package = DeployedPackage.unpack(workspace.package, pruner, Path(unpacked))
+            result, _ = run_handler(package, pruner, emulator, SCHEDULED_EVENT)
+        after = destination_copies(clients)
+        print(file=out)
+        print_prune_table(copies, seeded, before, after, result, out)
+        print(file=out)
+        gone = set(before) - set(after)
+        if gone != set(result["deleted"]):
+            raise AssertionError(f"the pruner says it deleted {result['deleted']}, the destination lost {sorted(gone)}")
         return copies
     finally:
         cleanup(report, emulator, workspace, stack)
@@ -201,7 +254,7 @@ def cleanup(report: Reporter, emulator: Emulator, workspace: Workspace | None, s
     """The safe removal (the key stays, so the copies stay restorable; README, "Remove it safely"), stop
     the emulator, remove the working copy: each even if the one before failed."""
     in_flight = sys.exc_info()[1]
-    report.step("6/6 remove the stack but keep its key (terraform state rm + destroy), stop the emulator")
+    report.step("7/7 remove the stack but keep its key (terraform state rm + destroy), stop the emulator")
     if isinstance(in_flight, KeyboardInterrupt):
         report.line("   interrupted: Terraform was stopped and saved its state; destroying what it created")
     elif in_flight is not None:

@@ -51,6 +51,7 @@ IGNORED = shutil.ignore_patterns(
 )
 
 OVERRIDE_FILE = "emulator_override.tf"
+DEMO_SOURCE_FILTER = {"exclude_tags": {"copy-to-dr": ["false"]}}
 TFVARS_FILE = "emulator.auto.tfvars.json"
 
 # The regions the demo deploys to (the example requires them, as the root module does).
@@ -215,7 +216,13 @@ class Workspace:
             package = build_package(root / "build" / "lambda.zip")
             workspace = cls(root, package, example)
             (workspace.example_dir / OVERRIDE_FILE).write_text(provider_override(endpoint, provider_aliases))
-            values = {"source_region": SOURCE_REGION, "destination_region": DESTINATION_REGION}
+            values: dict[str, Any] = {
+                "source_region": SOURCE_REGION,
+                "destination_region": DESTINATION_REGION,
+                # A tag filter that leaves out only databases tagged copy-to-dr = false (none in the demo),
+                # so the copier reads its sources' tags, with the permission that takes, as deployed.
+                "source_filter": DEMO_SOURCE_FILTER,
+            }
             if variables is not None:
                 values = variables
             values = {
@@ -319,6 +326,20 @@ class DeployedFunction:
     batch_size: int
     queue_arn: str
     function_response_types: list[str]
+
+
+def read_back_scheduled_function(clients: Clients, function_name: str) -> DeployedFunction:
+    """A function that a schedule invokes (no queue, no mapping), as the emulator holds it."""
+    config = clients("lambda").get_function(FunctionName=function_name)["Configuration"]
+    return DeployedFunction(
+        name=config["FunctionName"],
+        code_sha256=config["CodeSha256"],
+        environment=dict(config.get("Environment", {}).get("Variables", {})),
+        handler=config["Handler"],
+        batch_size=0,
+        queue_arn="",
+        function_response_types=[],
+    )
 
 
 def read_back_function(clients: Clients, function_name: str, queue_arn: str) -> DeployedFunction:
@@ -467,13 +488,26 @@ _HANDLER_RUNNER = textwrap.dedent(
     sys.path.insert(0, sys.argv[1])
     record_to = os.environ.pop("RECORD_AWS_CALLS_TO", "")
     if record_to:
-        # For the IAM simulation: every AWS call the function makes, one JSON object a line.
+        # For the IAM simulation: every AWS call the function makes, one JSON object a line; for a
+        # delete, the tags of what it deletes too (IAM conditions read them), looked up first.
         import botocore.client
         original = botocore.client.BaseClient._make_api_call
+        deletes = {"DeleteDBSnapshot": ("DescribeDBSnapshots", "DBSnapshotIdentifier", "DBSnapshots"),
+                   "DeleteDBClusterSnapshot": ("DescribeDBClusterSnapshots", "DBClusterSnapshotIdentifier",
+                                               "DBClusterSnapshots")}
         def _make_api_call(client, operation, params):
+            call = {"service": client.meta.service_model.service_name, "operation": operation,
+                    "region": client.meta.region_name, "params": params}
+            if operation in deletes:
+                describe, key, answer = deletes[operation]
+                try:
+                    found = original(client, describe, {key: params[key]})[answer]
+                except Exception:
+                    found = []
+                tags = found[0].get("TagList") or [] if found else []
+                call["resource_tags"] = {t["Key"]: t.get("Value", "") for t in tags}
             with open(record_to, "a") as out:
-                out.write(json.dumps({"service": client.meta.service_model.service_name, "operation": operation,
-                                      "region": client.meta.region_name, "params": params}, default=str) + "\\n")
+                out.write(json.dumps(call, default=str) + "\\n")
             return original(client, operation, params)
         botocore.client.BaseClient._make_api_call = _make_api_call
     module_name, function_name = sys.argv[2].rsplit(".", 1)
@@ -744,6 +778,79 @@ def leftovers(clients: Clients, name: str, kept_key_arn: str | None = None) -> L
     return result
 
 
+# --- retention: older copies of the same sources, and the pruner ------------------------------------
+
+# The emulator backdates a snapshot created with this tag (tests/.. emulator.patch_moto, item 6): moto stamps
+# every snapshot "now", and a pruner needs old copies to prune.
+AGE_TAG = "emulator:taken-days-ago"
+# Days ago of the older copies the demo seeds, per kind: with retention 35 and keep_last 3, the DB
+# source keeps today's copy and the 10- and 20-day ones and loses the rest; the cluster keeps today's and
+# the 40- and 50-day ones (the newest three, whatever their age) and loses 60 and 70.
+SEEDED_AGES = {"db": (10, 20, 40, 50, 60), "cluster": (40, 50, 60, 70)}
+
+
+@dataclass(frozen=True)
+class SeededCopy:
+    kind: str
+    identifier: str
+    days_old: int
+
+
+def seed_older_copies(clients: Clients, sources: Iterable[SourceSnapshot]) -> list[SeededCopy]:
+    """Copies of the same sources as if made on earlier days, tagged as the copier tags its copies."""
+    rds = clients("rds", DESTINATION_REGION)
+    seeded = []
+    for source in sources:
+        for days in SEEDED_AGES[source.kind]:
+            identifier = f"{source.identifier}-{days}d-ago"
+            older_source = source.arn.replace(source.identifier, f"{source.identifier}-{days}d-ago")
+            tags = [
+                {"Key": "source_region", "Value": SOURCE_REGION},
+                {"Key": "source_snapshot_arn", "Value": older_source},
+                {"Key": AGE_TAG, "Value": str(days)},
+            ]
+            if source.kind == "cluster":
+                rds.copy_db_cluster_snapshot(
+                    SourceDBClusterSnapshotIdentifier=source.arn,
+                    TargetDBClusterSnapshotIdentifier=identifier,
+                    SourceRegion=SOURCE_REGION,
+                    Tags=tags,
+                )
+            else:
+                rds.copy_db_snapshot(
+                    SourceDBSnapshotIdentifier=source.arn,
+                    TargetDBSnapshotIdentifier=identifier,
+                    SourceRegion=SOURCE_REGION,
+                    Tags=tags,
+                )
+            seeded.append(SeededCopy(source.kind, identifier, days))
+    return seeded
+
+
+def destination_copies(clients: Clients) -> dict[str, dict[str, str]]:
+    """{identifier: {kind, source database/cluster, status}} of the manual snapshots in the destination."""
+    rds = clients("rds", DESTINATION_REGION)
+    found = {}
+    for s in rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]:
+        found[s["DBSnapshotIdentifier"]] = {"kind": "db", "source": s.get("DBInstanceIdentifier", "")}
+    for s in rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]:
+        found[s["DBClusterSnapshotIdentifier"]] = {"kind": "cluster", "source": s.get("DBClusterIdentifier", "")}
+    return found
+
+
+SCHEDULED_EVENT = {
+    "version": "0",
+    "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+    "detail-type": "Scheduled Event",
+    "source": "aws.events",
+    "account": "123456789012",
+    "time": "2026-11-25T04:00:00Z",
+    "region": SOURCE_REGION,
+    "resources": [],
+    "detail": {},
+}
+
+
 # The module-created key and its alias: kept out of the destroy (kms_key_prevent_destroy), so that the
 # copies stay restorable after the stack is removed.
 KEPT_ON_REMOVAL = (
@@ -760,12 +867,19 @@ def remove_keeping_key(stack: Stack) -> list[str]:
 
 
 @dataclass(frozen=True)
+class RolePolicies:
+    """One function's role: its ARN, its inline policies and its trust policy, as deployed."""
+
+    arn: str
+    identity: list[dict[str, Any]]
+    trust: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class DeployedPolicies:
     """The policies as Terraform deployed them, read back from the emulator."""
 
-    role_arn: str
-    identity: list[dict[str, Any]]  # the role's inline policies
-    trust: dict[str, Any]
+    roles: dict[str, RolePolicies]  # by function: "copier", "pruner"
     key_arn: str
     key: dict[str, Any]
     queues: dict[str, dict[str, Any]]  # queue ARN -> its policy
@@ -773,13 +887,23 @@ class DeployedPolicies:
     dead_letter_queue_arn: str
     rule_arn: str
 
+    @property
+    def role_arn(self) -> str:
+        return self.roles["copier"].arn
 
-def read_back_policies(clients: Clients, outputs: dict[str, Any]) -> DeployedPolicies:
-    iam = clients("iam", SOURCE_REGION)
-    role_arn = clients("lambda", SOURCE_REGION).get_function(FunctionName=outputs["function_name"])["Configuration"][
-        "Role"
-    ]
+    @property
+    def identity(self) -> list[dict[str, Any]]:
+        return self.roles["copier"].identity
+
+    @property
+    def trust(self) -> dict[str, Any]:
+        return self.roles["copier"].trust
+
+
+def _role_policies(clients: Clients, function_name: str) -> RolePolicies:
+    role_arn = clients("lambda", SOURCE_REGION).get_function(FunctionName=function_name)["Configuration"]["Role"]
     role_name = role_arn.rsplit("/", 1)[1]
+    iam = clients("iam", SOURCE_REGION)
     identity = []
     for policy_name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
         document = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
@@ -787,6 +911,12 @@ def read_back_policies(clients: Clients, outputs: dict[str, Any]) -> DeployedPol
     if iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
         raise AssertionError(f"{role_name} has managed policies attached: the simulation reads inline ones only")
     trust = iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
+    return RolePolicies(role_arn, identity, json.loads(trust) if isinstance(trust, str) else trust)
+
+
+def read_back_policies(clients: Clients, outputs: dict[str, Any]) -> DeployedPolicies:
+    functions = {"copier": outputs["function_name"], "pruner": outputs.get("prune_function_name")}
+    roles = {key: _role_policies(clients, name) for key, name in functions.items() if name}
     key = clients("kms", DESTINATION_REGION).get_key_policy(KeyId=outputs["kms_key_arn"], PolicyName="default")
     sqs = clients("sqs", SOURCE_REGION)
     queues, arns = {}, []
@@ -796,9 +926,7 @@ def read_back_policies(clients: Clients, outputs: dict[str, Any]) -> DeployedPol
         arns.append(attributes["QueueArn"])
     rule_arn = clients("events", SOURCE_REGION).describe_rule(Name=outputs["rule_name"])["Arn"]
     return DeployedPolicies(
-        role_arn=role_arn,
-        identity=identity,
-        trust=json.loads(trust) if isinstance(trust, str) else trust,
+        roles=roles,
         key_arn=outputs["kms_key_arn"],
         key=json.loads(key["Policy"]),
         queues=queues,

@@ -133,6 +133,15 @@ resource "aws_lambda_function" "this" {
   ]
 }
 
+# How often Lambda retries a failed asynchronous invocation before the dead-letter target; only when asked,
+# so a function invoked from a queue keeps no configuration it does not use.
+resource "aws_lambda_function_event_invoke_config" "this" {
+  count = var.async_maximum_retry_attempts == null ? 0 : 1
+
+  function_name          = aws_lambda_function.this.function_name
+  maximum_retry_attempts = var.async_maximum_retry_attempts
+}
+
 resource "aws_cloudwatch_metric_alarm" "errors" {
   alarm_name        = "${var.name}-function-errors"
   alarm_description = coalesce(var.errors_alarm_description, "The ${var.name} function failed.")

@@ -62,6 +62,11 @@ output "function_dead_letter_target_arn" {
   value       = try(aws_lambda_function.this.dead_letter_config[0].target_arn, null)
 }
 
+output "async_maximum_retry_attempts" {
+  description = "Retries of a failed asynchronous invocation before the dead-letter target; null when the function has no event invoke configuration (Lambda's default, 2)."
+  value       = try(aws_lambda_function_event_invoke_config.this[0].maximum_retry_attempts, null)
+}
+
 ################################################################################
 # IAM role
 ################################################################################

@@ -155,6 +155,17 @@ variable "dead_letter_target_arn" {
   }
 }
 
+variable "async_maximum_retry_attempts" {
+  description = "Retries Lambda makes of a failed asynchronous invocation (an EventBridge schedule, say) before it goes to dead_letter_target_arn: 0, 1 or 2. Null leaves Lambda's default (2) and creates no event invoke configuration."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.async_maximum_retry_attempts == null || try(contains([0, 1, 2], var.async_maximum_retry_attempts), false)
+    error_message = "async_maximum_retry_attempts must be 0, 1 or 2 (Lambda's range), or null."
+  }
+}
+
 variable "log_retention_in_days" {
   description = "Retention of the function's log group in days (0 keeps logs forever)."
   type        = number

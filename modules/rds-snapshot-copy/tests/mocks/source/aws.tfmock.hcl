@@ -71,3 +71,42 @@ override_resource {
     arn = "arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy"
   }
 }
+
+# The pruner's schedule, its dead-letter queue and the function (prune.tf).
+override_resource {
+  target = aws_sqs_queue.scheduled_dead_letter
+  values = {
+    arn  = "arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-scheduled-dlq"
+    url  = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-scheduled-dlq"
+    id   = "https://sqs.eu-west-1.amazonaws.com/111111111111/rds-snapshot-copy-scheduled-dlq"
+    name = "rds-snapshot-copy-scheduled-dlq"
+  }
+}
+
+override_resource {
+  target = aws_cloudwatch_event_rule.prune
+  values = {
+    arn = "arn:aws:events:eu-west-1:111111111111:rule/rds-snapshot-copy-prune-schedule"
+  }
+}
+
+override_resource {
+  target = module.pruner.aws_lambda_function.this
+  values = {
+    arn = "arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy-prune"
+  }
+}
+
+override_resource {
+  target = module.pruner.aws_iam_role.this
+  values = {
+    arn = "arn:aws:iam::111111111111:role/rds-snapshot-copy-pruner"
+  }
+}
+
+override_resource {
+  target = module.pruner.aws_cloudwatch_log_group.this
+  values = {
+    arn = "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/rds-snapshot-copy-prune"
+  }
+}

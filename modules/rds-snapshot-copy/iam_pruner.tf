@@ -1,0 +1,103 @@
+# The pruner's own permissions, all in the destination region: it reads the manual snapshots there, deletes
+# only this deployment's expired copies, and reads the RDS quotas. No KMS, no copy, nothing in the source
+# region. modules/function adds writing its log group and sending to the scheduled dead-letter queue
+# (WriteLogs, DeadLetter).
+locals {
+  pruner_deletes = var.retention_days != null && !var.prune_dry_run
+
+  # The delete action of each snapshot kind of the catalogue, on that kind's ARNs in the destination.
+  prune_delete_actions = {
+    db      = "rds:DeleteDBSnapshot"
+    cluster = "rds:DeleteDBClusterSnapshot"
+  }
+
+  # A snapshot is one of this deployment's copies when it carries the tags the copier sets (copy_tags.json):
+  # the source_region tag with this source region, and a source_snapshot_arn tag. RDS authorises a delete
+  # against the snapshot's own tags (aws:ResourceTag), so nothing else in the region can be deleted.
+  prune_copy_conditions = [
+    { test = "StringEquals", variable = "aws:ResourceTag/${local.copy_tags.source_region}", values = [local.source_region] },
+    { test = "Null", variable = "aws:ResourceTag/${local.copy_tags.source_snapshot_arn}", values = ["false"] },
+  ]
+
+  # Only requests to the destination region: for the actions on "*", and for the quota ARNs, whose region
+  # the ARN names already.
+  prune_destination_only = {
+    test     = "StringEquals"
+    variable = "aws:RequestedRegion"
+    values   = [local.destination_region]
+  }
+}
+
+data "aws_iam_policy_document" "pruner" {
+  provider = aws.source
+
+  # DeleteDbSnapshotCopies, DeleteClusterSnapshotCopies. Only while the pruner deletes: with pruning off
+  # (retention_days null) or in a dry run the role cannot delete anything at all.
+  dynamic "statement" {
+    for_each = { for kind, spec in local.snapshot_kinds : kind => spec if local.pruner_deletes }
+
+    content {
+      sid       = "Delete${title(statement.key)}SnapshotCopies"
+      actions   = [local.prune_delete_actions[statement.key]]
+      resources = ["arn:${local.partition}:rds:${local.destination_region}:${local.account_id}:${statement.value.arn_resource_type}:*"]
+
+      dynamic "condition" {
+        for_each = local.prune_copy_conditions
+
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
+    }
+  }
+
+  # Listing the manual snapshots (no identifier, only filters) is authorised against no one snapshot, so
+  # the read-only Describe actions are allowed on "*", in the destination region only.
+  statement {
+    sid = "DescribeSnapshots"
+    actions = [
+      "rds:DescribeDBClusterSnapshots",
+      "rds:DescribeDBSnapshots",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = local.prune_destination_only.test
+      variable = local.prune_destination_only.variable
+      values   = local.prune_destination_only.values
+    }
+  }
+
+  # GetServiceQuota is the one Service Quotas action with a resource type (quota: <service>/<quota code>):
+  # scoped to RDS's quotas of this account in the destination.
+  statement {
+    sid       = "ReadRdsQuotas"
+    actions   = ["servicequotas:GetServiceQuota"]
+    resources = ["arn:${local.partition}:servicequotas:${local.destination_region}:${local.account_id}:rds/*"]
+
+    condition {
+      test     = local.prune_destination_only.test
+      variable = local.prune_destination_only.variable
+      values   = local.prune_destination_only.values
+    }
+  }
+
+  # The listing actions and the AWS default values have no resource type: "*", read-only, destination only.
+  statement {
+    sid = "ListQuotas"
+    actions = [
+      "servicequotas:GetAWSDefaultServiceQuota",
+      "servicequotas:ListAWSDefaultServiceQuotas",
+      "servicequotas:ListServiceQuotas",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = local.prune_destination_only.test
+      variable = local.prune_destination_only.variable
+      values   = local.prune_destination_only.values
+    }
+  }
+}

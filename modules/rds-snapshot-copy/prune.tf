@@ -1,0 +1,141 @@
+# The pruner: deletes this deployment's copies in the destination region once they are older than
+# retention_days (keeping the keep_last newest of each source), and publishes how full the destination's
+# manual snapshot quotas are (alarms.tf). An EventBridge schedule in the source region invokes it;
+# what fails there, or in Lambda's retries of the invocation, lands in the scheduled dead-letter queue.
+locals {
+  # Built as a string, like the other queues' ARNs (sqs.tf): the role's policy and the function's
+  # dead-letter config need not wait for the queue.
+  scheduled_dead_letter_queue_arn = "arn:${local.partition}:sqs:${local.source_region}:${local.account_id}:${var.name}-scheduled-dlq"
+
+  pruner_environment = merge(
+    {
+      SOURCE_REGION      = local.source_region
+      DESTINATION_REGION = local.destination_region
+      KEEP_LAST          = tostring(var.keep_last)
+      DRY_RUN            = tostring(var.prune_dry_run)
+      METRIC_NAMESPACE   = var.metric_namespace
+    },
+    # Absent means pruning is off: the function then only publishes the quota metrics.
+    var.retention_days == null ? {} : { RETENTION_DAYS = tostring(var.retention_days) },
+  )
+}
+
+module "pruner" {
+  source = "./modules/function"
+
+  providers = {
+    aws = aws.source
+  }
+
+  name        = "${var.name}-prune"
+  description = "Deletes copies of ${local.source_region} snapshots in ${local.destination_region} past their retention; measures the manual snapshot quotas"
+  handler     = "prune_snapshots.lambda_handler"
+
+  package_path = var.lambda_package_path
+  package_hash = var.lambda_package_hash
+
+  architecture = var.lambda_architecture
+  memory_size  = 256
+  timeout      = var.prune_lambda_timeout
+  environment  = local.pruner_environment
+
+  role_name        = "${var.name}-pruner"
+  role_description = "Lets the ${var.name}-prune function delete the ${var.name} copies in ${local.destination_region} and read the RDS quotas there"
+  account_id       = local.account_id
+  policy_json      = data.aws_iam_policy_document.pruner.json
+
+  # The schedule invokes it asynchronously: Lambda retries a failed run twice, then sends the event to the
+  # scheduled dead-letter queue (the module grants the role sqs:SendMessage on it).
+  dead_letter_target_arn       = local.scheduled_dead_letter_queue_arn
+  async_maximum_retry_attempts = 2
+
+  log_retention_in_days = var.log_retention_in_days
+  logs_kms_key_arn      = var.cloudwatch_logs_kms_key_arn
+
+  errors_alarm_description = "The ${var.name}-prune function failed; expired copies stay until its next run, and the quota metrics are not updated."
+  alarm_actions            = local.alarm_actions
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_rule" "prune" {
+  provider = aws.source
+
+  name                = "${var.name}-prune-schedule"
+  description         = "Runs ${var.name}-prune, which deletes expired copies in ${local.destination_region} and measures the quotas"
+  schedule_expression = var.prune_schedule
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "prune" {
+  provider = aws.source
+
+  rule      = aws_cloudwatch_event_rule.prune.name
+  target_id = "${var.name}-prune"
+  arn       = module.pruner.function_arn
+
+  # A missed run is made up by the next one: retry delivery for an hour, not for a day.
+  retry_policy {
+    maximum_event_age_in_seconds = 3600
+    maximum_retry_attempts       = 10
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.scheduled_dead_letter.arn
+  }
+
+  # EventBridge may invoke the function only once it is allowed to.
+  depends_on = [aws_lambda_permission.prune_schedule]
+}
+
+resource "aws_lambda_permission" "prune_schedule" {
+  provider = aws.source
+
+  statement_id  = "AllowPruneSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = module.pruner.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.prune.arn
+}
+
+# Failed scheduled invocations, from EventBridge (undeliverable) and from Lambda (after its retries); the
+# reconciler's schedule will use it too.
+resource "aws_sqs_queue" "scheduled_dead_letter" {
+  provider = aws.source
+
+  name                      = "${var.name}-scheduled-dlq"
+  sqs_managed_sse_enabled   = true
+  message_retention_seconds = 1209600
+  # Inline, as for the other queues (sqs.tf): a separate queue policy costs another wait for SQS to settle.
+  policy = data.aws_iam_policy_document.scheduled_dead_letter_queue.json
+  # No queue redrives into it.
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "denyAll"
+  })
+
+  tags = var.tags
+}
+
+# EventBridge may send to it for the schedule rule only. Lambda sends with the pruner role's own
+# permission (modules/function's DeadLetter statement), which needs nothing here.
+data "aws_iam_policy_document" "scheduled_dead_letter_queue" {
+  provider = aws.source
+
+  statement {
+    sid       = "EventBridgeScheduleSendMessage"
+    actions   = ["sqs:SendMessage"]
+    resources = [local.scheduled_dead_letter_queue_arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.prune.arn]
+    }
+  }
+}
