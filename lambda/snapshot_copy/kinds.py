@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from botocore import xform_name
+
 _CATALOGUE: dict[str, dict[str, Any]] = json.loads(Path(__file__).with_name("snapshot_kinds.json").read_text())
 
 
@@ -33,7 +35,7 @@ class Kind:
     identifier_filter: str  # Filters name that selects snapshots by identifier
     source_identifier_key: str  # the database or cluster a snapshot was taken of
     copy_operation: str
-    delete_operation: str
+    delete_operation: str  # boto3's name of the catalogue's delete_action (IAM's and the API's name)
     copy_source_param: str
     copy_target_param: str
     max_identifier_length: int  # RDS's limit for a snapshot identifier of this kind
@@ -65,6 +67,7 @@ def _kind(name: str, **boto: Any) -> Kind:
         detail_type=shared["detail_type"],
         max_copies_in_progress=int(shared["max_copies_in_progress"]),
         created_events=dict(shared["created_events"]),
+        delete_operation=xform_name(shared["delete_action"]),
         **boto,
     )
 
@@ -78,7 +81,6 @@ DB = _kind(
     identifier_filter="db-snapshot-id",
     source_identifier_key="DBInstanceIdentifier",
     copy_operation="copy_db_snapshot",
-    delete_operation="delete_db_snapshot",
     copy_source_param="SourceDBSnapshotIdentifier",
     copy_target_param="TargetDBSnapshotIdentifier",
     max_identifier_length=255,
@@ -98,7 +100,6 @@ CLUSTER = _kind(
     identifier_filter="db-cluster-snapshot-id",
     source_identifier_key="DBClusterIdentifier",
     copy_operation="copy_db_cluster_snapshot",
-    delete_operation="delete_db_cluster_snapshot",
     copy_source_param="SourceDBClusterSnapshotIdentifier",
     copy_target_param="TargetDBClusterSnapshotIdentifier",
     max_identifier_length=63,

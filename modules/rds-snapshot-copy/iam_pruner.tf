@@ -5,12 +5,6 @@
 locals {
   pruner_deletes = var.retention_days != null && !var.prune_dry_run
 
-  # The delete action of each snapshot kind of the catalogue, on that kind's ARNs in the destination.
-  prune_delete_actions = {
-    db      = "rds:DeleteDBSnapshot"
-    cluster = "rds:DeleteDBClusterSnapshot"
-  }
-
   # A snapshot is one of this deployment's copies when it carries the tags the copier sets (copy_tags.json):
   # the source_region tag with this source region, and a source_snapshot_arn tag. RDS authorises a delete
   # against the snapshot's own tags (aws:ResourceTag), so nothing else in the region can be deleted.
@@ -38,7 +32,7 @@ data "aws_iam_policy_document" "pruner" {
 
     content {
       sid       = "Delete${title(statement.key)}SnapshotCopies"
-      actions   = [local.prune_delete_actions[statement.key]]
+      actions   = ["rds:${statement.value.delete_action}"]
       resources = ["arn:${local.partition}:rds:${local.destination_region}:${local.account_id}:${statement.value.arn_resource_type}:*"]
 
       dynamic "condition" {
