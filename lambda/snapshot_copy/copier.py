@@ -24,8 +24,10 @@ AVAILABLE = "available"
 
 def describe_source(rds: Any, ref: SnapshotRef) -> dict[str, Any]:
     """The source snapshot with its tags (one call; a second only where the answer has no TagList)."""
-    table = KINDS[ref.kind]
-    snapshot = getattr(rds, table.describe_operation)(**{table.identifier_key: ref.identifier})[table.answer_key][0]
+    snapshot = describe_one(rds, ref.kind, ref.identifier)
+    if snapshot is None:  # RDS answers NotFound itself; an empty answer means the same
+        error = {"Error": {"Code": "DBSnapshotNotFound", "Message": f"{ref.identifier} not found"}}
+        raise ClientError(error, KINDS[ref.kind].describe_operation)
     if "TagList" not in snapshot:
         snapshot["TagList"] = rds.list_tags_for_resource(ResourceName=ref.arn).get("TagList", [])
     return snapshot
