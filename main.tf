@@ -59,6 +59,13 @@ module "rds_snapshot_copy" {
   prune_lambda_timeout          = var.prune_lambda_timeout
   quota_alarm_threshold_percent = var.quota_alarm_threshold_percent
 
+  # The reconciler: enqueues the snapshots whose event never came, and watches the recovery point.
+  rpo_hours                         = var.rpo_hours
+  reconcile_grace_minutes           = var.reconcile_grace_minutes
+  reconcile_schedule                = var.reconcile_schedule
+  reconcile_lambda_timeout          = var.reconcile_lambda_timeout
+  per_source_recovery_point_metrics = var.per_source_recovery_point_metrics
+
   log_retention_in_days = var.log_retention_in_days
   alarm_sns_topic_arn   = var.alarm_sns_topic_arn
 

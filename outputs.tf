@@ -74,6 +74,21 @@ output "prune_function_name" {
 }
 
 output "scheduled_dead_letter_queue_url" {
-  description = "URL of the dead-letter queue of failed scheduled runs (the pruner's schedule)."
+  description = "URL of the dead-letter queue of failed scheduled runs (the pruner's and the reconciler's schedules)."
   value       = module.rds_snapshot_copy.scheduled_dead_letter_queue_url
+}
+
+output "reconcile_function_name" {
+  description = "Name of the reconciler function, which enqueues the snapshots whose event was missed and publishes the recovery point metrics."
+  value       = module.rds_snapshot_copy.reconcile_function_name
+}
+
+output "copy_requests_table_name" {
+  description = "Name of the DynamoDB table of requested copies, which keeps the reconciler from enqueueing a waiting snapshot twice."
+  value       = module.rds_snapshot_copy.copy_requests_table_name
+}
+
+output "operator_policy_json" {
+  description = "The least-privilege IAM policy (JSON) for the person who runs `rds-snapshot-copy restore` and `drill`; attach it to the operator's role, group or permission set."
+  value       = module.rds_snapshot_copy.operator_policy_json
 }

@@ -115,6 +115,36 @@ variable "quota_alarm_threshold_percent" {
   default     = 80
 }
 
+variable "rpo_hours" {
+  description = "Recovery point objective in hours: the recovery_point alarm fires when a source's newest available copy comes from a snapshot older than this, or it has none (see the module's `rpo_hours`)."
+  type        = number
+  default     = 26
+}
+
+variable "reconcile_grace_minutes" {
+  description = "Minutes a new source snapshot is left to its own RDS event before the reconciler enqueues it (see the module's `reconcile_grace_minutes`)."
+  type        = number
+  default     = 15
+}
+
+variable "reconcile_schedule" {
+  description = "How often the reconciler runs, a rate() expression from rate(5 minutes) to rate(1 day); the recovery_point alarm's period."
+  type        = string
+  default     = "rate(1 hour)"
+}
+
+variable "reconcile_lambda_timeout" {
+  description = "Timeout of the reconciler function in seconds (60 to 900)."
+  type        = number
+  default     = 900
+}
+
+variable "per_source_recovery_point_metrics" {
+  description = "Also publish each source's recovery point age: one custom metric per source, about $0.30 a month each (400 sources, about $120 a month)."
+  type        = bool
+  default     = false
+}
+
 variable "log_retention_in_days" {
   description = "Retention of the functions' log groups in days."
   type        = number

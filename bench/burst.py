@@ -4,14 +4,18 @@ Runs the same burst twice, on a simulated clock, against a model of RDS in the d
 in progress, copies lasting hours, throttling and 5xx errors injected per request):
 
 - the module's design: EventBridge -> SQS -> Lambda event source mapping -> the real
-  `copy_snapshot.lambda_handler` (fake RDS and SQS clients behind the same interface);
+  `copy_snapshot.lambda_handler` (fake RDS, SQS and DynamoDB clients behind the same interface), with the
+  reconciler (`reconcile_snapshots`' core, `reconcile.reconcile`) on its hourly schedule, enqueuing onto
+  the same queue what has no copy (`--missed-events`: events EventBridge never delivers);
 - the tutorial's design: EventBridge invokes the function asynchronously, it calls CopyDBSnapshot
   once; Lambda retries a failed invocation twice (after about 1 and 3 minutes), then drops the event.
 
 Progress goes to stderr; a side-by-side table and, last, one JSON object go to stdout.
 
     python -m bench.burst --events 1000
+    python -m bench.burst --events 1000 --missed-events 20
     python -m bench.burst --events 1000 --manual-snapshot-quota 100
+    python -m bench.burst --events 1000 --no-reconciler       # the copier alone, as before the reconciler
 """
 
 from __future__ import annotations
@@ -31,19 +35,23 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 import copy_snapshot
+from snapshot_copy import copy_requests, reconcile
 from snapshot_copy.copy_config import WAIT_BASE_SECONDS, CopyConfig
-from snapshot_copy.metrics import COPY_METRICS
+from snapshot_copy.errors import SnapshotCopyError
+from snapshot_copy.metrics import COPY_METRICS, SOURCES_PAST_RPO
 from snapshot_copy.naming import target_identifier
+from snapshot_copy.reconcile_config import ReconcileConfig
 
 from .fake_aws import CallStats, Faults
-from .fake_rds import ACCOUNT, DestinationRds, SourceRds
-from .fake_sqs import DeadLetterQueue, EventSourceMapping, FunctionSqs, Queue, event_body
+from .fake_dynamodb import FakeDynamoDb, Table
+from .fake_rds import ACCOUNT, DestinationRds, Reader, SourceRds
+from .fake_sqs import DeadLetterQueue, EventSourceMapping, FunctionSqs, Queue, ReconcilerSqs, event_body
 from .receive_budget import function_max_receive_count
 from .sim import Sim, SimClock
 
@@ -51,6 +59,10 @@ SOURCE_REGION = "us-east-1"
 DESTINATION_REGION = "us-west-2"
 KMS_KEY_ID = f"arn:aws:kms:{DESTINATION_REGION}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
 FUNCTION_NAME = "rds-snapshot-copy"
+RECONCILER_NAME = f"{FUNCTION_NAME}-reconcile"
+REQUESTS_TABLE = f"{FUNCTION_NAME}-copy-requests"
+# The databases were created long before the burst (their age only matters for a source without a copy).
+SOURCES_CREATED = datetime(2023, 1, 1, tzinfo=UTC)
 # Simulated time 0 is the start of the backup window.
 EPOCH = datetime(2024, 6, 1, 3, 0, tzinfo=UTC).timestamp()
 # AWS's queue-age alarm default in the module (queue_age_alarm_threshold_seconds).
@@ -86,6 +98,21 @@ class Scenario:
     # Experiment only: the first wait's delay (copy_config.WAIT_BASE_SECONDS; not a setting of the module).
     wait_base: int | None = None
     progress_hours: float = 5.0
+    # The reconciler (False: the copier alone, exactly as before the reconciler existed).
+    reconciler: bool = True
+    reconcile_every_minutes: float = 60.0  # reconcile_schedule, rate(1 hour)
+    reconcile_offset_minutes: float = 20.0  # its first run, after the start of the backup window
+    missed_events: int = 0  # snapshots whose event EventBridge never delivers
+    grace_minutes: float = 15.0  # GRACE_MINUTES as the module sets it
+    retention_days: int = 35
+    rpo_hours: float = 26.0
+    reconcile_timeout: int = 900  # reconcile_lambda_timeout
+    dynamodb_unprocessed_rate: float = 0.0  # share of keys/items DynamoDB leaves unprocessed
+
+    @property
+    def rerequest_after_hours(self) -> float:
+        """REREQUEST_AFTER_HOURS as the module sets it: copy_wait_max_hours + 1."""
+        return self.copy_wait_max_hours + 1.0
 
     @property
     def max_receive_count(self) -> int:
@@ -109,6 +136,7 @@ class Workload:
     arns: list[str]
     deliveries: list[tuple[float, int]]  # (time, snapshot index), duplicates included
     duration_by_arn: dict[str, float] = field(default_factory=dict)
+    missed: frozenset[int] = frozenset()  # snapshots whose event is never delivered
 
 
 def make_workload(scenario: Scenario) -> Workload:
@@ -128,7 +156,14 @@ def make_workload(scenario: Scenario) -> Workload:
         if rng.random() < scenario.duplicate_event_rate:
             deliveries.append((arrival + rng.uniform(0, 60), index))
     deliveries.sort()
-    workload = Workload(arrivals, durations, identifiers, arns, deliveries)
+    missed: frozenset[int] = frozenset()
+    if scenario.missed_events:
+        if not 0 <= scenario.missed_events <= scenario.events:
+            raise ValueError(f"--missed-events must be 0 to --events ({scenario.events}), got {scenario.missed_events}")
+        # Drawn apart, so the rest of the workload is the same with or without missed events.
+        missed = frozenset(random.Random(scenario.seed + 3).sample(range(scenario.events), scenario.missed_events))
+        deliveries = [(when, index) for when, index in deliveries if index not in missed]
+    workload = Workload(arrivals, durations, identifiers, arns, deliveries, missed=missed)
     workload.duration_by_arn = dict(zip(arns, durations, strict=True))
     return workload
 
@@ -159,8 +194,9 @@ def make_rds(
 ) -> tuple[SourceRds, DestinationRds]:
     faults = Faults(scenario.throttle_rate, scenario.internal_error_rate, scenario.client_max_attempts)
     source = SourceRds(sim, stats, rng, faults, SOURCE_REGION)
-    for identifier in workload.identifiers:
-        source.add_automated_snapshot(identifier)
+    for identifier, arrival in zip(workload.identifiers, workload.arrivals, strict=True):
+        snapshot = source.add_automated_snapshot(identifier, created=datetime.fromtimestamp(EPOCH + arrival, UTC))
+        source.add_db_instance(snapshot.view["DBInstanceIdentifier"], SOURCES_CREATED)
     destination = DestinationRds(
         sim,
         stats,
@@ -177,6 +213,10 @@ def make_rds(
         destination.add_existing(
             target_identifier(f"rds:db-{index:04d}-2024-05-31-03-00", old_arn, "db"),
             [{"Key": "source_region", "Value": SOURCE_REGION}, {"Key": "source_snapshot_arn", "Value": old_arn}],
+            extra={
+                "DBInstanceIdentifier": f"db-{index:04d}",
+                "OriginalSnapshotCreateTime": datetime.fromtimestamp(EPOCH, UTC) - timedelta(days=1),
+            },
         )
     median = scenario.copy_median_hours * 3600
     for index in range(scenario.foreign_in_progress):
@@ -224,7 +264,7 @@ class MetricsCapture(io.TextIOBase):
         return len(text)
 
 
-def function_config(scenario: Scenario, dlq_url: str) -> CopyConfig:
+def function_config(scenario: Scenario, dlq_url: str, requests_table: str | None = None) -> CopyConfig:
     """The copier's settings as the module would deploy them for this scenario."""
     env = {
         "SOURCE_REGION": SOURCE_REGION,
@@ -236,6 +276,7 @@ def function_config(scenario: Scenario, dlq_url: str) -> CopyConfig:
         "MAX_WAIT_SECONDS": str(scenario.copy_wait_max_hours * 3600),
         "WAIT_DELAY_MAX_SECONDS": str(scenario.wait_delay_max),
         "MAX_ERROR_TRIES": str(scenario.max_error_tries),
+        **({"REQUESTS_TABLE": requests_table} if requests_table else {}),
     }
     return dataclasses.replace(CopyConfig.from_env(env), wait_base_seconds=scenario.wait_base or WAIT_BASE_SECONDS)
 
@@ -259,6 +300,117 @@ def function_logs() -> Iterator[tuple[LogCapture, MetricsCapture]]:
             lg.setLevel(level)
             lg.propagate = propagate
             lg.handlers = handlers
+
+
+def reconciler_config(scenario: Scenario, queue_url: str) -> ReconcileConfig:
+    """The reconciler's settings as the module deploys them (reconcile.tf)."""
+    return ReconcileConfig.from_env(
+        {
+            "SOURCE_REGION": SOURCE_REGION,
+            "DESTINATION_REGION": DESTINATION_REGION,
+            "COPY_QUEUE_URL": queue_url,
+            "RETENTION_DAYS": str(scenario.retention_days),
+            "RPO_HOURS": str(scenario.rpo_hours),
+            "REQUESTS_TABLE": REQUESTS_TABLE,
+            "GRACE_MINUTES": str(scenario.grace_minutes),
+            "REREQUEST_AFTER_HOURS": str(scenario.rerequest_after_hours),
+        }
+    )
+
+
+@dataclass
+class ReconcilerRuns:
+    """What the scheduled reconciler did over the run."""
+
+    runs: int = 0
+    failed_runs: list[str] = field(default_factory=list)
+    enqueued: int = 0
+    incomplete_runs: int = 0
+    longest_run_seconds: float = 0.0
+    enqueued_at_hours: list[float] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)  # summed over runs
+    max_sources_past_rpo: int = 0
+    last_metrics: dict[str, Any] = field(default_factory=dict)
+
+
+class Reconciler:
+    """`reconcile_snapshots.lambda_handler`'s core on its schedule: each run is a task of its own on the
+    simulated clock, with its own clients (their calls counted apart from the copier's)."""
+
+    def __init__(
+        self,
+        sim: Sim,
+        scenario: Scenario,
+        config: ReconcileConfig,
+        clients: reconcile.Clients,
+        clock: Callable[[], float],
+        outstanding: Callable[[], bool],
+    ) -> None:
+        self.sim = sim
+        self.scenario = scenario
+        self.config = config
+        self.clients = clients
+        self.clock = clock
+        self.outstanding = outstanding
+        self.result = ReconcilerRuns()
+        self.errors: list[BaseException] = []
+        self.running = False
+        # Stop scheduling runs that long after the burst began, whatever is left (a guard, never reached when
+        # every snapshot is copied or dead-lettered).
+        self.horizon = 3 * (scenario.copy_wait_max_hours + scenario.rerequest_after_hours) * 3600
+
+    def start(self) -> None:
+        self.sim.at(self.scenario.reconcile_offset_minutes * 60, self._tick, background=True)
+
+    def _tick(self) -> None:
+        # Runs go on while the copier works, and while a snapshot is neither copied nor dead-lettered: a missed
+        # event's snapshot has nothing else that brings it to the queue. (Judged before this run is spawned.)
+        again = (self.sim.busy() or self.outstanding()) and self.sim.now < self.horizon
+        if not self.running:  # a run takes seconds; the schedule is hourly
+            self.running = True
+            self.sim.spawn(self._run, self._done)
+        if again:
+            self.sim.at(self.sim.now + self.scenario.reconcile_every_minutes * 60, self._tick, background=True)
+
+    def _run(self) -> dict[str, Any] | None:
+        started = self.sim.now
+        self.sim.sleep(0.02)  # the invocation's own overhead
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        try:
+            return reconcile.reconcile(
+                self.config,
+                self.clients,
+                now,
+                seconds_left=lambda: self.scenario.reconcile_timeout - (self.sim.now - started),
+                clock=self.clock,
+                function_name=RECONCILER_NAME,
+                sleep=self.sim.sleep,
+                run_listings=reconcile.in_turn,  # the listings in their former order: the same random draws
+            )
+        except (ClientError, BotoCoreError, SnapshotCopyError) as exc:
+            # The invocation fails; EventBridge's next scheduled run tries again.
+            self.result.failed_runs.append(f"{self.sim.now / 3600:.2f} h: {exc}")
+            return None
+        finally:
+            self.result.longest_run_seconds = max(self.result.longest_run_seconds, self.sim.now - started)
+
+    def _done(self, task: Any) -> None:
+        self.running = False
+        if task.error is not None:
+            self.errors.append(task.error)
+            return
+        outcome = task.result
+        if outcome is None:
+            return
+        result = self.result
+        result.runs += 1
+        result.enqueued += len(outcome["enqueued"])
+        if outcome["enqueued"]:
+            result.enqueued_at_hours.append(round(self.sim.now / 3600, 2))
+        result.incomplete_runs += bool(outcome["incomplete"])
+        result.skipped.update(outcome["skipped"])
+        result.max_sources_past_rpo = max(result.max_sources_past_rpo, int(outcome["metrics"][SOURCES_PAST_RPO]))
+        result.last_metrics = dict(outcome["metrics"])
 
 
 @dataclass
@@ -302,10 +454,18 @@ def run_module(scenario: Scenario, workload: Workload, out: Any = sys.stderr) ->
         dlq=dlq,
     )
     sqs = FunctionSqs(sim, stats, rng, Faults(max_attempts=scenario.client_max_attempts), queue, dlq)
+    table = Table(
+        REQUESTS_TABLE,
+        copy_requests.HASH_KEY,
+        unprocessed_rate=scenario.dynamodb_unprocessed_rate,
+        rng=random.Random(scenario.seed + 4),
+    )
+    # The copier's table client draws its latencies apart, so the copier's other draws stay as they were.
+    dynamodb = FakeDynamoDb(sim, stats, random.Random(scenario.seed + 5), table) if scenario.reconciler else None
     # One container's clients (its copy listing and queue URLs are kept between invocations, as in AWS).
-    clients = copy_snapshot.Clients(source, destination, sqs)
+    clients = copy_snapshot.Clients(source, destination, sqs, dynamodb)
     context = Context()
-    config = function_config(scenario, dlq.url)
+    config = function_config(scenario, dlq.url, REQUESTS_TABLE if scenario.reconciler else None)
     clock = SimClock(sim, EPOCH).time
     jitter = random.Random(scenario.seed + 2)
 
@@ -328,6 +488,32 @@ def run_module(scenario: Scenario, workload: Workload, out: Any = sys.stderr) ->
             workload.arns[index], workload.identifiers[index], iso(when), f"evt-{number:06d}", SOURCE_REGION
         )
         sim.at(when, lambda body=body, arn=workload.arns[index]: queue.send(body, arn))
+
+    workload_arns = set(workload.arns)
+
+    def outstanding() -> bool:
+        done = set(destination.result.copies_started) | {entry.snapshot_arn for entry in dlq.entries}
+        return len(done & workload_arns) < scenario.events
+
+    reconciler_stats = CallStats()
+    reconciler: Reconciler | None = None
+    if scenario.reconciler:
+        reconciler_rng = random.Random(scenario.seed + 6)
+        reconciler_faults = Faults(scenario.throttle_rate, scenario.internal_error_rate, scenario.client_max_attempts)
+        reconciler = Reconciler(
+            sim,
+            scenario,
+            reconciler_config(scenario, queue.url),
+            reconcile.Clients(
+                Reader("rds-source", source, sim, reconciler_stats, reconciler_rng, reconciler_faults),
+                Reader("rds-destination", destination, sim, reconciler_stats, reconciler_rng, reconciler_faults),
+                ReconcilerSqs(sim, reconciler_stats, reconciler_rng, Faults(), queue),
+                FakeDynamoDb(sim, reconciler_stats, reconciler_rng, table),
+            ),
+            clock,
+            outstanding,
+        )
+        reconciler.start()
 
     oldest = {"age": 0.0, "dlq_first_at": None}
 
@@ -355,6 +541,8 @@ def run_module(scenario: Scenario, workload: Workload, out: Any = sys.stderr) ->
         raise RuntimeError(f"{len(mapping.errors)} invocations failed; first: {mapping.errors[0]!r}")
     if logs.unexpected:
         raise RuntimeError(f"the handler hit unexpected errors (a fake out of step?): {logs.unexpected[:3]}")
+    if reconciler is not None and reconciler.errors:
+        raise RuntimeError(f"the reconciler failed unexpectedly: {reconciler.errors[0]!r}") from reconciler.errors[0]
 
     result = destination.result
     if result.max_in_progress > scenario.copy_limit:
@@ -367,9 +555,13 @@ def run_module(scenario: Scenario, workload: Workload, out: Any = sys.stderr) ->
     makespan = (max(finished) - first_event) if finished else 0.0
     greedy, bound = ideal_makespan(workload, scenario.copy_limit)
     function_calls = stats.total_requests()
-    first_delivery = {}
+    # A missed event's snapshot has waited since it was taken (its message came from the reconciler).
+    first_delivery = dict(zip(workload.arns, workload.arrivals, strict=True))
+    delivered: set[str] = set()
     for when, index in workload.deliveries:
-        first_delivery.setdefault(workload.arns[index], when)
+        if workload.arns[index] not in delivered:
+            delivered.add(workload.arns[index])
+            first_delivery[workload.arns[index]] = when
     waited = [result.started_at[arn] - first_delivery[arn] for arn in copied]
     emf = metrics.metrics
     report = {
@@ -426,7 +618,65 @@ def run_module(scenario: Scenario, workload: Workload, out: Any = sys.stderr) ->
         },
         "wall_seconds": round(time.perf_counter() - wall, 1),
     }
+    if reconciler is not None:
+        report.update(reconciler_report(reconciler, reconciler_stats, queue, table, workload, copied, dead))
     return report
+
+
+def reconciler_report(
+    reconciler: Reconciler,
+    stats: CallStats,
+    queue: Queue,
+    table: Table,
+    workload: Workload,
+    copied: set[str],
+    dead: set[str],
+) -> dict[str, Any]:
+    """The reconciler's figures: its runs, what it sent, and how many messages each snapshot had."""
+    per_snapshot: Counter[str] = Counter()
+    by_reconciler: Counter[str] = Counter()
+    for (arn, origin), count in queue.sent.items():
+        per_snapshot[arn] += count
+        if origin == "reconciler":
+            by_reconciler[arn] += count
+    missed = {workload.arns[index] for index in workload.missed}
+    runs = reconciler.result
+    return {
+        "reconciler_runs": runs.runs,
+        "reconciler_enqueued": runs.enqueued,
+        "max_messages_per_snapshot": max(per_snapshot.values(), default=0),
+        "reconciler_api_calls": stats.total_requests(),
+        "reconciler": {
+            "messages_per_snapshot": dict(sorted(Counter(per_snapshot.values()).items())),
+            "max_reconciler_messages_per_snapshot": max(by_reconciler.values(), default=0),
+            "enqueued_snapshots_not_missed": len(set(by_reconciler) - missed),
+            "missed_events": len(missed),
+            "missed_copied": len(missed & copied),
+            "missed_with_one_reconciler_message": sum(1 for arn in missed if by_reconciler[arn] == 1),
+            "missed_dead_lettered": len(missed & dead),
+            "enqueued_at_hours": runs.enqueued_at_hours,
+            "failed_runs": runs.failed_runs,
+            "incomplete_runs": runs.incomplete_runs,
+            "longest_run_seconds": round(runs.longest_run_seconds, 1),
+            "skipped_by_reason_summed_over_runs": dict(sorted(runs.skipped.items())),
+            "max_sources_past_rpo": runs.max_sources_past_rpo,
+            "last_run_metrics": runs.last_metrics,
+            "api_calls_by_operation": dict(sorted(stats.requests.items())),
+            "table": {
+                "items": len(table.items),
+                "by_state": dict(Counter(table.state_of(name) for name in table.items)),
+                **dict(table.counts),
+            },
+            "settings": {
+                "every_minutes": reconciler.scenario.reconcile_every_minutes,
+                "first_run_minutes": reconciler.scenario.reconcile_offset_minutes,
+                "grace_minutes": reconciler.config.grace_minutes,
+                "rerequest_after_hours": reconciler.config.rerequest_after_hours,
+                "retention_days": reconciler.config.retention_days,
+                "rpo_hours": reconciler.config.rpo_hours,
+            },
+        },
+    }
 
 
 # -- the tutorial's design ---------------------------------------------------------------------------------
@@ -515,12 +765,18 @@ TABLE_ROWS = (
     ("makespan, h", "makespan_hours"),
     ("ideal makespan, h", "ideal_makespan_hours"),
     ("max copies in progress", "max_in_progress"),
+    ("reconciler runs", "reconciler_runs"),
+    ("reconciler enqueued", "reconciler_enqueued"),
+    ("reconciler API calls", "reconciler_api_calls"),
+    ("max messages per snapshot", "max_messages_per_snapshot"),
 )
 
 
 def table(module: dict[str, Any], tutorial: dict[str, Any] | None) -> str:
     lines = [f"{'':26}{'SQS + function':>16}{'tutorial':>12}"]
     for label, key in TABLE_ROWS:
+        if key not in module:
+            continue
         other = "-" if tutorial is None else tutorial.get(key, "-")
         lines.append(f"{label:26}{module.get(key, '-')!s:>16}{other!s:>12}")
     return "\n".join(lines)
@@ -538,6 +794,18 @@ def run(scenario: Scenario, *, baseline: bool = True, out: Any = sys.stderr) -> 
         file=out,
         flush=True,
     )
+    if scenario.reconciler or scenario.missed_events:
+        print(
+            f"missed events: {scenario.missed_events}; reconciler: "
+            + (
+                f"every {scenario.reconcile_every_minutes:g} min from minute {scenario.reconcile_offset_minutes:g}, "
+                f"grace {scenario.grace_minutes:g} min, re-request after {scenario.rerequest_after_hours:g} h"
+                if scenario.reconciler
+                else "off"
+            ),
+            file=out,
+            flush=True,
+        )
     report = run_module(scenario, workload, out)
     if baseline:
         report["baseline"] = run_tutorial(scenario, workload, out)
@@ -545,6 +813,7 @@ def run(scenario: Scenario, *, baseline: bool = True, out: Any = sys.stderr) -> 
         **asdict(scenario),
         "max_receive_count": scenario.max_receive_count,
         "manual_snapshot_quota": scenario.quota,
+        **({"rerequest_after_hours": scenario.rerequest_after_hours} if scenario.reconciler else {}),
     }
     return report
 
@@ -585,10 +854,24 @@ def parse_args(argv: list[str] | None) -> tuple[Scenario, bool]:
     option("--max-error-tries", int, "MAX_ERROR_TRIES")
     option("--wait-base", int, "experiment: override queue.WAIT_BASE_SECONDS")
     option("--progress-hours", float, "simulated hours between progress lines")
+    option("--reconcile-every-minutes", float, "the reconciler's schedule (reconcile_schedule)")
+    option("--reconcile-offset-minutes", float, "the reconciler's first run, after the window starts")
+    option("--missed-events", int, "snapshots whose event is never delivered (the reconciler must catch them)")
+    option("--grace-minutes", float, "the reconciler's GRACE_MINUTES")
+    option("--retention-days", int, "the reconciler's RETENTION_DAYS")
+    option("--rpo-hours", float, "the reconciler's RPO_HOURS")
+    option("--reconcile-timeout", int, "the reconciler's timeout (reconcile_lambda_timeout)")
+    option("--dynamodb-unprocessed-rate", float, "share of table keys/items DynamoDB leaves unprocessed")
     parser.add_argument("--no-baseline", action="store_true", help="skip the tutorial's design")
+    parser.add_argument(
+        "--no-reconciler",
+        action="store_true",
+        help="the copier alone, without the table or the reconciler (the run before the reconciler existed)",
+    )
     args = parser.parse_args(argv)
     baseline = not args.__dict__.pop("no_baseline")
-    return Scenario(**vars(args)), baseline
+    reconciler = not args.__dict__.pop("no_reconciler")
+    return Scenario(**vars(args), reconciler=reconciler), baseline
 
 
 def main(argv: list[str] | None = None, out: Any = None, err: Any = None) -> dict[str, Any]:

@@ -1,8 +1,11 @@
 """RDS in the source region (the snapshots the events name) and in the destination (where copies go).
 
-Only the calls the function (and the tutorial's function) make: describe_db_snapshots by identifier and
+Only the calls the functions (and the tutorial's function) make: describe_db_snapshots by identifier and
 as a paginated listing (SnapshotType, MaxRecords 20..100, Marker), copy_db_snapshot,
-list_tags_for_resource. Errors are botocore ClientErrors with RDS's codes and messages.
+list_tags_for_resource; for the reconciler (`Reader`, a client of its own on the same state) also
+describe_db_instances / describe_db_clusters and the listings of both snapshot kinds in both regions
+(the burst has no Aurora: the cluster listings are empty). Errors are botocore ClientErrors with RDS's
+codes and messages.
 
 The destination enforces, in this order: the target name is free (DBSnapshotAlreadyExists); the
 account's manual snapshot quota (SnapshotQuotaExceeded "Cannot create more than N manual snapshots",
@@ -16,8 +19,9 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from .fake_aws import CallStats, FakeClient, Faults, client_error, strict
@@ -25,6 +29,30 @@ from .sim import Sim
 
 ACCOUNT = "123456789012"
 PENDING_SECONDS = 120
+LIST_OPTIONS = {"SnapshotType", "Filters", "MaxRecords", "Marker"}
+
+
+def paged(
+    items: Sequence[Any],
+    answer_key: str,
+    operation: str,
+    MaxRecords: int = 100,
+    Marker: str | None = None,
+    view: Callable[[Any], dict[str, Any]] = lambda item: item,
+) -> dict[str, Any]:
+    """One page of a Marker-paged describe call (RDS allows 20 to 100 records a page)."""
+    if not 20 <= MaxRecords <= 100:
+        raise client_error("InvalidParameterValue", "MaxRecords must be between 20 and 100", operation)
+    start = int(Marker) if Marker else 0
+    answer: dict[str, Any] = {answer_key: [view(item) for item in items[start : start + MaxRecords]]}
+    if start + MaxRecords < len(items):
+        answer["Marker"] = str(start + MaxRecords)
+    return answer
+
+
+def _check_type(SnapshotType: str | None, operation: str) -> None:
+    if SnapshotType not in (None, "manual"):
+        raise client_error("InvalidParameterValue", f"SnapshotType {SnapshotType} not modelled", operation)
 
 
 @dataclass
@@ -40,12 +68,14 @@ class SourceRds(FakeClient):
         self.region = region
         self.by_identifier: dict[str, SourceSnapshot] = {}
         self.by_arn: dict[str, SourceSnapshot] = {}
+        self.snapshot_views: list[dict[str, Any]] = []  # in creation order, as listed
+        self.instances: list[dict[str, Any]] = []
 
-    def add_automated_snapshot(self, identifier: str) -> SourceSnapshot:
+    def add_automated_snapshot(self, identifier: str, created: datetime | None = None) -> SourceSnapshot:
         """identifier: rds:<instance>-<yyyy-mm-dd-hh-mm>, as RDS names automated snapshots."""
         db_instance = identifier.removeprefix("rds:").rsplit("-", 5)[0]
         arn = f"arn:aws:rds:{self.region}:{ACCOUNT}:snapshot:{identifier}"
-        view = {
+        view: dict[str, Any] = {
             "DBSnapshotIdentifier": identifier,
             "DBSnapshotArn": arn,
             "DBInstanceIdentifier": db_instance,
@@ -55,10 +85,44 @@ class SourceRds(FakeClient):
             "AllocatedStorage": 100,
             "TagList": [{"Key": "team", "Value": "data"}, {"Key": "env", "Value": "prod"}],
         }
+        if created is not None:
+            view["SnapshotCreateTime"] = created
         snapshot = SourceSnapshot(identifier, arn, view)
         self.by_identifier[identifier] = snapshot
         self.by_arn[arn] = snapshot
+        self.snapshot_views.append(view)
         return snapshot
+
+    def add_db_instance(self, identifier: str, created: datetime) -> None:
+        """A live DB instance with backups on (a source the reconciler watches)."""
+        self.instances.append(
+            {
+                "DBInstanceIdentifier": identifier,
+                "DBInstanceArn": f"arn:aws:rds:{self.region}:{ACCOUNT}:db:{identifier}",
+                "DBInstanceStatus": "available",
+                "Engine": "postgres",
+                "InstanceCreateTime": created,
+                "BackupRetentionPeriod": 7,
+                "TagList": [{"Key": "team", "Value": "data"}, {"Key": "env", "Value": "prod"}],
+            }
+        )
+
+    # -- answers, shared by every client of this region ------------------------------------------------
+    def answer_describe_db_snapshots(self, SnapshotType: str | None = None, **page: Any) -> dict[str, Any]:
+        _check_type(SnapshotType, "DescribeDBSnapshots")
+        # RDS lists a source's automated snapshots (SnapshotType unset); the burst's source has no manual ones.
+        views = self.snapshot_views if SnapshotType is None else []
+        return paged(views, "DBSnapshots", "DescribeDBSnapshots", **page)
+
+    def answer_describe_db_cluster_snapshots(self, SnapshotType: str | None = None, **page: Any) -> dict[str, Any]:
+        _check_type(SnapshotType, "DescribeDBClusterSnapshots")
+        return paged([], "DBClusterSnapshots", "DescribeDBClusterSnapshots", **page)
+
+    def answer_describe_db_instances(self, **page: Any) -> dict[str, Any]:
+        return paged(self.instances, "DBInstances", "DescribeDBInstances", **page)
+
+    def answer_describe_db_clusters(self, **page: Any) -> dict[str, Any]:
+        return paged([], "DBClusters", "DescribeDBClusters", **page)
 
     def describe_db_snapshots(self, **kwargs: Any) -> dict[str, Any]:
         strict("describe_db_snapshots (source)", kwargs, {"DBSnapshotIdentifier"})
@@ -133,14 +197,22 @@ class DestinationRds(FakeClient):
         self._order: list[DestinationSnapshot] = []
 
     # -- set-up -----------------------------------------------------------------------------------------
-    def add_existing(self, identifier: str, tags: list[dict[str, str]], seconds_left: float | None = None) -> None:
-        """A manual snapshot present before the burst: available, or a copy someone else has in progress."""
+    def add_existing(
+        self,
+        identifier: str,
+        tags: list[dict[str, str]],
+        seconds_left: float | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        """A manual snapshot present before the burst: available, or a copy someone else has in progress.
+        `extra`: more of RDS's fields (a copy's DBInstanceIdentifier, OriginalSnapshotCreateTime)."""
         view = {
             "DBSnapshotIdentifier": identifier,
             "DBSnapshotArn": f"arn:aws:rds:{self.region}:{ACCOUNT}:snapshot:{identifier}",
             "SnapshotType": "manual",
             "Status": "available",
             "TagList": tags,
+            **(extra or {}),
         }
         snapshot = DestinationSnapshot(identifier, None, view, self.sim.now, self.sim.now)
         self._add(snapshot)
@@ -179,12 +251,7 @@ class DestinationRds(FakeClient):
         MaxRecords: int = 100,
         Marker: str | None = None,
     ) -> dict[str, Any]:
-        if not 20 <= MaxRecords <= 100:
-            raise client_error("InvalidParameterValue", "MaxRecords must be between 20 and 100", "DescribeDBSnapshots")
-        if SnapshotType not in (None, "manual"):
-            raise client_error(
-                "InvalidParameterValue", f"SnapshotType {SnapshotType} not modelled", "DescribeDBSnapshots"
-            )
+        _check_type(SnapshotType, "DescribeDBSnapshots")
         order = self._order
         for filter_ in Filters or []:
             if filter_["Name"] != "db-snapshot-id":
@@ -193,12 +260,15 @@ class DestinationRds(FakeClient):
                 )
             wanted = set(filter_["Values"])
             order = [snapshot for snapshot in order if snapshot.identifier in wanted]
-        start = int(Marker) if Marker else 0
-        page = order[start : start + MaxRecords]
-        answer: dict[str, Any] = {"DBSnapshots": [snapshot.view for snapshot in page]}
-        if start + MaxRecords < len(order):
-            answer["Marker"] = str(start + MaxRecords)
-        return answer
+        return paged(order, "DBSnapshots", "DescribeDBSnapshots", MaxRecords, Marker, view=lambda s: s.view)
+
+    # -- answers for another function's client (Reader) ---------------------------------------------------
+    def answer_describe_db_snapshots(self, **kwargs: Any) -> dict[str, Any]:
+        return self._list(**kwargs)
+
+    def answer_describe_db_cluster_snapshots(self, SnapshotType: str | None = None, **page: Any) -> dict[str, Any]:
+        _check_type(SnapshotType, "DescribeDBClusterSnapshots")
+        return paged([], "DBClusterSnapshots", "DescribeDBClusterSnapshots", **page)
 
     def list_tags_for_resource(self, **kwargs: Any) -> dict[str, Any]:
         strict("list_tags_for_resource (destination)", kwargs, {"ResourceName"})
@@ -278,7 +348,11 @@ class DestinationRds(FakeClient):
             "Status": "pending",
             "KmsKeyId": KmsKeyId,
             "TagList": tags,
+            # RDS keeps the database's identifier and when the data was taken on a copy.
+            "DBInstanceIdentifier": source.view["DBInstanceIdentifier"],
         }
+        if "SnapshotCreateTime" in source.view:
+            view["OriginalSnapshotCreateTime"] = source.view["SnapshotCreateTime"]
         snapshot = DestinationSnapshot(target, source_arn, view, now, now + self.duration_of(source_arn))
         self._add(snapshot)
         self.in_progress += 1
@@ -303,3 +377,40 @@ class DestinationRds(FakeClient):
         self.in_progress -= 1
         if snapshot.source is not None:
             self.result.finished_at.setdefault(snapshot.source, self.sim.now)
+
+
+class Reader(FakeClient):
+    """Another function's client of a region (the reconciler's): the same snapshots and databases, its own
+    call counts, latency draws and faults, so it leaves the copier's random draws alone."""
+
+    def __init__(
+        self,
+        name: str,
+        backing: SourceRds | DestinationRds,
+        sim: Sim,
+        stats: CallStats,
+        rng: random.Random,
+        faults: Faults,
+        latency: tuple[float, float] = (0.2, 0.5),
+    ) -> None:
+        super().__init__(name, sim, stats, rng, faults, latency)
+        self.backing = backing
+
+    def _answer(self, operation: str, api_name: str, kwargs: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
+        strict(f"{operation} ({self.name})", kwargs, allowed)
+        answer = getattr(self.backing, f"answer_{operation}", None)
+        if answer is None:
+            raise TypeError(f"{operation} is not modelled for {self.name}")
+        return self._call(operation, api_name, lambda: answer(**kwargs))
+
+    def describe_db_snapshots(self, **kwargs: Any) -> dict[str, Any]:
+        return self._answer("describe_db_snapshots", "DescribeDBSnapshots", kwargs, LIST_OPTIONS)
+
+    def describe_db_cluster_snapshots(self, **kwargs: Any) -> dict[str, Any]:
+        return self._answer("describe_db_cluster_snapshots", "DescribeDBClusterSnapshots", kwargs, LIST_OPTIONS)
+
+    def describe_db_instances(self, **kwargs: Any) -> dict[str, Any]:
+        return self._answer("describe_db_instances", "DescribeDBInstances", kwargs, {"MaxRecords", "Marker"})
+
+    def describe_db_clusters(self, **kwargs: Any) -> dict[str, Any]:
+        return self._answer("describe_db_clusters", "DescribeDBClusters", kwargs, {"MaxRecords", "Marker"})

@@ -11,6 +11,9 @@ invocations are in flight, it receives up to `batch_size` visible messages (no b
 module's default), invokes the function with an SQS-shaped event, and deletes the records that are not
 in the response's batchItemFailures (all of them stay if the invocation fails). Its ReceiveMessage and
 DeleteMessageBatch calls are counted apart from the function's.
+
+The reconciler's client (`ReconcilerSqs`): send_message_batch onto the same queue, so its messages reach
+the copier through the same mapping. The queue counts every message sent per snapshot, by origin.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class Message:
     receipt: str | None = None
     first_received_at: float | None = None
     deleted: bool = False
+    attributes: dict[str, dict[str, Any]] = field(default_factory=dict)  # SendMessage's MessageAttributes
 
 
 @dataclass
@@ -82,11 +86,21 @@ class Queue:
         self._seq = itertools.count()
         self._ids = itertools.count(1)
         self.on_visible: Callable[[float], None] = lambda when: None
+        self.sent: Counter[tuple[str, str]] = Counter()  # (snapshot ARN, origin) -> messages sent
 
-    def send(self, body: str, snapshot_arn: str) -> Message:
+    def send(
+        self,
+        body: str,
+        snapshot_arn: str,
+        attributes: dict[str, dict[str, Any]] | None = None,
+        origin: str = "event",
+    ) -> Message:
         message_id = f"m-{next(self._ids):06d}"
-        message = Message(message_id, body, self.sim.now, snapshot_arn, visible_at=self.sim.now)
+        message = Message(
+            message_id, body, self.sim.now, snapshot_arn, visible_at=self.sim.now, attributes=dict(attributes or {})
+        )
         self.messages[message_id] = message
+        self.sent[(snapshot_arn, origin)] += 1
         self._make_visible_at(message, self.sim.now)
         return message
 
@@ -243,6 +257,57 @@ class FunctionSqs(FakeClient):
         return self._call("send_message", "SendMessage", answer)
 
 
+class ReconcilerSqs(FakeClient):
+    """The reconciler's SQS client: SendMessageBatch onto the copier's queue (its own counts and draws)."""
+
+    def __init__(self, sim: Sim, stats: CallStats, rng: random.Random, faults: Faults, queue: Queue) -> None:
+        super().__init__("sqs", sim, stats, rng, faults, latency=(0.01, 0.04))
+        self.queue = queue
+
+    def send_message_batch(self, **kwargs: Any) -> dict[str, Any]:
+        strict("send_message_batch", kwargs, {"QueueUrl", "Entries"})
+        entries = kwargs["Entries"]
+
+        def answer() -> dict[str, Any]:
+            if kwargs["QueueUrl"] != self.queue.url:
+                raise client_error(
+                    "AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.", "SendMessageBatch"
+                )
+            if not 1 <= len(entries) <= 10:
+                raise client_error(
+                    "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+                    "Maximum number of entries per request are 10.",
+                    "SendMessageBatch",
+                )
+            ids = [entry["Id"] for entry in entries]
+            if len(set(ids)) != len(ids):
+                raise client_error(
+                    "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+                    "Two or more batch entries in the request have the same Id.",
+                    "SendMessageBatch",
+                )
+            successful = []
+            for entry in entries:
+                body = entry["MessageBody"]
+                try:
+                    snapshot_arn = json.loads(body)["detail"]["SourceArn"]
+                except (ValueError, KeyError, TypeError):
+                    snapshot_arn = "(unreadable body)"
+                attributes = entry.get("MessageAttributes") or {}
+                origin = attributes.get("origin", {}).get("StringValue", "unknown")
+                message = self.queue.send(body, snapshot_arn, attributes, origin=origin)
+                successful.append(
+                    {
+                        "Id": entry["Id"],
+                        "MessageId": message.message_id,
+                        "MD5OfMessageBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+                    }
+                )
+            return {"Successful": successful, "Failed": []}
+
+        return self._call("send_message_batch", "SendMessageBatch", answer)
+
+
 @dataclass
 class MappingStats:
     receives: int = 0  # ReceiveMessage calls that returned messages (idle long polls are not modelled)
@@ -351,7 +416,15 @@ class EventSourceMapping:
                 "SenderId": "AIDAEVENTBRIDGE",
                 "ApproximateFirstReceiveTimestamp": str(int((self.epoch + (message.first_received_at or 0)) * 1000)),
             },
-            "messageAttributes": {},
+            "messageAttributes": {
+                name: {
+                    "stringValue": value.get("StringValue"),
+                    "stringListValues": [],
+                    "binaryListValues": [],
+                    "dataType": value.get("DataType", "String"),
+                }
+                for name, value in message.attributes.items()
+            },
             "md5OfBody": hashlib.md5(message.body.encode(), usedforsecurity=False).hexdigest(),
             "eventSource": "aws:sqs",
             "eventSourceARN": self.queue.arn,

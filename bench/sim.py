@@ -5,6 +5,10 @@ blocking Python code (an invocation of the real handler) run in a thread of its 
 thread runs at a time: when the task calls `sim.sleep(seconds)` (a fake API call's latency) it hands
 control back to the event loop, which resumes it at `now + seconds`. So two invocations in flight
 interleave call by call, in simulated time, deterministically, and can race as they would in AWS.
+
+Work a task does at once in threads of its own (the reconciler's listings) goes through `Sim.all`: each
+job becomes a task of its own, started in order, and the caller waits, in simulated time, for the last.
+A thread the simulator does not run must not call `sleep` (it would race the event loop): it raises.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class SimClock:
@@ -34,7 +40,8 @@ class Worker:
         self.sim = sim
         self.turn = threading.Semaphore(0)
         self.task: Task | None = None
-        threading.Thread(target=self._loop, daemon=True).start()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
 
     def _loop(self) -> None:
         while True:
@@ -126,6 +133,10 @@ class Sim:
         task = self._current
         if task is None or seconds <= 0:
             return
+        if task.worker is None or threading.current_thread() is not task.worker.thread:
+            raise RuntimeError(
+                "Sim.sleep called from a thread the simulator does not run: run concurrent work through Sim.all"
+            )
         wake = self.now + seconds
         if not self._heap or self._heap[0][0] > wake:
             # Nothing else happens before the task wakes: let the clock jump, no hand-over needed.
@@ -133,6 +144,32 @@ class Sim:
             return
         self.at(wake, task.resume)
         task.wait()
+
+    def all(self, jobs: Sequence[Callable[[], T]]) -> list[T]:
+        """Inside a task: run the jobs as tasks of their own, at once in simulated time, and return their
+        answers in order once the last has ended (the first error, if any, is raised then). Outside a task
+        (calls are instant): one after the other."""
+        parent = self._current
+        if parent is None:
+            return [job() for job in jobs]
+        if not jobs:
+            return []
+        children: list[Task] = []
+        left = len(jobs)
+
+        def on_done(_: Task) -> None:
+            nonlocal left
+            left -= 1
+            if left == 0:
+                self.at(self.now, parent.resume)
+
+        for job in jobs:
+            children.append(self.spawn(job, on_done))
+        parent.wait()
+        for child in children:
+            if child.error is not None:
+                raise child.error
+        return [child.result for child in children]
 
     def close(self) -> None:
         """End the idle worker threads."""

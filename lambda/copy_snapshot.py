@@ -39,6 +39,8 @@ class Clients:
     source_rds: Any
     destination_rds: Any
     sqs: Any
+    # The copy requests table's (source region); None: nothing is recorded (REQUESTS_TABLE unset).
+    dynamodb: Any = None
     # Kept between invocations of this container: the destination's copy listing (see slots.py) and
     # the URLs of the queues records came from.
     slot_listings: dict[str, Listing] = field(default_factory=dict)
@@ -58,13 +60,14 @@ class Clients:
 
 
 @lru_cache(maxsize=8)
-def clients_for(source_region: str, destination_region: str) -> Clients:
+def clients_for(source_region: str, destination_region: str, with_dynamodb: bool = False) -> Clients:
     """Created once per container (and per region pair), reused by every invocation."""
     session = boto3.session.Session()
     return Clients(
         source_rds=session.client("rds", region_name=source_region, config=BOTO_CONFIG),
         destination_rds=session.client("rds", region_name=destination_region, config=BOTO_CONFIG),
         sqs=session.client("sqs", region_name=source_region, config=BOTO_CONFIG),
+        dynamodb=session.client("dynamodb", region_name=source_region, config=BOTO_CONFIG) if with_dynamodb else None,
     )
 
 
@@ -131,6 +134,7 @@ def handle(
             clients.queue_url,
             now=clock(),
             rng=rng,
+            dynamodb=clients.dynamodb,
         )
         metrics.emit(result.counts, config.metric_namespace, function_name, clock)
         return result.response()
@@ -153,4 +157,6 @@ def handle(
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     config = CopyConfig.from_env()
-    return handle(event, context, config, clients_for(config.source_region, config.destination_region), time.time, _RNG)
+    regions = (config.source_region, config.destination_region)
+    clients = clients_for(*regions, True) if config.requests_table else clients_for(*regions)
+    return handle(event, context, config, clients, time.time, _RNG)

@@ -62,6 +62,7 @@ class Deployment:
         # The deployed package's handlers write every AWS call they make here.
         self.recorded_calls_file = workspace.root / "recorded-calls.jsonl"
         self.recorded_pruner_calls_file = workspace.root / "recorded-pruner-calls.jsonl"
+        self.recorded_reconciler_calls_file = workspace.root / "recorded-reconciler-calls.jsonl"
 
 
 @pytest.fixture(scope="session")

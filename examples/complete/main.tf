@@ -53,6 +53,15 @@ module "rds_snapshot_copy" {
   prune_lambda_timeout          = var.prune_lambda_timeout
   quota_alarm_threshold_percent = var.quota_alarm_threshold_percent
 
+  # Hourly, the reconciler enqueues the snapshots whose event never came (RDS delivers events on a
+  # best-effort basis) and counts the sources whose newest available copy is older than rpo_hours; the
+  # recovery_point alarm fires at one, and when the reconciler stops running.
+  rpo_hours                         = var.rpo_hours
+  reconcile_grace_minutes           = var.reconcile_grace_minutes
+  reconcile_schedule                = var.reconcile_schedule
+  reconcile_lambda_timeout          = var.reconcile_lambda_timeout
+  per_source_recovery_point_metrics = var.per_source_recovery_point_metrics
+
   # The created key is protected from destroy by default (variables.tf: how to remove the stack).
   kms_key_prevent_destroy = var.kms_key_prevent_destroy
 

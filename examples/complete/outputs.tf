@@ -24,8 +24,18 @@ output "prune_function_name" {
 }
 
 output "scheduled_dead_letter_queue_url" {
-  description = "URL of the dead-letter queue of failed scheduled runs of the pruner."
+  description = "URL of the dead-letter queue of failed scheduled runs of the pruner and the reconciler."
   value       = module.rds_snapshot_copy.scheduled_dead_letter_queue_url
+}
+
+output "reconcile_function_name" {
+  description = "Name of the reconciler function, which enqueues the snapshots whose event was missed and publishes the recovery point metrics."
+  value       = module.rds_snapshot_copy.reconcile_function_name
+}
+
+output "copy_requests_table_name" {
+  description = "Name of the DynamoDB table of requested copies, which `rds-snapshot-copy status` reads."
+  value       = module.rds_snapshot_copy.copy_requests_table_name
 }
 
 output "kms_key_arn" {
@@ -41,4 +51,9 @@ output "event_source_mapping_uuid" {
 output "lambda_environment" {
   description = "Environment variables of the function (to run the handler locally with the deployed settings)."
   value       = module.rds_snapshot_copy.lambda_environment
+}
+
+output "operator_policy_json" {
+  description = "The least-privilege IAM policy (JSON) for the person who runs `rds-snapshot-copy restore` and `drill`; attach it to the operator's role, group or permission set."
+  value       = module.rds_snapshot_copy.operator_policy_json
 }

@@ -89,6 +89,36 @@ variable "quota_alarm_threshold_percent" {
   default     = 80
 }
 
+variable "rpo_hours" {
+  description = "Recovery point objective in hours: the recovery_point alarm fires when a source's newest available copy comes from a snapshot older than this, or it has none."
+  type        = number
+  default     = 26
+}
+
+variable "reconcile_grace_minutes" {
+  description = "Minutes a new source snapshot is left to its own RDS event before the reconciler enqueues it."
+  type        = number
+  default     = 15
+}
+
+variable "reconcile_schedule" {
+  description = "How often the reconciler runs: rate(5 minutes) to rate(1 day), in the source region."
+  type        = string
+  default     = "rate(1 hour)"
+}
+
+variable "reconcile_lambda_timeout" {
+  description = "Timeout of the reconciler function in seconds."
+  type        = number
+  default     = 900
+}
+
+variable "per_source_recovery_point_metrics" {
+  description = "Also publish each source's recovery point age: about $0.30 a month per source (400 sources, about $120 a month)."
+  type        = bool
+  default     = false
+}
+
 variable "alarm_sns_topic_arn" {
   description = "SNS topic in the source region that the alarms notify; null creates the alarms without actions."
   type        = string

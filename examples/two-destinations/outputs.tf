@@ -45,3 +45,19 @@ output "role_arns" {
     (var.second_destination_region) = module.copy_to_second_destination.role_arn
   }
 }
+
+output "reconcile_function_names" {
+  description = "Names of the reconciler functions (source region), by destination region; each enqueues on its own copier's queue what is missing in its destination."
+  value = {
+    (var.first_destination_region)  = module.copy_to_first_destination.reconcile_function_name
+    (var.second_destination_region) = module.copy_to_second_destination.reconcile_function_name
+  }
+}
+
+output "copy_requests_table_names" {
+  description = "Names of the DynamoDB tables of requested copies (source region), by destination region."
+  value = {
+    (var.first_destination_region)  = module.copy_to_first_destination.copy_requests_table_name
+    (var.second_destination_region) = module.copy_to_second_destination.copy_requests_table_name
+  }
+}

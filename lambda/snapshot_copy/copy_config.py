@@ -31,6 +31,9 @@ class CopyConfig(FunctionConfig):
     enabled_event_ids: frozenset[str]
     option_group_name: str | None = None
     dead_letter_queue_url: str | None = None
+    # The DynamoDB table of copy requests (requests.py): snapshots postponed on their first receive and
+    # those dead-lettered are recorded there for the reconciler. None: nothing is recorded.
+    requests_table: str | None = None
     max_db_copies_in_progress: int = DEFAULT_MAX_DB_COPIES_IN_PROGRESS
     max_cluster_copies_in_progress: int = DEFAULT_MAX_CLUSTER_COPIES_IN_PROGRESS
     max_receive_count: int = 300
@@ -61,7 +64,8 @@ class CopyConfig(FunctionConfig):
         return {
             **fields,
             "kms_key_id": env["DESTINATION_REGION_KMS_KEY_ID"],
-            "enabled_event_ids": _event_ids(env.get("ENABLED_EVENT_IDS", "")),
+            "enabled_event_ids": event_ids_from(env.get("ENABLED_EVENT_IDS", "")),
+            "requests_table": env.get("REQUESTS_TABLE") or None,
             "option_group_name": env.get("OPTION_GROUP_NAME") or None,
             "dead_letter_queue_url": env.get("DEAD_LETTER_QUEUE_URL") or None,
             "max_db_copies_in_progress": positive_int(
@@ -80,11 +84,12 @@ class CopyConfig(FunctionConfig):
         }
 
 
-def _event_ids(raw: str) -> frozenset[str]:
+def event_ids_from(raw: str, name: str = "ENABLED_EVENT_IDS") -> frozenset[str]:
+    """The enabled event IDs from a comma-separated list; empty means every known one."""
     ids = frozenset(part.strip() for part in raw.split(",") if part.strip())
     if not ids:
         return frozenset(KNOWN_EVENTS)
     unknown = sorted(ids - set(KNOWN_EVENTS))
     if unknown:
-        raise ConfigurationError(f"ENABLED_EVENT_IDS has unknown event IDs {unknown}; known: {sorted(KNOWN_EVENTS)}")
+        raise ConfigurationError(f"{name} has unknown event IDs {unknown}; known: {sorted(KNOWN_EVENTS)}")
     return ids

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from .errors import MalformedEventError
@@ -22,6 +24,10 @@ KNOWN_EVENTS: dict[str, dict[str, str]] = {
 }
 
 RDS_EVENT_SOURCE = "aws.rds"
+# The catalogue's created-event ID of each (kind, snapshot type): what RDS would have sent for such a snapshot.
+CREATED_EVENT_IDS: dict[tuple[str, str], str] = {
+    (event["snapshot_kind"], event["snapshot_type"]): event_id for event_id, event in KNOWN_EVENTS.items()
+}
 
 _ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):rds:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
@@ -102,3 +108,62 @@ def parse_snapshot_arn(arn: Any, kind: str, event_id: str) -> SnapshotRef:
         partition=match["partition"],
         event_id=event_id,
     )
+
+
+def created_event_id(kind: str, snapshot_type: str) -> str | None:
+    """The RDS event ID announcing a new snapshot of this kind and type (None: RDS announces none we know)."""
+    return CREATED_EVENT_IDS.get((kind, snapshot_type))
+
+
+def snapshot_created_event(
+    arn: str, kind: str, snapshot_type: str, created: datetime | None, now: datetime
+) -> dict[str, Any]:
+    """The EventBridge event RDS would have delivered for this snapshot (for one it did not deliver).
+
+    Shaped like RDS's own (tests/events), so `parse_event` reads it as it reads theirs: detail-type of the
+    kind, detail.EventID the catalogue's created-event of the snapshot type. `Date` is the snapshot's creation
+    time where known; `time` is when this event was made. Raises ValueError for a type without such an event.
+    """
+    event_id = created_event_id(kind, snapshot_type)
+    if event_id is None:
+        raise ValueError(f"no snapshot-created event is known for a {snapshot_type!r} {KINDS[kind].description}")
+    ref = parse_snapshot_arn(arn, kind=kind, event_id=event_id)
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": KINDS[kind].detail_type,
+        "source": RDS_EVENT_SOURCE,
+        "account": ref.account,
+        "time": _iso(now),
+        "region": ref.region,
+        "resources": [arn],
+        "detail": {
+            "EventCategories": ["creation"],
+            "SourceType": "CLUSTER_SNAPSHOT" if kind == "cluster" else "SNAPSHOT",
+            "SourceArn": arn,
+            "Date": _iso(created or now, milliseconds=True),
+            "SourceIdentifier": ref.identifier,
+            "Message": KNOWN_EVENTS[event_id]["description"],
+            "EventID": event_id,
+        },
+    }
+
+
+def snapshot_arn_of(body: Any) -> str | None:
+    """The snapshot ARN an SQS message body (an EventBridge event as JSON) names, or None."""
+    try:
+        event = json.loads(body) if isinstance(body, str) else None
+    except ValueError:
+        return None
+    detail = event.get("detail") if isinstance(event, dict) else None
+    arn = detail.get("SourceArn") if isinstance(detail, dict) else None
+    return arn if isinstance(arn, str) and arn.startswith("arn:") else None
+
+
+def _iso(when: datetime, milliseconds: bool = False) -> str:
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    text = when.strftime("%Y-%m-%dT%H:%M:%S")
+    if milliseconds:
+        text += f".{when.microsecond // 1000:03d}"
+    return text + "Z"

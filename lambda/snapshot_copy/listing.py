@@ -6,7 +6,7 @@ largest page). A copy is ours when it carries the source-ARN tag the copier puts
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .kinds import KINDS
@@ -17,15 +17,26 @@ IN_PROGRESS_STATUSES = frozenset({"pending", "creating", "copying"})
 PAGE_SIZE = 100
 
 
-def pages(rds: Any, kind: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+def pages(
+    rds: Any, kind: str, *, before_page: Callable[[], None] | None = None, **kwargs: Any
+) -> Iterator[dict[str, Any]]:
     """Every snapshot of `kind` that the describe call with `kwargs` returns, across all pages."""
     table = KINDS[kind]
+    return described(rds, table.describe_operation, table.answer_key, before_page=before_page, **kwargs)
+
+
+def described(
+    rds: Any, operation: str, answer_key: str, *, before_page: Callable[[], None] | None = None, **kwargs: Any
+) -> Iterator[dict[str, Any]]:
+    """Every item of a Marker-paged RDS describe call (boto3 `operation`, e.g. describe_db_instances).
+
+    `before_page()` is called before each call; what it raises stops the listing (the reconciler's deadline)."""
     marker: str | None = None
     while True:
-        page = getattr(rds, table.describe_operation)(
-            **kwargs, MaxRecords=PAGE_SIZE, **({"Marker": marker} if marker else {})
-        )
-        yield from page.get(table.answer_key, [])
+        if before_page is not None:
+            before_page()
+        page = getattr(rds, operation)(**kwargs, MaxRecords=PAGE_SIZE, **({"Marker": marker} if marker else {}))
+        yield from page.get(answer_key, [])
         marker = page.get("Marker")
         if not marker:
             return
@@ -38,7 +49,7 @@ def describe_one(rds: Any, kind: str, identifier: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def source_tag(snapshot: dict[str, Any]) -> str | None:
+def source_tag(snapshot: Mapping[str, Any]) -> str | None:
     """The source-ARN tag of one of our copies (None: not a copy this module made)."""
     return tag_value(snapshot.get("TagList"), TAG_SOURCE_SNAPSHOT_ARN)
 

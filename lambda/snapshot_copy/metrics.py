@@ -25,6 +25,15 @@ METRIC_NAMES = {
 }
 COPY_METRICS = sorted(set(METRIC_NAMES.values()))
 
+# The reconciler's, dimensions {FunctionName}; the module's recovery_point alarm reads SOURCES_PAST_RPO.
+RECOVERY_POINT_AGE_WORST = "RecoveryPointAgeWorstHours"
+SOURCES_PAST_RPO = "SourcesPastRpo"
+SNAPSHOTS_ENQUEUED = "SnapshotsEnqueued"
+SOURCES_RECONCILED = "SourcesReconciled"
+RECONCILE_METRICS = (RECOVERY_POINT_AGE_WORST, SOURCES_PAST_RPO, SNAPSHOTS_ENQUEUED, SOURCES_RECONCILED)
+# Optional, one per source: dimensions {FunctionName, SnapshotKind, SourceIdentifier}.
+RECOVERY_POINT_AGE = "RecoveryPointAgeHours"
+
 
 def emf_record(
     namespace: str,

@@ -19,8 +19,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from . import copy_requests
 from .copy_config import SQS_MAX_VISIBILITY_SECONDS, WAIT_BASE_SECONDS, CopyConfig
 from .errors import MalformedEventError
+from .events import snapshot_arn_of
 from .outcomes import Outcome
 
 logger = logging.getLogger(__name__)
@@ -99,6 +101,8 @@ class BatchResult:
     # (queue ARN, ChangeMessageVisibilityBatch entry) for each postponed record
     visibility: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    # (snapshot ARN, state, reason) to record in the copy requests table (copy_requests.py)
+    requests: list[tuple[str, str, str | None]] = field(default_factory=list)
 
     def response(self) -> dict[str, list[dict[str, str]]]:
         return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in self.failures]}
@@ -152,14 +156,41 @@ def process_batch(
     queue_url: Callable[[str], str],
     now: float | None = None,
     rng: random.Random | None = None,
+    dynamodb: Any = None,
 ) -> BatchResult:
-    """Run `handle` on each record and settle it: delete, postpone, or dead-letter with its reason."""
+    """Run `handle` on each record and settle it: delete, postpone, or dead-letter with its reason.
+
+    With `config.requests_table` and a `dynamodb` client, the records postponed on their first receive and
+    those dead-lettered are then recorded in the copy requests table (one BatchWriteItem; never raises).
+    """
     now = time.time() if now is None else now
     result = BatchResult()
     for record in records:
         settle(record, handle(record), result, sqs, config, now, rng)
     set_visibility(sqs, result.visibility, queue_url)
+    record_requests(dynamodb, config, result.requests, now)
     return result
+
+
+def record_requests(dynamodb: Any, config: CopyConfig, requests: list[tuple[str, str, str | None]], now: float) -> None:
+    """Tell the reconciler what is waiting or dead-lettered; a failure only costs it a duplicate message later."""
+    if not requests or dynamodb is None or not config.requests_table:
+        return
+    keep_seconds = config.max_wait_seconds + 3600
+    entries = [copy_requests.Request(arn, state, now, "copier", reason) for arn, state, reason in requests]
+    try:
+        unwritten = copy_requests.write(dynamodb, config.requests_table, entries, keep_seconds, retries=0)
+    except (ClientError, BotoCoreError) as exc:
+        logger.warning(
+            f"could not record {len(entries)} copy request(s) in {config.requests_table}: {exc}",
+            extra={"table": config.requests_table, "requests": len(entries)},
+        )
+        return
+    if unwritten:
+        logger.warning(
+            f"{unwritten} copy request(s) not recorded in {config.requests_table} (unprocessed)",
+            extra={"table": config.requests_table, "unwritten": unwritten},
+        )
 
 
 def settle(
@@ -195,6 +226,9 @@ def settle(
                 "VisibilityTimeout": delay,
             }
             result.visibility.append((record.get("eventSourceARN", ""), entry))
+            arn = snapshot_arn_of(record.get("body")) if receive_count <= 1 else None
+            if arn is not None:
+                result.requests.append((arn, "waiting", reason))
             logger.info(
                 f"postponed {delay} s: {reason}", extra={**log, "delay_seconds": delay, "receive_count": receive_count}
             )
@@ -203,6 +237,9 @@ def settle(
 
     if dead_letter(sqs, config, record, outcome.code, reason):
         result.counts["dead_lettered"] += 1
+        arn = snapshot_arn_of(record.get("body"))
+        if arn is not None:
+            result.requests.append((arn, "dead_lettered", f"{outcome.code}: {reason}"))
         logger.error(f"dead-lettered: {reason}", extra=log)
     else:
         result.failures.append(message_id)

@@ -3,7 +3,7 @@ locals {
 
   # The module's alarms other than the functions' errors alarms (modules/function), by purpose: the key is
   # the alarm_arns key, and with hyphens the end of the alarm's name (<name>-<key>). Period and evaluation
-  # periods default to one five-minute period.
+  # periods default to one five-minute period, datapoints_to_alarm to all of them.
   alarms = merge(
     {
       queue_oldest_message_age = {
@@ -42,7 +42,7 @@ locals {
       }
 
       scheduled_dead_letter_queue_depth = {
-        description         = "A scheduled run of ${var.name}-prune failed (undeliverable, or failed after Lambda's retries); the message is the schedule's event."
+        description         = "A scheduled run of ${var.name}-prune or ${var.name}-reconcile failed (undeliverable, or failed after Lambda's retries); the message is the schedule's event, its rule names the function."
         namespace           = "AWS/SQS"
         metric_name         = "ApproximateNumberOfMessagesVisible"
         dimensions          = { QueueName = aws_sqs_queue.scheduled_dead_letter.name }
@@ -50,6 +50,26 @@ locals {
         comparison_operator = "GreaterThanOrEqualToThreshold"
         threshold           = 1
         treat_missing_data  = "notBreaching"
+      }
+
+      # Published by the reconciler on each run: the sources whose newest available copy comes from a
+      # snapshot older than rpo_hours, or that have none. One period is the schedule's interval, so each
+      # holds one run. One late run is not an outage, two missing periods are: missing data is breaching,
+      # because silence must never read as health, and the alarm fires when the reconciler stops running.
+      # CloudWatch allows period x evaluation periods up to a day for periods under an hour and up to
+      # seven days otherwise: at most 2 x 59 minutes, or 2 days (reconcile_schedule's validations).
+      recovery_point = {
+        description         = "A source database or cluster of ${var.name} has no available copy in ${local.destination_region} from a snapshot younger than rpo_hours (${var.rpo_hours} h), or ${var.name}-reconcile, which measures it, has not reported for two runs. `rds-snapshot-copy status` names the sources."
+        namespace           = var.metric_namespace
+        metric_name         = "SourcesPastRpo"
+        dimensions          = { FunctionName = module.reconciler.function_name }
+        statistic           = "Maximum"
+        period              = local.reconcile_interval_seconds
+        evaluation_periods  = 2
+        datapoints_to_alarm = 2
+        comparison_operator = "GreaterThanOrEqualToThreshold"
+        threshold           = 1
+        treat_missing_data  = "breaching"
       }
     },
     # Headroom under the destination's manual snapshot quotas, one per snapshot kind of the catalogue
@@ -86,6 +106,7 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   statistic           = each.value.statistic
   period              = try(each.value.period, 300)
   evaluation_periods  = try(each.value.evaluation_periods, 1)
+  datapoints_to_alarm = try(each.value.datapoints_to_alarm, null)
   comparison_operator = each.value.comparison_operator
   threshold           = each.value.threshold
   treat_missing_data  = each.value.treat_missing_data

@@ -76,6 +76,15 @@ data "aws_iam_policy_document" "copier" {
     resources = [local.queue_arn]
   }
 
+  # One BatchWriteItem per invocation: the snapshots postponed on their first receive and those
+  # dead-lettered, so that the reconciler leaves them alone (copy_requests.tf). Writing only: the copier
+  # never reads the table. The table's ARN as a string, like the queue's.
+  statement {
+    sid       = "RecordCopyRequests"
+    actions   = ["dynamodb:BatchWriteItem"]
+    resources = [local.copy_requests_table_arn]
+  }
+
   # The destination key: needed when it is an existing one whose key policy delegates to IAM.
   dynamic "statement" {
     for_each = local.kms_through_rds.destination

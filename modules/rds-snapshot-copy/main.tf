@@ -117,6 +117,10 @@ locals {
     }
   }
 
+  # Which sources are copied and watched (variables.tf), for the copier and the reconciler alike. Always
+  # set: with the optional attributes' defaults, the default {} renders all four keys, empty.
+  source_filter_json = jsonencode(var.source_filter)
+
   lambda_environment = merge(
     {
       SOURCE_REGION                  = local.source_region
@@ -131,10 +135,11 @@ locals {
       WAIT_DELAY_MAX_SECONDS         = tostring(var.wait_delay_max_seconds)
       MAX_ERROR_TRIES                = tostring(var.max_error_tries)
       METRIC_NAMESPACE               = var.metric_namespace
+      # The copier records there the snapshots it postpones on their first receive and those it
+      # dead-letters, so that the reconciler does not enqueue them again (copy_requests.tf).
+      REQUESTS_TABLE = aws_dynamodb_table.copy_requests.name
     },
-    # Which sources are copied (variables.tf). Always present: with the optional attributes' defaults, the
-    # default {} renders all four keys, empty.
-    { SOURCE_FILTER = jsonencode(var.source_filter) },
+    { SOURCE_FILTER = local.source_filter_json },
     # Lambda rejects null environment values, so the variable is only present when set.
     var.option_group_name == null ? {} : { OPTION_GROUP_NAME = var.option_group_name },
   )

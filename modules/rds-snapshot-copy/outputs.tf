@@ -49,14 +49,18 @@ output "kms_key_arn" {
 }
 
 output "log_group_name" {
-  description = "Name of the copier function's log group (the pruner's is `/aws/lambda/<prune_function_name>`)."
+  description = "Name of the copier function's log group (the pruner's is `/aws/lambda/<prune_function_name>`, the reconciler's `/aws/lambda/<reconcile_function_name>`)."
   value       = module.copier.log_group_name
 }
 
 output "alarm_arns" {
-  description = "ARNs of the CloudWatch alarms, by purpose: function_errors and prune_function_errors (the two functions' errors), queue_oldest_message_age, dead_letter_queue_depth, dead_lettered, scheduled_dead_letter_queue_depth, and manual_snapshot_quota_db / manual_snapshot_quota_cluster (headroom under the destination's manual snapshot quotas)."
+  description = "ARNs of the CloudWatch alarms, by purpose: function_errors, prune_function_errors and reconcile_function_errors (the three functions' errors), queue_oldest_message_age, dead_letter_queue_depth, dead_lettered, scheduled_dead_letter_queue_depth, manual_snapshot_quota_db / manual_snapshot_quota_cluster (headroom under the destination's manual snapshot quotas), and recovery_point (a source past rpo_hours, or the reconciler silent for two runs)."
   value = tomap(merge(
-    { function_errors = module.copier.errors_alarm_arn, prune_function_errors = module.pruner.errors_alarm_arn },
+    {
+      function_errors           = module.copier.errors_alarm_arn
+      prune_function_errors     = module.pruner.errors_alarm_arn
+      reconcile_function_errors = module.reconciler.errors_alarm_arn
+    },
     { for purpose, alarm in aws_cloudwatch_metric_alarm.this : purpose => alarm.arn },
   ))
 }
@@ -87,11 +91,36 @@ output "prune_role_arn" {
 }
 
 output "scheduled_dead_letter_queue_arn" {
-  description = "ARN of the dead-letter queue of scheduled runs that failed (the pruner's schedule)."
+  description = "ARN of the dead-letter queue of scheduled runs that failed (the pruner's and the reconciler's schedules)."
   value       = aws_sqs_queue.scheduled_dead_letter.arn
 }
 
 output "scheduled_dead_letter_queue_url" {
-  description = "URL of the dead-letter queue of scheduled runs that failed: undeliverable schedule events, and invocations that failed after Lambda's retries."
+  description = "URL of the dead-letter queue of scheduled runs of the pruner and the reconciler that failed: undeliverable schedule events, and invocations that failed after Lambda's retries."
   value       = aws_sqs_queue.scheduled_dead_letter.url
+}
+
+output "reconcile_function_name" {
+  description = "Name of the reconciler function (`<name>-reconcile`), which enqueues the source snapshots whose event was missed and publishes the recovery point metrics; invoke it to reconcile now rather than on its schedule."
+  value       = module.reconciler.function_name
+}
+
+output "reconcile_function_arn" {
+  description = "ARN of the reconciler function."
+  value       = module.reconciler.function_arn
+}
+
+output "reconcile_role_arn" {
+  description = "ARN of the reconciler's IAM role (`<name>-reconciler`): it may read snapshots in both regions, send to the copier's queue and use the copy requests table, nothing more."
+  value       = module.reconciler.role_arn
+}
+
+output "copy_requests_table_name" {
+  description = "Name of the DynamoDB table (source region) of the copies requested through the queue, by the reconciler, the backfill and the copier (`<name>-copy-requests`); it keeps the reconciler from enqueueing a waiting snapshot twice; `rds-snapshot-copy status` reads it."
+  value       = aws_dynamodb_table.copy_requests.name
+}
+
+output "operator_policy_json" {
+  description = "The least-privilege IAM policy (JSON) for the person who runs `rds-snapshot-copy restore` and `drill` (the README's regional failover runbook): read in the destination (and, for defaults, the source) region, restore the copies there with their key, delete only what a drill created (named `drill-*`, tagged `rds_snapshot_copy_drill`), publish drill metrics in `metric_namespace`. Rendered, not attached: attach it to the operator's role, group or permission set."
+  value       = data.aws_iam_policy_document.operator.json
 }

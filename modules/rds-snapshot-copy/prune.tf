@@ -1,7 +1,8 @@
 # The pruner: deletes this deployment's copies in the destination region once they are older than
 # retention_days (keeping the keep_last newest of each source), and publishes how full the destination's
 # manual snapshot quotas are (alarms.tf). An EventBridge schedule in the source region invokes it;
-# what fails there, or in Lambda's retries of the invocation, lands in the scheduled dead-letter queue.
+# what fails there, or in Lambda's retries of the invocation, lands in the scheduled dead-letter queue,
+# which the reconciler's schedule shares (reconcile.tf).
 locals {
   # Built as a string, like the other queues' ARNs (sqs.tf): the role's policy and the function's
   # dead-letter config need not wait for the queue.
@@ -99,8 +100,8 @@ resource "aws_lambda_permission" "prune_schedule" {
   source_arn    = aws_cloudwatch_event_rule.prune.arn
 }
 
-# Failed scheduled invocations, from EventBridge (undeliverable) and from Lambda (after its retries); the
-# reconciler's schedule will use it too.
+# Failed scheduled invocations of the pruner and the reconciler, from EventBridge (undeliverable) and from
+# Lambda (after its retries). The message is the schedule's event; its rule names the function.
 resource "aws_sqs_queue" "scheduled_dead_letter" {
   provider = aws.source
 
@@ -117,8 +118,8 @@ resource "aws_sqs_queue" "scheduled_dead_letter" {
   tags = var.tags
 }
 
-# EventBridge may send to it for the schedule rule only. Lambda sends with the pruner role's own
-# permission (modules/function's DeadLetter statement), which needs nothing here.
+# EventBridge may send to it for the two schedule rules only. Lambda sends with the pruner's and the
+# reconciler's roles' own permission (modules/function's DeadLetter statement), which needs nothing here.
 data "aws_iam_policy_document" "scheduled_dead_letter_queue" {
   provider = aws.source
 
@@ -135,7 +136,10 @@ data "aws_iam_policy_document" "scheduled_dead_letter_queue" {
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.prune.arn]
+      values = [
+        aws_cloudwatch_event_rule.prune.arn,
+        aws_cloudwatch_event_rule.reconcile.arn,
+      ]
     }
   }
 }

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Prefix of every name: the copier function and log group (`name`), queue (`name-events`), dead-letter queue (`name-dlq`), rule (`name-snapshot-created`), role (`name-copier`), key alias (`alias/name`), the pruner function (`name-prune`), its role (`name-pruner`), schedule (`name-prune-schedule`) and dead-letter queue (`name-scheduled-dlq`). At most 47 characters, so that the rule's name stays within 64."
+  description = "Prefix of every name: the copier function and log group (`name`), queue (`name-events`), dead-letter queue (`name-dlq`), rule (`name-snapshot-created`), role (`name-copier`), key alias (`alias/name`), the pruner function (`name-prune`), its role (`name-pruner`), schedule (`name-prune-schedule`) and dead-letter queue (`name-scheduled-dlq`, shared with the reconciler), the reconciler function (`name-reconcile`), its role (`name-reconciler`) and schedule (`name-reconcile`), and the copy requests table (`name-copy-requests`). At most 47 characters, so that the rule's name stays within 64."
   type        = string
   default     = "rds-snapshot-copy"
 
@@ -9,17 +9,18 @@ variable "name" {
   }
 
   # The longest derived name is the EventBridge rule's, <name>-snapshot-created: 17 of its 64 characters.
-  # The same bound keeps the other 64-character names in range: the functions <name> and <name>-prune,
-  # the rules' targets <name>-events and <name>-prune, the schedule rule <name>-prune-schedule (15) and
-  # the IAM roles (checked on their own below). SQS queue names may have 80.
+  # The same bound keeps the other 64-character names in range: the functions <name>, <name>-prune and
+  # <name>-reconcile, the rules' targets <name>-events, <name>-prune and <name>-reconcile, the schedule
+  # rules <name>-prune-schedule (15) and <name>-reconcile (10), and the IAM roles (checked on their own
+  # below). SQS queue names may have 80, DynamoDB table names (<name>-copy-requests) 255.
   validation {
     condition     = length(var.name) <= 47
-    error_message = "name \"${var.name}\" has ${length(var.name)} characters; at most 47 are allowed: the EventBridge rule <name>-snapshot-created would have ${length(var.name) + 17}, and AWS allows 64 (as for the other names derived from it: the functions <name> and <name>-prune, the schedule rule <name>-prune-schedule, the rule targets and the IAM roles <name>-copier, <name>-pruner, <name>-reconciler)."
+    error_message = "name \"${var.name}\" has ${length(var.name)} characters; at most 47 are allowed: the EventBridge rule <name>-snapshot-created would have ${length(var.name) + 17}, and AWS allows 64 (as for the other names derived from it: the functions <name>, <name>-prune and <name>-reconcile, the schedule rules <name>-prune-schedule and <name>-reconcile, the rule targets and the IAM roles <name>-copier, <name>-pruner, <name>-reconciler)."
   }
 
-  # IAM role names: <name>-copier and <name>-pruner today, <name>-reconciler (the longest suffix, 11
-  # characters) in the next release; IAM allows 64 characters. Implied by the rule above today, checked
-  # on its own so it stays right if the rule's name changes.
+  # IAM role names: <name>-copier, <name>-pruner and <name>-reconciler (the longest suffix, 11
+  # characters); IAM allows 64 characters. Implied by the rule above today, checked on its own so it
+  # stays right if the rule's name changes.
   validation {
     condition     = length("${var.name}-reconciler") <= 64
     error_message = "name \"${var.name}\" has ${length(var.name)} characters; the IAM role <name>-reconciler would have ${length(var.name) + 11}, and IAM allows 64 (the roles are <name>-copier, <name>-pruner and <name>-reconciler): name may have at most 53 characters."
@@ -27,7 +28,7 @@ variable "name" {
 }
 
 variable "lambda_package_path" {
-  description = "Path of the zip of the `lambda/` directory (entry points `copy_snapshot.lambda_handler`, the copier, and `prune_snapshots.lambda_handler`, the pruner)."
+  description = "Path of the zip of the `lambda/` directory (entry points `copy_snapshot.lambda_handler`, the copier, `prune_snapshots.lambda_handler`, the pruner, and `reconcile_snapshots.lambda_handler`, the reconciler)."
   type        = string
 
   validation {
@@ -120,7 +121,7 @@ variable "option_group_name" {
 }
 
 variable "lambda_architecture" {
-  description = "Instruction set of the functions (copier and pruner): arm64 (cheaper) or x86_64."
+  description = "Instruction set of the functions (copier, pruner and reconciler): arm64 (cheaper) or x86_64."
   type        = string
   default     = "arm64"
 
@@ -131,7 +132,7 @@ variable "lambda_architecture" {
 }
 
 variable "lambda_memory_size" {
-  description = "Memory of the copier function in MB; it only makes API calls. (The pruner has 256 MB.)"
+  description = "Memory of the copier function in MB; it only makes API calls. (The pruner has 256 MB, the reconciler 512 MB.)"
   type        = number
   default     = 256
 
@@ -246,7 +247,7 @@ variable "max_cluster_copies_in_progress" {
 }
 
 variable "copy_wait_max_hours" {
-  description = "How long an event may wait for a copy slot or a retry before it is dead-lettered with its reason. Stays below the queues' 14-day retention."
+  description = "How long an event may wait for a copy slot or a retry before it is dead-lettered with its reason. Stays below the queues' 14-day retention. The reconciler enqueues a snapshot that is still without a copy again only one hour after this, so a snapshot waiting in the queue gets no second message."
   type        = number
   default     = 72
 
@@ -301,7 +302,7 @@ variable "queue_age_alarm_threshold_seconds" {
 }
 
 variable "metric_namespace" {
-  description = "CloudWatch namespace of the functions' own metrics (the copier's DeadLettered, the pruner's ManualSnapshotQuotaUsedPercent and SnapshotsDeleted), published as Embedded Metric Format logs."
+  description = "CloudWatch namespace of the functions' own metrics (the copier's DeadLettered, the pruner's ManualSnapshotQuotaUsedPercent and SnapshotsDeleted, the reconciler's SourcesPastRpo, RecoveryPointAgeWorstHours and SnapshotsEnqueued), published as Embedded Metric Format logs."
   type        = string
   default     = "RdsSnapshotCopy"
 
@@ -312,7 +313,7 @@ variable "metric_namespace" {
 }
 
 variable "source_filter" {
-  description = "Which databases and clusters the copier copies snapshots of; the default `{}` copies all. `include_identifiers` / `exclude_identifiers`: glob patterns (`*`, `?`, `[...]`, case-sensitive) on the DB instance or DB cluster identifier. `include_tags` / `exclude_tags`: tags of the database or cluster itself (not of the snapshot), a key mapped to the values that match exactly; an empty list of values matches any value. A source is copied when it matches an include (if any is given) and no exclude. Tag filters make the copier read the source's tags (`rds:ListTagsForResource` on the source region's `db:*` and `cluster:*`). Passed to the function as the JSON environment variable SOURCE_FILTER."
+  description = "Which databases and clusters the copier copies snapshots of, and the reconciler watches; the default `{}` copies all. `include_identifiers` / `exclude_identifiers`: glob patterns (`*`, `?`, `[...]`, case-sensitive) on the DB instance or DB cluster identifier. `include_tags` / `exclude_tags`: tags of the database or cluster itself (not of the snapshot), a key mapped to the values that match exactly; an empty list of values matches any value. A source is copied when it matches an include (if any is given) and no exclude. Tag filters make the copier and the reconciler read the source's tags (`rds:ListTagsForResource` on the source region's `db:*` and `cluster:*`). Passed to both functions as the JSON environment variable SOURCE_FILTER."
   type = object({
     include_identifiers = optional(list(string), [])
     exclude_identifiers = optional(list(string), [])
@@ -338,7 +339,8 @@ variable "source_filter" {
     error_message = "source_filter.include_tags and exclude_tags must map non-empty tag keys to lists of values ([] for any value), without nulls."
   }
 
-  # Lambda allows 4 KB of environment variables in all; the copier's others take well under 1 KB.
+  # Lambda allows 4 KB of environment variables in all; the copier's and the reconciler's others take well
+  # under 1 KB.
   validation {
     condition     = length(jsonencode(var.source_filter)) <= 3072
     error_message = "source_filter is ${length(jsonencode(var.source_filter))} characters as JSON; at most 3072 fit in the function's environment (Lambda allows 4 KB in all)."
@@ -346,7 +348,7 @@ variable "source_filter" {
 }
 
 variable "retention_days" {
-  description = "Age in days after which the pruner deletes this deployment's copies in the destination region (manual snapshots tagged with this source region and a source snapshot ARN), keeping the keep_last newest of each source. Null turns pruning off: the pruner then only publishes the manual snapshot quota metrics, and its role has no delete permission."
+  description = "Age in days after which the pruner deletes this deployment's copies in the destination region (manual snapshots tagged with this source region and a source snapshot ARN), keeping the keep_last newest of each source. Null turns pruning off: the pruner then only publishes the manual snapshot quota metrics, and its role has no delete permission. The reconciler only enqueues source snapshots younger than this, so that it never copies again what the pruner deleted (35 days when null, the longest RDS keeps automated snapshots)."
   type        = number
   default     = 35
 
@@ -407,6 +409,75 @@ variable "quota_alarm_threshold_percent" {
     condition     = var.quota_alarm_threshold_percent >= 1 && var.quota_alarm_threshold_percent <= 100
     error_message = "quota_alarm_threshold_percent must be between 1 and 100."
   }
+}
+
+variable "rpo_hours" {
+  description = "Recovery point objective, in hours: a source database or cluster is past it when the source snapshot behind its newest available copy in the destination region is older than this, or when it has had no available copy for longer than this since it was created. The reconciler publishes the number of sources past it (SourcesPastRpo) on each run, and the recovery_point alarm fires at one. 26 by default: daily backups, with two hours for the snapshot and its copy."
+  type        = number
+  default     = 26
+  nullable    = false
+
+  validation {
+    condition     = var.rpo_hours > 0
+    error_message = "rpo_hours must be a positive number of hours (26 for daily backups), not ${var.rpo_hours}."
+  }
+}
+
+variable "reconcile_grace_minutes" {
+  description = "Minutes a new source snapshot is left to its own RDS event before the reconciler enqueues it: the event is usually on its way, and enqueueing it too would only cost a duplicate message (the copier deduplicates). 0 enqueues every snapshot without a copy at once."
+  type        = number
+  default     = 15
+  nullable    = false
+
+  validation {
+    condition     = var.reconcile_grace_minutes >= 0 && var.reconcile_grace_minutes <= 1440 && floor(var.reconcile_grace_minutes) == var.reconcile_grace_minutes
+    error_message = "reconcile_grace_minutes must be a whole number of minutes from 0 to 1440 (a day), not ${var.reconcile_grace_minutes}: a snapshot whose event was lost would wait that long for its copy."
+  }
+}
+
+variable "reconcile_schedule" {
+  description = "How often the reconciler runs: an EventBridge rate expression of the source region, from `rate(5 minutes)` to `rate(1 day)`, e.g. `rate(30 minutes)` or `rate(6 hours)`. Each run enqueues the snapshots whose event never came and measures the recovery point. rate() only, because the recovery_point alarm's period is this interval: two periods without a run set it off."
+  type        = string
+  default     = "rate(1 hour)"
+  nullable    = false
+
+  # EventBridge's syntax: a positive whole number, and the unit singular for 1 and plural otherwise.
+  validation {
+    condition = try(
+      (regex("^rate\\(([1-9][0-9]*) (minute|hour|day)(s?)\\)$", var.reconcile_schedule)[0] == "1") == (regex("^rate\\(([1-9][0-9]*) (minute|hour|day)(s?)\\)$", var.reconcile_schedule)[2] == ""),
+      false
+    )
+    error_message = "reconcile_schedule ${jsonencode(var.reconcile_schedule)} is not an EventBridge rate expression: write rate(<n> <unit>), n a positive whole number and the unit minute, hour or day, singular for 1 and plural otherwise (\"rate(1 hour)\", \"rate(30 minutes)\"). cron() is not accepted: the recovery_point alarm's period is the schedule's interval."
+  }
+
+  # The recovery_point alarm's period is this interval (reconcile.tf), and it fires after two periods without
+  # a run. A malformed expression is the validation above's to report.
+  validation {
+    condition = try(
+      tonumber(regex("^rate\\(([1-9][0-9]*) (minute|hour|day)s?\\)$", var.reconcile_schedule)[0]) * { minute = 60, hour = 3600, day = 86400 }[regex("^rate\\(([1-9][0-9]*) (minute|hour|day)s?\\)$", var.reconcile_schedule)[1]] >= 300 &&
+      tonumber(regex("^rate\\(([1-9][0-9]*) (minute|hour|day)s?\\)$", var.reconcile_schedule)[0]) * { minute = 60, hour = 3600, day = 86400 }[regex("^rate\\(([1-9][0-9]*) (minute|hour|day)s?\\)$", var.reconcile_schedule)[1]] <= 86400,
+      true
+    )
+    error_message = "reconcile_schedule ${jsonencode(var.reconcile_schedule)} runs the reconciler every ${try(tonumber(regex("^rate\\(([1-9][0-9]*) (minute|hour|day)s?\\)$", var.reconcile_schedule)[0]) * { minute = 60, hour = 3600, day = 86400 }[regex("^rate\\(([1-9][0-9]*) (minute|hour|day)s?\\)$", var.reconcile_schedule)[1]], "?")} seconds; it must run at least once a day and at most every 5 minutes (300 to 86400 seconds). The recovery_point alarm's period is this interval and it fires after two periods without a run, so a longer one would leave a stopped reconciler unnoticed for days; a shorter one would start runs before a large fleet's last run has finished."
+  }
+}
+
+variable "reconcile_lambda_timeout" {
+  description = "Timeout of the reconciler function in seconds. Each run lists the databases, clusters and snapshots of the source region and this deployment's copies in the destination; Lambda's maximum by default, so that a large fleet has room."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.reconcile_lambda_timeout >= 60 && var.reconcile_lambda_timeout <= 900
+    error_message = "reconcile_lambda_timeout must be between 60 and 900 seconds (Lambda's maximum), not ${var.reconcile_lambda_timeout}: a run lists two regions' snapshots."
+  }
+}
+
+variable "per_source_recovery_point_metrics" {
+  description = "The reconciler also publishes each source's recovery point age (RecoveryPointAgeHours, dimensions FunctionName, SnapshotKind and SourceIdentifier), for a graph per database. It costs one custom metric per source database or cluster, about $0.30 a month each: 400 sources are about $120 a month. Off by default: the two fleet-wide metrics (RecoveryPointAgeWorstHours, SourcesPastRpo) and the recovery_point alarm need none of them, and `rds-snapshot-copy status` shows every source."
+  type        = bool
+  default     = false
+  nullable    = false
 }
 
 variable "tags" {

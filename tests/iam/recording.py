@@ -34,12 +34,16 @@ class RecordedCall:
     # The tags of the resource acted on, where IAM conditions read them (aws:ResourceTag): a snapshot
     # about to be deleted.
     resource_tags: dict[str, str] | None = None
+    # The key of the snapshot a restore starts from (the call names the snapshot only; RDS uses its key).
+    snapshot_kms_key_arn: str | None = None
 
     def as_call(self) -> dict[str, Any]:
         """The shape tests/iam/actions.py maps to authorizations."""
         call = {"service": self.service, "operation": self.operation, "region": self.region, "params": self.params}
         if self.resource_tags is not None:
             call["resource_tags"] = self.resource_tags
+        if self.snapshot_kms_key_arn is not None:
+            call["snapshot_kms_key_arn"] = self.snapshot_kms_key_arn
         return call
 
 
@@ -77,21 +81,46 @@ def in_test(name: str) -> Iterator[None]:
 _TAGGED_DELETES = {
     "DeleteDBSnapshot": ("describe_db_snapshots", "DBSnapshotIdentifier", "DBSnapshots"),
     "DeleteDBClusterSnapshot": ("describe_db_cluster_snapshots", "DBClusterSnapshotIdentifier", "DBClusterSnapshots"),
+    "DeleteDBInstance": ("describe_db_instances", "DBInstanceIdentifier", "DBInstances"),
+    "DeleteDBCluster": ("describe_db_clusters", "DBClusterIdentifier", "DBClusters"),
 }
+# Restores, and how to read the key of the snapshot they start from.
+_RESTORES = {
+    "RestoreDBInstanceFromDBSnapshot": ("describe_db_snapshots", "DBSnapshotIdentifier", "DBSnapshots"),
+    "RestoreDBClusterFromSnapshot": (
+        "describe_db_cluster_snapshots",
+        "DBClusterSnapshotIdentifier",
+        "DBClusterSnapshots",
+    ),
+}
+
+
+def _look(client: Any, describe: str, key: str, value: Any, answer: str) -> list[dict[str, Any]] | None:
+    """The harness's own describe, not the function's call; None when it fails (e.g. a stubbed client)."""
+    token = _function.set(None)
+    try:
+        return getattr(client, describe)(**{key: value})[answer]
+    except Exception:
+        return None
+    finally:
+        _function.reset(token)
 
 
 def _tags_before(client: Any, operation: str, params: dict[str, Any]) -> dict[str, str] | None:
     if client.meta.service_model.service_name != "rds" or operation not in _TAGGED_DELETES:
         return None
     describe, key, answer = _TAGGED_DELETES[operation]
-    token = _function.set(None)  # the harness's own look, not the function's call
-    try:
-        found = getattr(client, describe)(**{key: params[key]})[answer]
-    except Exception:
-        return {}
-    finally:
-        _function.reset(token)
+    found = _look(client, describe, key, params.get(key), answer)
     return {t["Key"]: t.get("Value", "") for t in (found[0].get("TagList") or [])} if found else {}
+
+
+def _snapshot_key(client: Any, operation: str, params: dict[str, Any]) -> str | None:
+    if client.meta.service_model.service_name != "rds" or operation not in _RESTORES:
+        return None
+    describe, key, answer = _RESTORES[operation]
+    snapshot = params.get("SnapshotIdentifier") or params.get(key)
+    found = _look(client, describe, key, snapshot, answer) if snapshot else None
+    return found[0].get("KmsKeyId") if found else None
 
 
 def _record(client: Any, operation: str, params: dict[str, Any]) -> None:
@@ -108,6 +137,7 @@ def _record(client: Any, operation: str, params: dict[str, Any]) -> None:
             params=json.loads(json.dumps(copy.deepcopy(params), default=str)),
             where=_test.get(),
             resource_tags=resource_tags,
+            snapshot_kms_key_arn=_snapshot_key(client, operation, params),
         )
     )
 
@@ -145,6 +175,7 @@ def load_jsonl(path: Path, function: str, where: str) -> list[RecordedCall]:
                     raw["params"],
                     where,
                     raw.get("resource_tags"),
+                    raw.get("snapshot_kms_key_arn"),
                 )
             )
     return calls

@@ -448,6 +448,135 @@ CASES: list[tuple[str, dict[str, Any], list[Authorization]]] = [
         [Authorization("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": "RdsSnapshotCopy"})],
     ),
     ("get-caller-identity", call("sts", "GetCallerIdentity"), []),
+    # -- the copy requests table (copier, reconciler): one authorization per table named, by name or ARN
+    (
+        "batch-get-item",
+        call("dynamodb", "BatchGetItem", RequestItems={"snapcopy-copy-requests": {"Keys": [{"a": {"S": "x"}}]}}),
+        [Authorization("dynamodb:BatchGetItem", f"arn:aws:dynamodb:{SOURCE}:{ACCOUNT}:table/snapcopy-copy-requests")],
+    ),
+    (
+        "batch-write-item-two-tables",
+        call(
+            "dynamodb",
+            "BatchWriteItem",
+            RequestItems={
+                "snapcopy-copy-requests": [{"PutRequest": {"Item": {}}}],
+                f"arn:aws:dynamodb:{SOURCE}:{ACCOUNT}:table/other": [{"DeleteRequest": {"Key": {}}}],
+            },
+        ),
+        [
+            Authorization(
+                "dynamodb:BatchWriteItem", f"arn:aws:dynamodb:{SOURCE}:{ACCOUNT}:table/snapcopy-copy-requests"
+            ),
+            Authorization("dynamodb:BatchWriteItem", f"arn:aws:dynamodb:{SOURCE}:{ACCOUNT}:table/other"),
+        ],
+    ),
+    # -- restore and drill (the operator)
+    (
+        "describe-db-subnet-groups-by-name",
+        call("rds", "DescribeDBSubnetGroups", DESTINATION, DBSubnetGroupName="prod-db"),
+        [Authorization("rds:DescribeDBSubnetGroups", rds(DESTINATION, "subgrp", "prod-db"))],
+    ),
+    (
+        "describe-db-subnet-groups-all",
+        call("rds", "DescribeDBSubnetGroups", DESTINATION),
+        [Authorization("rds:DescribeDBSubnetGroups", "*")],
+    ),
+    (
+        "describe-option-groups-by-name",
+        call("rds", "DescribeOptionGroups", DESTINATION, OptionGroupName="og1"),
+        [Authorization("rds:DescribeOptionGroups", rds(DESTINATION, "og", "og1"))],
+    ),
+    (
+        "describe-db-parameter-groups-by-name",
+        call("rds", "DescribeDBParameterGroups", DESTINATION, DBParameterGroupName="pg1"),
+        [Authorization("rds:DescribeDBParameterGroups", rds(DESTINATION, "pg", "pg1"))],
+    ),
+    (
+        "describe-db-cluster-parameter-groups-by-name",
+        call("rds", "DescribeDBClusterParameterGroups", DESTINATION, DBClusterParameterGroupName="cpg1"),
+        [Authorization("rds:DescribeDBClusterParameterGroups", rds(DESTINATION, "cluster-pg", "cpg1"))],
+    ),
+    (
+        "describe-orderable-db-instance-options",
+        call(
+            "rds", "DescribeOrderableDBInstanceOptions", DESTINATION, Engine="postgres", DBInstanceClass="db.t3.small"
+        ),
+        [Authorization("rds:DescribeOrderableDBInstanceOptions", "*")],
+    ),
+    (
+        "describe-security-groups",
+        call("ec2", "DescribeSecurityGroups", DESTINATION, GroupIds=["sg-1"]),
+        [Authorization("ec2:DescribeSecurityGroups", "*", {"ec2:Region": DESTINATION})],
+    ),
+    (
+        "restore-db-instance-with-the-snapshots-key",
+        {
+            **call(
+                "rds",
+                "RestoreDBInstanceFromDBSnapshot",
+                DESTINATION,
+                DBInstanceIdentifier="drill-db1",
+                DBSnapshotIdentifier="db1-copy",
+                DBSubnetGroupName="prod-db",
+                Tags=[{"Key": "restored_by", "Value": "rds-snapshot-copy"}],
+            ),
+            "snapshot_kms_key_arn": KEY,
+        },
+        [
+            Authorization(
+                "rds:RestoreDBInstanceFromDBSnapshot",
+                rds(DESTINATION, "db", "drill-db1"),
+                request_tags([{"Key": "restored_by", "Value": "rds-snapshot-copy"}]),
+            ),
+            Authorization(
+                "rds:RestoreDBInstanceFromDBSnapshot",
+                rds(DESTINATION, "snapshot", "db1-copy"),
+                request_tags([{"Key": "restored_by", "Value": "rds-snapshot-copy"}]),
+            ),
+            Authorization(
+                "rds:RestoreDBInstanceFromDBSnapshot",
+                rds(DESTINATION, "subgrp", "prod-db"),
+                request_tags([{"Key": "restored_by", "Value": "rds-snapshot-copy"}]),
+            ),
+            Authorization(
+                "rds:AddTagsToResource",
+                rds(DESTINATION, "db", "drill-db1"),
+                request_tags([{"Key": "restored_by", "Value": "rds-snapshot-copy"}]),
+            ),
+            Authorization("kms:CreateGrant", KEY, {**VIA_DESTINATION, "kms:GrantIsForAWSResource": "true"}),
+            Authorization("kms:DescribeKey", KEY, VIA_DESTINATION),
+        ],
+    ),
+    (
+        "restore-db-cluster-with-another-key",
+        {
+            **call(
+                "rds",
+                "RestoreDBClusterFromSnapshot",
+                DESTINATION,
+                DBClusterIdentifier="drill-aurora1",
+                SnapshotIdentifier="aurora1-copy",
+                Engine="aurora-postgresql",
+                KmsKeyId=KEY_ID,
+            ),
+            "snapshot_kms_key_arn": KEY.replace(KEY_ID, "00000000-12ab-34cd-56ef-1234567890ab"),
+        },
+        [
+            Authorization("rds:RestoreDBClusterFromSnapshot", rds(DESTINATION, "cluster", "drill-aurora1")),
+            Authorization("rds:RestoreDBClusterFromSnapshot", rds(DESTINATION, "cluster-snapshot", "aurora1-copy")),
+            Authorization("kms:CreateGrant", KEY, {**VIA_DESTINATION, "kms:GrantIsForAWSResource": "true"}),
+            Authorization("kms:DescribeKey", KEY, VIA_DESTINATION),
+            Authorization(
+                "kms:CreateGrant",
+                KEY.replace(KEY_ID, "00000000-12ab-34cd-56ef-1234567890ab"),
+                {**VIA_DESTINATION, "kms:GrantIsForAWSResource": "true"},
+            ),
+            Authorization(
+                "kms:DescribeKey", KEY.replace(KEY_ID, "00000000-12ab-34cd-56ef-1234567890ab"), VIA_DESTINATION
+            ),
+        ],
+    ),
 ]
 
 

@@ -55,6 +55,7 @@ class Names:
     destination: str
     events_queue: str
     key_arn: str
+    table: str = ""  # the copy requests table's name
 
     @classmethod
     def of(cls, policies: DeployedPolicies, outputs: dict[str, Any]) -> Names:
@@ -63,7 +64,15 @@ class Names:
             destination=outputs["lambda_environment"]["DESTINATION_REGION"],
             events_queue=policies.queue_arn.rsplit(":", 1)[1],
             key_arn=policies.key_arn,
+            table=(policies.copy_requests_table_arn or "").rsplit("/", 1)[-1],
         )
+
+    def move_key(self, key_arn: str | None) -> str | None:
+        """A key of the unit tests' destination is the deployment's key."""
+        if key_arn is None:
+            return None
+        key_arn = re.sub(r"\bus-west-2\b", self.destination, re.sub(r"\bus-east-1\b", self.source, key_arn))
+        return re.sub(rf"^arn:aws:kms:{self.destination}:\d{{12}}:key/[A-Za-z0-9-]+$", self.key_arn, key_arn)
 
     def move(self, call: RecordedCall) -> RecordedCall:
         """A unit test's call as the deployed function would make it."""
@@ -73,6 +82,8 @@ class Names:
         text = re.sub(rf"arn:aws:kms:{self.destination}:\d{{12}}:key/[A-Za-z0-9-]+", self.key_arn, text)
         # The unit tests' events queue is "rds-snapshot-copy"; its dead-letter queue has the deployed name.
         text = re.sub(r"(/\d{12}/|:\d{12}:)rds-snapshot-copy\"", rf'\g<1>{self.events_queue}"', text)
+        if self.table:  # the unit tests' copy requests table (a RequestItems key) is the deployment's
+            text = text.replace(f'"{harness.REQUESTS_TABLE}"', f'"{self.table}"')
         params = json.loads(text)
         if call.operation == "GetQueueUrl" and params.get("QueueName") == harness.Queues.name:
             params["QueueName"] = self.events_queue
@@ -81,7 +92,16 @@ class Names:
         tags = call.resource_tags
         if tags is not None:
             tags = {k: regions.get(v, v) if k == "source_region" else v for k, v in tags.items()}
-        return RecordedCall(call.function, call.service, call.operation, region, params, call.where, tags)
+        return RecordedCall(
+            call.function,
+            call.service,
+            call.operation,
+            region,
+            params,
+            call.where,
+            tags,
+            self.move_key(call.snapshot_kms_key_arn),
+        )
 
 
 def resource_policy(policies: DeployedPolicies, resource: str) -> dict[str, Any] | None:
@@ -157,7 +177,11 @@ def test_every_call_the_copier_made_is_allowed(deployed: Deployment) -> None:
         "GetQueueUrl",
         "ChangeMessageVisibilityBatch",
         "SendMessage",
+        "BatchWriteItem",  # the copy requests it postpones or dead-letters (REQUESTS_TABLE)
     } <= operations, sorted(operations)
+    # The table written is the deployment's (the unit tests' is moved onto it): its ARN was authorized.
+    tables = {a.resource for c in calls if c.service == "dynamodb" for a in authorizations(c.as_call(), ACCOUNT)}
+    assert tables == {policies.copy_requests_table_arn}, tables
 
 
 def test_the_back_off_is_allowed_through_the_deployed_path(deployed: Deployment) -> None:
@@ -254,6 +278,14 @@ def must_deny(deployed: Deployment) -> list[tuple[str, Request]]:
         ),
         role("describe the key outside RDS", "kms:DescribeKey", p.key_arn, dst),
         role("send to its own events queue", "sqs:SendMessage", events_queue, src),
+        role("read the copy requests (it only writes them)", "dynamodb:BatchGetItem", p.copy_requests_table_arn, src),
+        role(
+            "write another table",
+            "dynamodb:BatchWriteItem",
+            p.copy_requests_table_arn.rsplit("/", 1)[0] + "/someone-elses-table",
+            src,
+        ),
+        role("delete a copy request", "dynamodb:DeleteItem", p.copy_requests_table_arn, src),
         role("purge the events queue", "sqs:PurgeQueue", events_queue, src),
         role("read the dead-letter queue", "sqs:ReceiveMessage", dlq, src),
         other(
@@ -365,6 +397,12 @@ def test_the_allowed_counterparts_of_the_denials_are_allowed(deployed: Deploymen
                 {"kms:ViaService": f"rds.{n.destination}.amazonaws.com", "kms:GrantIsForAWSResource": "true"},
             ),
             n.destination,
+        ),
+        request(
+            p,
+            "write the copy requests",
+            Authorization("dynamodb:BatchWriteItem", p.copy_requests_table_arn),
+            n.source,
         ),
         request(
             p,

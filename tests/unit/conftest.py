@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any
 
+import boto3
 import botocore.loaders
 import botocore.session
 import pytest
@@ -28,5 +30,25 @@ def _shared_botocore_loader() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _unit_isolation(aws_env: None, fresh_clients: None) -> None:
-    return None
+def _unit_isolation(aws_env: None, fresh_clients: None) -> Iterator[None]:
+    import reconcile_snapshots
+
+    reconcile_snapshots.clients_for.cache_clear()
+    yield
+    reconcile_snapshots.clients_for.cache_clear()
+
+
+@pytest.fixture
+def requests_table(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The copy requests table (as the module creates it), named in REQUESTS_TABLE; a DynamoDB client."""
+    from tests.unit.harness import REQUESTS_TABLE, SOURCE_REGION
+
+    dynamodb = boto3.client("dynamodb", region_name=SOURCE_REGION)
+    dynamodb.create_table(
+        TableName=REQUESTS_TABLE,
+        AttributeDefinitions=[{"AttributeName": "source_snapshot_arn", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "source_snapshot_arn", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    monkeypatch.setenv("REQUESTS_TABLE", REQUESTS_TABLE)
+    return dynamodb

@@ -34,6 +34,8 @@ DESTINATION_REGION = "us-west-2"
 
 EVENTS_DIR = Path(__file__).parent.parent / "events"
 
+REQUESTS_TABLE = "rds-snapshot-copy-copy-requests"
+
 FUNCTION_ENV_VARS = (
     "SOURCE_REGION",
     "DESTINATION_REGION",
@@ -49,11 +51,22 @@ FUNCTION_ENV_VARS = (
     "MAX_ERROR_TRIES",
     "METRIC_NAMESPACE",
     "AWS_LAMBDA_FUNCTION_NAME",
+    # the reconciler's (and the copier's REQUESTS_TABLE)
+    "COPY_QUEUE_URL",
+    "RETENTION_DAYS",
+    "RPO_HOURS",
+    "SOURCE_FILTER",
+    "REQUESTS_TABLE",
+    "GRACE_MINUTES",
+    "REREQUEST_AFTER_HOURS",
+    "PER_SOURCE_METRICS",
 )
 
 
 def handler_clients() -> copy_snapshot.Clients:
     """The (cached) clients the handler will use: attach a Stubber or a CallRecorder to them."""
+    if os.environ.get("REQUESTS_TABLE"):
+        return copy_snapshot.clients_for(SOURCE_REGION, DESTINATION_REGION, True)
     return copy_snapshot.clients_for(SOURCE_REGION, DESTINATION_REGION)
 
 
@@ -79,7 +92,10 @@ def _cached_clients() -> list[Any]:
     source, destination = os.environ.get("SOURCE_REGION"), os.environ.get("DESTINATION_REGION")
     if not source or not destination or copy_snapshot.clients_for.cache_info().currsize == 0:
         return []
-    return [copy_snapshot.clients_for(source, destination)]
+    cached = [copy_snapshot.clients_for(source, destination)]
+    if os.environ.get("REQUESTS_TABLE"):  # the handler's clients with a DynamoDB client are cached apart
+        cached.append(copy_snapshot.clients_for(source, destination, True))
+    return cached
 
 
 class CallRecorder:
@@ -196,6 +212,31 @@ def destination_backend() -> Any:
     from moto.rds.models import rds_backends
 
     return rds_backends[ACCOUNT][DESTINATION_REGION]
+
+
+def backdate_source(identifier: str, hours: float, kind: str = "db") -> None:
+    """MOTO GAP: snapshots are created now; make a source snapshot `hours` old (before it is copied)."""
+    from datetime import UTC, datetime, timedelta
+
+    from moto.rds.models import rds_backends
+
+    backend = rds_backends[ACCOUNT][SOURCE_REGION]
+    snapshots = backend.cluster_snapshots if kind == "cluster" else backend.database_snapshots
+    taken = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=hours)
+    snapshots[identifier].created = taken
+    if kind == "db":
+        snapshots[identifier].original_snapshot_create_time = taken
+
+
+def drop_automated_snapshots() -> None:
+    """moto takes an automated snapshot when it creates an instance or cluster; tests that count snapshots
+    remove them (their own automated snapshots are made with SourceFactory.automated_*)."""
+    from moto.rds.models import rds_backends
+
+    backend = rds_backends[ACCOUNT][SOURCE_REGION]
+    for snapshots in (backend.database_snapshots, backend.cluster_snapshots):
+        for identifier in [i for i, s in snapshots.items() if s.snapshot_type == "automated"]:
+            del snapshots[identifier]
 
 
 def set_destination_status(identifier: str, status: str, kind: str = "db") -> None:

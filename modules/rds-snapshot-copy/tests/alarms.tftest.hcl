@@ -1,6 +1,7 @@
 # Mocked providers (tests/mocks): no credentials or network; fixed ARNs where the tests need them.
 # The functions' errors alarms are modules/function's (function.tftest.hcl); here, how the module sets them up.
-# The pruner's alarms in detail (scheduled dead-letter queue, quota headroom): prune.tftest.hcl.
+# The pruner's alarms in detail (scheduled dead-letter queue, quota headroom): prune.tftest.hcl; the
+# recovery point alarm: reconcile.tftest.hcl.
 mock_provider "aws" {
   alias  = "source"
   source = "./tests/mocks/source"
@@ -25,8 +26,11 @@ run "alarms_without_topic" {
     condition = toset([for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name]) == toset([
       "rds-snapshot-copy-queue-oldest-message-age", "rds-snapshot-copy-dead-letter-queue-depth", "rds-snapshot-copy-dead-lettered",
       "rds-snapshot-copy-scheduled-dead-letter-queue-depth", "rds-snapshot-copy-manual-snapshot-quota-db", "rds-snapshot-copy-manual-snapshot-quota-cluster",
+      "rds-snapshot-copy-recovery-point",
       ]) && module.copier.errors_alarm_name == "rds-snapshot-copy-function-errors" && (
       module.pruner.errors_alarm_name == "rds-snapshot-copy-prune-function-errors"
+      ) && (
+      module.reconciler.errors_alarm_name == "rds-snapshot-copy-reconcile-function-errors"
     )
     error_message = "The alarms must keep their names: ${jsonencode([for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name])}"
   }
@@ -34,10 +38,14 @@ run "alarms_without_topic" {
   assert {
     condition = alltrue([
       for purpose, alarm in aws_cloudwatch_metric_alarm.this :
-      length(alarm.alarm_actions) == 0 && length(alarm.ok_actions) == 0 && alarm.treat_missing_data == "notBreaching" &&
-      alarm.evaluation_periods == 1 && alarm.period == (startswith(purpose, "manual_snapshot_quota_") ? 86400 : 300)
+      length(alarm.alarm_actions) == 0 && length(alarm.ok_actions) == 0 && (
+        purpose == "recovery_point" || (
+          alarm.treat_missing_data == "notBreaching" && alarm.evaluation_periods == 1 && alarm.datapoints_to_alarm == null &&
+          alarm.period == (startswith(purpose, "manual_snapshot_quota_") ? 86400 : 300)
+        )
+      )
     ])
-    error_message = "Without a topic the alarms have no actions, and missing data is not breaching; one period, five minutes (one day for the quota alarms, prune.tftest.hcl)."
+    error_message = "Without a topic the alarms have no actions, and missing data is not breaching; one period, five minutes (one day for the quota alarms, prune.tftest.hcl). The recovery point alarm is the exception (reconcile.tftest.hcl)."
   }
 
   assert {
@@ -80,14 +88,16 @@ run "alarms_without_topic" {
     condition = output.alarm_arns == tomap({
       function_errors                   = module.copier.errors_alarm_arn
       prune_function_errors             = module.pruner.errors_alarm_arn
+      reconcile_function_errors         = module.reconciler.errors_alarm_arn
       queue_oldest_message_age          = aws_cloudwatch_metric_alarm.this["queue_oldest_message_age"].arn
       dead_letter_queue_depth           = aws_cloudwatch_metric_alarm.this["dead_letter_queue_depth"].arn
       dead_lettered                     = aws_cloudwatch_metric_alarm.this["dead_lettered"].arn
       scheduled_dead_letter_queue_depth = aws_cloudwatch_metric_alarm.this["scheduled_dead_letter_queue_depth"].arn
       manual_snapshot_quota_db          = aws_cloudwatch_metric_alarm.this["manual_snapshot_quota_db"].arn
       manual_snapshot_quota_cluster     = aws_cloudwatch_metric_alarm.this["manual_snapshot_quota_cluster"].arn
+      recovery_point                    = aws_cloudwatch_metric_alarm.this["recovery_point"].arn
     })
-    error_message = "alarm_arns must list the eight alarms by purpose."
+    error_message = "alarm_arns must list the ten alarms by purpose."
   }
 }
 

@@ -49,7 +49,7 @@ run "copier_policy" {
   assert {
     condition = toset([for s in data.aws_iam_policy_document.copier.statement : s.sid]) == toset([
       "CopyDbSnapshots", "CopyDbClusterSnapshots", "TagDestinationSnapshots", "DescribeSnapshots", "ReadSnapshotTags",
-      "ConsumeEvents", "DestinationKeyCreateGrantThroughRds", "DestinationKeyDescribeKeyThroughRds",
+      "ConsumeEvents", "RecordCopyRequests", "DestinationKeyCreateGrantThroughRds", "DestinationKeyDescribeKeyThroughRds",
     ])
     error_message = "Unexpected set of statements (the source-key statements only appear with source_kms_key_arns; WriteLogs and DeadLetter are modules/function's)."
   }
@@ -102,6 +102,15 @@ run "copier_policy" {
       toset(["arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-events"]),
     ]
     error_message = "Consuming must be limited to the events queue."
+  }
+
+  # The copier writes what it postponed or dead-lettered into the copy requests table; it never reads it.
+  assert {
+    condition = [for s in data.aws_iam_policy_document.copier.statement : [toset(s.actions), toset(s.resources)] if s.sid == "RecordCopyRequests"][0] == [
+      toset(["dynamodb:BatchWriteItem"]),
+      toset(["arn:aws:dynamodb:eu-west-1:111111111111:table/rds-snapshot-copy-copy-requests"]),
+    ] && aws_dynamodb_table.copy_requests.arn == "arn:aws:dynamodb:eu-west-1:111111111111:table/rds-snapshot-copy-copy-requests"
+    error_message = "The copier may only write items, in batches, to the copy requests table."
   }
 
   # modules/function grants sqs:SendMessage on its dead-letter target (DeadLetter) and writing its log group (WriteLogs).

@@ -35,6 +35,7 @@ run "function_defaults" {
       WAIT_DELAY_MAX_SECONDS         = "900"
       MAX_ERROR_TRIES                = "3"
       METRIC_NAMESPACE               = "RdsSnapshotCopy"
+      REQUESTS_TABLE                 = "rds-snapshot-copy-copy-requests"
       SOURCE_FILTER                  = "{\"exclude_identifiers\":[],\"exclude_tags\":{},\"include_identifiers\":[],\"include_tags\":{}}"
     })
     error_message = "Unexpected environment: ${jsonencode(module.copier.function_environment)}"
@@ -133,7 +134,8 @@ run "function_settings_follow_variables" {
       module.copier.function_environment["MAX_ERROR_TRIES"] == "7" &&
       module.copier.function_environment["MAX_DB_COPIES_IN_PROGRESS"] == "10" &&
       module.copier.function_environment["MAX_CLUSTER_COPIES_IN_PROGRESS"] == "2" &&
-      module.copier.function_environment["METRIC_NAMESPACE"] == "Backups/Rds"
+      module.copier.function_environment["METRIC_NAMESPACE"] == "Backups/Rds" &&
+      module.copier.function_environment["REQUESTS_TABLE"] == "copies-copy-requests"
     )
     error_message = "Unexpected environment: ${jsonencode(module.copier.function_environment)}"
   }

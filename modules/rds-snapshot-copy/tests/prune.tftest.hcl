@@ -154,17 +154,17 @@ run "scheduled_dead_letter_queue" {
       toset(["sqs:SendMessage"]),
       toset(["arn:aws:sqs:eu-west-1:111111111111:rds-snapshot-copy-scheduled-dlq"]),
       [["Service", toset(["events.amazonaws.com"])]],
-      [["ArnEquals", "aws:SourceArn", "arn:aws:events:eu-west-1:111111111111:rule/rds-snapshot-copy-prune-schedule"]],
+      [["ArnEquals", "aws:SourceArn", "arn:aws:events:eu-west-1:111111111111:rule/rds-snapshot-copy-prune-schedule,arn:aws:events:eu-west-1:111111111111:rule/rds-snapshot-copy-reconcile"]],
     ]]
-    error_message = "The queue may only accept sqs:SendMessage from EventBridge for the schedule rule."
+    error_message = "The queue may only accept sqs:SendMessage from EventBridge for the two schedule rules, the pruner's and the reconciler's."
   }
 
   assert {
     condition = (
-      one(data.aws_iam_policy_document.scheduled_dead_letter_queue.statement[0].condition).values[0] == aws_cloudwatch_event_rule.prune.arn &&
+      one(data.aws_iam_policy_document.scheduled_dead_letter_queue.statement[0].condition).values == tolist([aws_cloudwatch_event_rule.prune.arn, aws_cloudwatch_event_rule.reconcile.arn]) &&
       toset(data.aws_iam_policy_document.scheduled_dead_letter_queue.statement[0].resources) == toset([aws_sqs_queue.scheduled_dead_letter.arn])
     )
-    error_message = "The policy must name the schedule rule and the queue itself."
+    error_message = "The policy must name the two schedule rules and the queue itself."
   }
 
   assert {

@@ -47,6 +47,11 @@ run "edge_values_accepted" {
     prune_dry_run                      = true
     prune_lambda_timeout               = 10
     quota_alarm_threshold_percent      = 100
+    rpo_hours                          = 0.5
+    reconcile_grace_minutes            = 1440
+    reconcile_schedule                 = "rate(1440 minutes)"
+    reconcile_lambda_timeout           = 60
+    per_source_recovery_point_metrics  = true
     source_filter = {
       include_identifiers = ["orders-*"]
       exclude_identifiers = ["?"]
@@ -58,6 +63,11 @@ run "edge_values_accepted" {
   assert {
     condition     = module.copier.function_name == var.name
     error_message = "A 47-character name must be accepted."
+  }
+
+  assert {
+    condition     = module.reconciler.function_name == "${var.name}-reconcile" && length(module.reconciler.function_name) == 57
+    error_message = "With a 47-character name the reconciler's name, <name>-reconcile, must stay within Lambda's 64."
   }
 }
 
@@ -481,4 +491,230 @@ run "source_filter_too_long" {
   }
 
   expect_failures = [var.source_filter]
+}
+
+# The reconciler (reconcile.tftest.hcl). reconcile_schedule: EventBridge rate() syntax, then 5 minutes to a day.
+# cron() has no fixed interval for the alarm's period.
+run "reconcile_schedule_cron" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "cron(0 * * * ? *)"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+run "reconcile_schedule_not_an_expression" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "hourly"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+# EventBridge wants the unit singular for 1.
+run "reconcile_schedule_plural_for_one" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "rate(1 hours)"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+# and plural otherwise.
+run "reconcile_schedule_singular_for_two" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "rate(2 hour)"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+run "reconcile_schedule_zero" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "rate(0 minutes)"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+run "reconcile_schedule_leading_zero" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "rate(05 minutes)"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+run "reconcile_schedule_unknown_unit" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "rate(1 week)"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+run "reconcile_schedule_seconds" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "rate(300 seconds)"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+run "reconcile_schedule_extra_space" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "rate( 1 hour)"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+run "reconcile_schedule_unclosed" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "rate(1 hour"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+# Under five minutes: runs of a large fleet could overlap.
+run "reconcile_schedule_too_often" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "rate(4 minutes)"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+run "reconcile_schedule_one_minute" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "rate(1 minute)"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+# Over a day: a stopped reconciler would go unnoticed for days.
+run "reconcile_schedule_too_rarely" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "rate(2 days)"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+run "reconcile_schedule_just_over_a_day" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "rate(1441 minutes)"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+run "reconcile_schedule_25_hours" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "rate(25 hours)"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+run "reconcile_grace_minutes_negative" {
+  command = plan
+
+  variables {
+    reconcile_grace_minutes = -1
+  }
+
+  expect_failures = [var.reconcile_grace_minutes]
+}
+
+run "reconcile_grace_minutes_fraction" {
+  command = plan
+
+  variables {
+    reconcile_grace_minutes = 2.5
+  }
+
+  expect_failures = [var.reconcile_grace_minutes]
+}
+
+run "reconcile_grace_minutes_over_a_day" {
+  command = plan
+
+  variables {
+    reconcile_grace_minutes = 1441
+  }
+
+  expect_failures = [var.reconcile_grace_minutes]
+}
+
+run "rpo_hours_zero" {
+  command = plan
+
+  variables {
+    rpo_hours = 0
+  }
+
+  expect_failures = [var.rpo_hours]
+}
+
+run "rpo_hours_negative" {
+  command = plan
+
+  variables {
+    rpo_hours = -1
+  }
+
+  expect_failures = [var.rpo_hours]
+}
+
+run "reconcile_lambda_timeout_below_60" {
+  command = plan
+
+  variables {
+    reconcile_lambda_timeout = 59
+  }
+
+  expect_failures = [var.reconcile_lambda_timeout]
+}
+
+run "reconcile_lambda_timeout_above_900" {
+  command = plan
+
+  variables {
+    reconcile_lambda_timeout = 901
+  }
+
+  expect_failures = [var.reconcile_lambda_timeout]
 }

@@ -32,7 +32,7 @@ SECRET_KEY = "test"
 ACCOUNT_ID = "123456789012"  # moto's default account
 
 # Every AWS service the module (and the demo) talks to, by the provider's endpoint names.
-PROVIDER_ENDPOINTS = ("cloudwatch", "events", "iam", "kms", "lambda", "logs", "rds", "sns", "sqs", "sts")
+PROVIDER_ENDPOINTS = ("cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "rds", "sns", "sqs", "sts")
 PROVIDER_ALIASES = ("source", "destination")
 
 _PR_SET_PDEATHSIG = 1
@@ -232,15 +232,19 @@ def patch_moto() -> None:
     5. Service Quotas has no ListServiceQuotas (NotImplementedError): answered as for any service moto
        holds no quotas of, NoSuchResourceException, so the pruner reads on as it would in AWS.
     6. Every snapshot is taken "now", so there is nothing old to prune. A snapshot created with the tag
-       `emulator:taken-days-ago` = N is backdated N days (the tag is dropped): the demo's older copies.
+       `emulator:taken-days-ago` = N is backdated N days (the tag is dropped; N may be a fraction): the
+       demo's older copies and its stale source.
     7. EventBridge matches every event against a schedule rule (it has no pattern) and then fails on its
        Lambda target (500 for PutEvents); in AWS a schedule rule never matches an event: made so.
+    8. An Aurora cluster's member instance gets an automated DB instance snapshot of its own when it is
+       created; in AWS an Aurora instance has no snapshots (its cluster has): none is taken.
     """
     _patch_sqs()
     _patch_lambda()
     patch_service_quotas()
     _patch_snapshot_times()
     _patch_schedule_rules()
+    _patch_aurora_member_backups()
 
 
 def _patch_sqs() -> None:
@@ -309,12 +313,25 @@ def _patch_snapshot_times() -> None:
             age = next((t.get("Value") for t in self.tags or [] if t.get("Key") == AGE_TAG), None)
             if age is not None:
                 self.tags = [t for t in self.tags if t.get("Key") != AGE_TAG]
-                self.created = self.created - dt.timedelta(days=int(age))
+                self.created = self.created - dt.timedelta(days=float(age))
                 if hasattr(self, "original_snapshot_create_time"):
                     self.original_snapshot_create_time = self.created
 
         model.__init__ = __init__
         model._snapshot_copy_patched = True
+
+
+def _patch_aurora_member_backups() -> None:
+    from moto.rds.models import DBInstanceClustered
+
+    if getattr(DBInstanceClustered, "_snapshot_copy_patched", False):
+        return
+
+    def save_automated_backup(self: Any) -> None:
+        return None
+
+    DBInstanceClustered.save_automated_backup = save_automated_backup
+    DBInstanceClustered._snapshot_copy_patched = True
 
 
 def _patch_schedule_rules() -> None:

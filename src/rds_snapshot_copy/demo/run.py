@@ -10,7 +10,13 @@
 4. the handler from the deployed package (hash = the function's CodeSha256), with the function's own
    environment, consumes the queue as the event source mapping would;
 5. a table of the copies in the destination region;
-6. terraform destroy, emulator stopped, temporary directory removed: also on failure or Ctrl-C.
+6. retention: older copies seeded, the deployed pruner deletes the expired ones;
+7. missed events: the automated snapshots whose events never reached the bus, caught by the deployed
+   reconciler (as its schedule calls it) and copied by the copier;
+8. `rds-snapshot-copy status`: every source within the RPO, then a stale source past it (exit 1);
+9. `rds-snapshot-copy drill`: the DB copy and the Aurora copy restored, timed, checked, deleted;
+10. terraform destroy (keeping the key), emulator stopped, temporary directory removed: also on failure
+   or Ctrl-C.
 """
 
 from __future__ import annotations
@@ -25,6 +31,14 @@ from pathlib import Path
 from typing import TextIO
 
 from rds_snapshot_copy.demo.emulator import Emulator, signals_raise_keyboard_interrupt
+from rds_snapshot_copy.demo.recovery_steps import (
+    STALE_HOURS,
+    CommandRun,
+    as_source_snapshot,
+    automated_snapshots,
+    create_stale_source,
+    run_command,
+)
 from rds_snapshot_copy.demo.stack import (
     DESTINATION_REGION,
     SCHEDULED_EVENT,
@@ -151,7 +165,7 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
         report.line(f"package:  deterministic zip of lambda/, sha256 {workspace.package.base64_sha256}")
         report.line(f"workdir:  {workspace.root} (copy of examples/complete + generated emulator override)")
 
-        report.step(f"1/7 terraform init + apply of examples/complete ({SOURCE_REGION} -> {DESTINATION_REGION})")
+        report.step(f"1/10 terraform init + apply of examples/complete ({SOURCE_REGION} -> {DESTINATION_REGION})")
         stack = Stack(workspace, on_line=report.terraform_line)
         stack.init()
         report.line("   init: done (hashicorp/aws from the local mirror, no registry)")
@@ -162,13 +176,13 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
         report.line(f"   read back: function {function.name}, CodeSha256 {function.code_sha256}")
         report.line(f"   read back: event source mapping from the queue, batch size {function.batch_size}")
 
-        report.step("2/7 source: RDS instance + Aurora cluster, a manual snapshot of each")
+        report.step("2/10 source: RDS instance + Aurora cluster, a manual snapshot of each")
         sources = create_source_snapshots(clients)
         for s in sources:
             tags = ", ".join(f"{k}={v}" for k, v in sorted(s.tags.items()))
             report.line(f"   {s.kind:7} snapshot {s.arn} ({tags})")
 
-        report.step("3/7 RDS events on the default bus of " + SOURCE_REGION)
+        report.step("3/10 RDS events on the default bus of " + SOURCE_REGION)
         deleted = put_rds_event(clients, sources[0], "RDS-EVENT-0041")
         depth = queue_depth(clients, outputs["queue_url"])
         report.line(f"   RDS-EVENT-0041 (snapshot deleted): queue holds {depth} message(s): the rule ignores it")
@@ -182,7 +196,7 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
         if sorted(p.event_id for p in put) != arrived:
             raise AssertionError(f"queue holds {arrived}, expected {sorted(p.event_id for p in put)}")
 
-        report.step("4/7 the deployed package's handler consumes the queue (as the event source mapping)")
+        report.step("4/10 the deployed package's handler consumes the queue (as the event source mapping)")
         with tempfile.TemporaryDirectory(prefix="function-", dir=workspace.root) as unpacked:
             package = DeployedPackage.unpack(workspace.package, function, Path(unpacked))
             report.line(f"   package sha256 == deployed CodeSha256 ({package.base64_sha256}); env from GetFunction")
@@ -201,7 +215,7 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
                     report.line(f"   metrics (EMF on the function's stdout): {shown or 'all zero'}")
         report.line(f"   queue now holds {queue_depth(clients, outputs['queue_url'])} message(s)")
 
-        report.step("5/7 copies in " + DESTINATION_REGION)
+        report.step("5/10 copies in " + DESTINATION_REGION)
         copies = []
         finished = max(b.finished_at for b in batches)
         for p in put:
@@ -218,7 +232,7 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
         if any(c.kms_key_id != outputs["kms_key_arn"] for c in copies):
             raise AssertionError(f"a copy is not encrypted with the Terraform-created key {outputs['kms_key_arn']}")
 
-        report.step("6/7 retention: older copies of the same sources, then the deployed pruner (its schedule's call)")
+        report.step("6/10 retention: older copies of the same sources, then the deployed pruner (its schedule's call)")
         seeded = seed_older_copies(clients, sources)
         report.line(
             f"   seeded {len(seeded)} older copies (tagged as the copier tags its own), backdated by the emulator"
@@ -240,9 +254,85 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
         gone = set(before) - set(after)
         if gone != set(result["deleted"]):
             raise AssertionError(f"the pruner says it deleted {result['deleted']}, the destination lost {sorted(gone)}")
+
+        report.step("7/10 missed events: the deployed reconciler (its schedule's call), then the copier")
+        missed = automated_snapshots(clients)
+        report.line(
+            f"   {len(missed)} automated snapshots, taken as each database was created; no event reached the bus:"
+        )
+        for arn in missed:
+            report.line(f"     {arn}")
+        reconciler = read_back_scheduled_function(clients, outputs["reconcile_function_name"])
+        env = reconciler.environment
+        report.line(
+            f"   {reconciler.name}: RPO_HOURS={env.get('RPO_HOURS')} RETENTION_DAYS={env.get('RETENTION_DAYS')} "
+            f"GRACE_MINUTES={env.get('GRACE_MINUTES')} REQUESTS_TABLE={env.get('REQUESTS_TABLE')}"
+        )
+        with tempfile.TemporaryDirectory(prefix="reconciler-", dir=workspace.root) as unpacked:
+            package = DeployedPackage.unpack(workspace.package, reconciler, Path(unpacked))
+            reconciled, log = run_handler(package, reconciler, emulator, SCHEDULED_EVENT)
+        report.line(f"   enqueued {len(reconciled['enqueued'])} on the copier's queue, shaped like RDS's own events")
+        show_metrics(report, log)
+        if sorted(reconciled["enqueued"]) != missed:
+            raise AssertionError(f"the reconciler enqueued {reconciled['enqueued']}, expected {missed}")
+        with tempfile.TemporaryDirectory(prefix="function-", dir=workspace.root) as unpacked:
+            package = DeployedPackage.unpack(workspace.package, function, Path(unpacked))
+            consume_queue(clients, emulator, package, function, outputs["queue_url"], expected=len(missed))
+        for arn in missed:
+            copy = find_copy(clients, as_source_snapshot(arn))
+            if copy is None:
+                raise AssertionError(f"no copy of {arn} after the reconciler enqueued it")
+            report.line(f"   copied: {copy.identifier} ({copy.status})")
+
+        report.step("8/10 rds-snapshot-copy status: each source's recovery point")
+        status_args = ("status", "--function", reconciler.name, "--region", SOURCE_REGION)
+        show_command(report, run_command(emulator, *status_args), expect=0)
+        stale = create_stale_source(clients)
+        report.line(
+            f"   simulated outage: {stale.identifier}'s newest copy is {STALE_HOURS} h old (backdated by the "
+            "emulator); the snapshot taken since has none"
+        )
+        show_command(report, run_command(emulator, *status_args), expect=1)
+
+        report.step("9/10 rds-snapshot-copy drill: restore the DB and the Aurora copy, time them, delete them")
+        drilled = run_command(
+            emulator,
+            "drill",
+            "orders-db",
+            "ledger-aurora",
+            "--source-region",
+            SOURCE_REGION,
+            "--destination-region",
+            DESTINATION_REGION,
+            "--report",
+            str(workspace.root / "drill.json"),
+        )
+        show_command(report, drilled, expect=0)
+        report.line(
+            "   (the emulator makes a database available at once: its RTO is the command's own time, not RDS's)"
+        )
         return copies
     finally:
         cleanup(report, emulator, workspace, stack)
+
+
+def show_metrics(report: Reporter, log: str) -> None:
+    """The EMF lines a function wrote to stdout, as CloudWatch would extract them."""
+    for line in log.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            emf = json.loads(line)
+            names = [m["Name"] for m in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+            shown = ", ".join(f"{name}={emf[name]}" for name in names)
+            report.line(f"   metrics (EMF on the function's stdout): {shown}")
+
+
+def show_command(report: Reporter, run: CommandRun, expect: int) -> None:
+    report.line("   $ " + " ".join(run.argv))
+    for line in (run.stdout + run.stderr).rstrip().splitlines():
+        print("     " + line, file=report.out)
+    report.line(f"   exit {run.returncode}")
+    if run.returncode != expect:
+        raise AssertionError(f"{' '.join(run.argv)} exited {run.returncode}, expected {expect}")
 
 
 def queue_arn_of(clients: Clients, queue_url: str) -> str:
@@ -254,7 +344,7 @@ def cleanup(report: Reporter, emulator: Emulator, workspace: Workspace | None, s
     """The safe removal (the key stays, so the copies stay restorable; README, "Remove it safely"), stop
     the emulator, remove the working copy: each even if the one before failed."""
     in_flight = sys.exc_info()[1]
-    report.step("7/7 remove the stack but keep its key (terraform state rm + destroy), stop the emulator")
+    report.step("10/10 remove the stack but keep its key (terraform state rm + destroy), stop the emulator")
     if isinstance(in_flight, KeyboardInterrupt):
         report.line("   interrupted: Terraform was stopped and saved its state; destroying what it created")
     elif in_flight is not None:

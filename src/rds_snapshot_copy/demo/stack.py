@@ -222,6 +222,8 @@ class Workspace:
                 # A tag filter that leaves out only databases tagged copy-to-dr = false (none in the demo),
                 # so the copier reads its sources' tags, with the permission that takes, as deployed.
                 "source_filter": DEMO_SOURCE_FILTER,
+                # The emulator's snapshots are all seconds old: the reconciler takes them at once.
+                "reconcile_grace_minutes": 0,
             }
             if variables is not None:
                 values = variables
@@ -383,11 +385,36 @@ def tags_dict(tag_list: Iterable[dict[str, str]] | None) -> dict[str, str]:
     return {t["Key"]: t.get("Value", "") for t in tag_list or ()}
 
 
+# The network both regions have under the same names (as a DR runbook prepares it): a DB subnet group and a
+# security group, which a restore in the destination takes by name from the source database.
+NETWORK_NAME = "app-db"
+
+
+def create_network(clients: Clients, region: str) -> str:
+    """A VPC with two subnets, the DB subnet group and the security group NETWORK_NAME; the group's ID."""
+    ec2 = clients("ec2", region)
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{n}.0/24", AvailabilityZone=f"{region}{zone}")["Subnet"][
+            "SubnetId"
+        ]
+        for n, zone in enumerate("ab")
+    ]
+    clients("rds", region).create_db_subnet_group(
+        DBSubnetGroupName=NETWORK_NAME, DBSubnetGroupDescription="databases", SubnetIds=subnets
+    )
+    return ec2.create_security_group(GroupName=NETWORK_NAME, Description="databases", VpcId=vpc)["GroupId"]
+
+
 def create_source_snapshots(clients: Clients) -> list[SourceSnapshot]:
-    """An encrypted RDS instance and Aurora cluster in the source region, and a manual snapshot of each.
+    """An encrypted RDS instance and Aurora cluster (with its writer) in the source region, in the network
+    NETWORK_NAME (which the destination has too), and a manual snapshot of each.
 
     Manual snapshots: RDS takes automated ones itself, and no API (so no emulator call) creates one.
     """
+    security_group = create_network(clients, SOURCE_REGION)
+    create_network(clients, DESTINATION_REGION)
+    network = {"DBSubnetGroupName": NETWORK_NAME, "VpcSecurityGroupIds": [security_group]}
     rds = clients("rds", SOURCE_REGION)
     rds.create_db_instance(
         DBInstanceIdentifier=DB_INSTANCE,
@@ -397,6 +424,7 @@ def create_source_snapshots(clients: Clients) -> list[SourceSnapshot]:
         MasterUsername="demo",
         MasterUserPassword="not-a-secret-1",
         StorageEncrypted=True,
+        **network,
     )
     db_snapshot = rds.create_db_snapshot(
         DBSnapshotIdentifier=DB_SNAPSHOT, DBInstanceIdentifier=DB_INSTANCE, Tags=_tag_list(SOURCE_TAGS[DB_SNAPSHOT])
@@ -407,6 +435,13 @@ def create_source_snapshots(clients: Clients) -> list[SourceSnapshot]:
         MasterUsername="demo",
         MasterUserPassword="not-a-secret-1",
         StorageEncrypted=True,
+        **network,
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier=f"{CLUSTER}-writer",
+        DBClusterIdentifier=CLUSTER,
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
     )
     cluster_snapshot = rds.create_db_cluster_snapshot(
         DBClusterSnapshotIdentifier=CLUSTER_SNAPSHOT,
@@ -757,6 +792,7 @@ def leftovers(clients: Clients, name: str, kept_key_arn: str | None = None) -> L
         g["logGroupName"]
         for g in clients("logs", src).describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{name}")["logGroups"]
     ]
+    result.found["tables"] = [t for t in clients("dynamodb", src).list_tables()["TableNames"] if t.startswith(name)]
     result.found["alarms"] = [
         a["AlarmName"] for a in clients("cloudwatch", src).describe_alarms(AlarmNamePrefix=name)["MetricAlarms"]
     ]
@@ -879,13 +915,17 @@ class RolePolicies:
 class DeployedPolicies:
     """The policies as Terraform deployed them, read back from the emulator."""
 
-    roles: dict[str, RolePolicies]  # by function: "copier", "pruner"
+    roles: dict[str, RolePolicies]  # by function: "copier", "pruner", "reconciler"
     key_arn: str
     key: dict[str, Any]
     queues: dict[str, dict[str, Any]]  # queue ARN -> its policy
     queue_arn: str
     dead_letter_queue_arn: str
     rule_arn: str
+    # The copy requests table (copy_requests_table_name output), which the copier and the reconciler write.
+    copy_requests_table_arn: str | None = None
+    # The rendered operator policy (operator_policy_json output): for whoever runs restore and drill.
+    operator: dict[str, Any] | None = None
 
     @property
     def role_arn(self) -> str:
@@ -915,7 +955,11 @@ def _role_policies(clients: Clients, function_name: str) -> RolePolicies:
 
 
 def read_back_policies(clients: Clients, outputs: dict[str, Any]) -> DeployedPolicies:
-    functions = {"copier": outputs["function_name"], "pruner": outputs.get("prune_function_name")}
+    functions = {
+        "copier": outputs["function_name"],
+        "pruner": outputs.get("prune_function_name"),
+        "reconciler": outputs.get("reconcile_function_name"),
+    }
     roles = {key: _role_policies(clients, name) for key, name in functions.items() if name}
     key = clients("kms", DESTINATION_REGION).get_key_policy(KeyId=outputs["kms_key_arn"], PolicyName="default")
     sqs = clients("sqs", SOURCE_REGION)
@@ -925,6 +969,11 @@ def read_back_policies(clients: Clients, outputs: dict[str, Any]) -> DeployedPol
         queues[attributes["QueueArn"]] = json.loads(attributes.get("Policy") or "{}")
         arns.append(attributes["QueueArn"])
     rule_arn = clients("events", SOURCE_REGION).describe_rule(Name=outputs["rule_name"])["Arn"]
+    table = outputs.get("copy_requests_table_name")
+    table_arn = (
+        clients("dynamodb", SOURCE_REGION).describe_table(TableName=table)["Table"]["TableArn"] if table else None
+    )
+    operator = outputs.get("operator_policy_json")
     return DeployedPolicies(
         roles=roles,
         key_arn=outputs["kms_key_arn"],
@@ -933,4 +982,6 @@ def read_back_policies(clients: Clients, outputs: dict[str, Any]) -> DeployedPol
         queue_arn=arns[0],
         dead_letter_queue_arn=arns[1],
         rule_arn=rule_arn,
+        copy_requests_table_arn=table_arn,
+        operator=json.loads(operator) if operator else None,
     )

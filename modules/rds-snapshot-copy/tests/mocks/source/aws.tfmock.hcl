@@ -110,3 +110,39 @@ override_resource {
     arn = "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/rds-snapshot-copy-prune"
   }
 }
+
+# The reconciler's schedule, the function and the copy requests table (reconcile.tf, copy_requests.tf).
+override_resource {
+  target = aws_cloudwatch_event_rule.reconcile
+  values = {
+    arn = "arn:aws:events:eu-west-1:111111111111:rule/rds-snapshot-copy-reconcile"
+  }
+}
+
+override_resource {
+  target = module.reconciler.aws_lambda_function.this
+  values = {
+    arn = "arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy-reconcile"
+  }
+}
+
+override_resource {
+  target = module.reconciler.aws_iam_role.this
+  values = {
+    arn = "arn:aws:iam::111111111111:role/rds-snapshot-copy-reconciler"
+  }
+}
+
+override_resource {
+  target = module.reconciler.aws_cloudwatch_log_group.this
+  values = {
+    arn = "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/rds-snapshot-copy-reconcile"
+  }
+}
+
+override_resource {
+  target = aws_dynamodb_table.copy_requests
+  values = {
+    arn = "arn:aws:dynamodb:eu-west-1:111111111111:table/rds-snapshot-copy-copy-requests"
+  }
+}

@@ -1,0 +1,52 @@
+"""Lambda entry point: enqueue the source snapshots whose RDS event never reached the copier, and measure
+each source's recovery point.
+
+Runs on a schedule. Contract: `lambda_handler(event, context)`; environment SOURCE_REGION,
+DESTINATION_REGION, COPY_QUEUE_URL (the copier's queue), RETENTION_DAYS (default 35: only source snapshots
+younger than this are enqueued), RPO_HOURS (default 26); with defaults ENABLED_EVENT_IDS, SOURCE_FILTER,
+REQUESTS_TABLE, GRACE_MINUTES, REREQUEST_AFTER_HOURS, PER_SOURCE_METRICS, METRIC_NAMESPACE
+(snapshot_copy/reconcile_config.py). Returns a dict with `enqueued` (the source snapshot ARNs put on the
+queue) and `sources` (one entry per selected database or cluster: source, kind, recovery_point,
+recovery_point_age_hours, within_rpo, and more); see snapshot_copy/reconcile.py, which does the work.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import boto3
+
+from snapshot_copy.boto import BOTO_CONFIG
+from snapshot_copy.reconcile import Clients, reconcile
+from snapshot_copy.reconcile_config import ReconcileConfig
+
+
+@lru_cache(maxsize=4)
+def clients_for(source_region: str, destination_region: str, with_dynamodb: bool) -> Clients:
+    session = boto3.session.Session()
+    return Clients(
+        source_rds=session.client("rds", region_name=source_region, config=BOTO_CONFIG),
+        destination_rds=session.client("rds", region_name=destination_region, config=BOTO_CONFIG),
+        sqs=session.client("sqs", region_name=source_region, config=BOTO_CONFIG),
+        dynamodb=session.client("dynamodb", region_name=source_region, config=BOTO_CONFIG) if with_dynamodb else None,
+    )
+
+
+def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    config = ReconcileConfig.from_env()
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    function_name = getattr(context, "function_name", None) or os.environ.get(
+        "AWS_LAMBDA_FUNCTION_NAME", "reconcile_snapshots"
+    )
+    return reconcile(
+        config,
+        clients_for(config.source_region, config.destination_region, config.requests_table is not None),
+        datetime.now(UTC),
+        seconds_left=(lambda: remaining() / 1000) if callable(remaining) else (lambda: float("inf")),
+        clock=time.time,
+        function_name=function_name,
+    )

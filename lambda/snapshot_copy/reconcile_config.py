@@ -1,0 +1,72 @@
+"""The reconciler's settings: the shared ones (config.py) plus the queue, the window, the RPO and the table.
+
+Only SOURCE_REGION, DESTINATION_REGION and COPY_QUEUE_URL are required; every other setting has a
+working default (the module passes its own: GRACE_MINUTES 15, REREQUEST_AFTER_HOURS = the copier's
+longest wait + 1). `status` and `backfill` build one directly, or with dataclasses.replace.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import FunctionConfig, boolean, positive_int, require
+from .copy_config import event_ids_from
+from .errors import ConfigurationError
+from .filters import SourceFilter
+
+DEFAULT_RETENTION_DAYS = 35
+DEFAULT_RPO_HOURS = 26.0
+DEFAULT_GRACE_MINUTES = 0.0
+# The copier gives a message up after 72 h of waiting (MAX_WAIT_SECONDS): a request is trusted one hour more.
+DEFAULT_REREQUEST_AFTER_HOURS = 73.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReconcileConfig(FunctionConfig):
+    copy_queue_url: str
+    retention_days: int = DEFAULT_RETENTION_DAYS  # only source snapshots younger than this are enqueued
+    rpo_hours: float = DEFAULT_RPO_HOURS
+    enabled_event_ids: frozenset[str] = field(default_factory=lambda: event_ids_from(""))
+    source_filter: SourceFilter = field(default_factory=SourceFilter)
+    requests_table: str | None = None  # None: no state, every missing snapshot is enqueued each run
+    grace_minutes: float = DEFAULT_GRACE_MINUTES  # younger snapshots are left to their own event
+    rerequest_after_hours: float = DEFAULT_REREQUEST_AFTER_HOURS
+    per_source_metrics: bool = False
+
+    @classmethod
+    def fields_from_env(cls, env: Mapping[str, str]) -> dict[str, Any]:
+        require(env, "SOURCE_REGION", "DESTINATION_REGION", "COPY_QUEUE_URL")
+        return {
+            **super().fields_from_env(env),
+            "copy_queue_url": env["COPY_QUEUE_URL"],
+            "retention_days": positive_int(env, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
+            "rpo_hours": number(env, "RPO_HOURS", DEFAULT_RPO_HOURS, minimum=0, inclusive=False),
+            "enabled_event_ids": event_ids_from(env.get("ENABLED_EVENT_IDS", "")),
+            "source_filter": SourceFilter.from_json(env.get("SOURCE_FILTER")),
+            "requests_table": env.get("REQUESTS_TABLE") or None,
+            "grace_minutes": number(env, "GRACE_MINUTES", DEFAULT_GRACE_MINUTES, minimum=0),
+            "rerequest_after_hours": number(
+                env, "REREQUEST_AFTER_HOURS", DEFAULT_REREQUEST_AFTER_HOURS, minimum=0, inclusive=False
+            ),
+            "per_source_metrics": boolean(env, "PER_SOURCE_METRICS", False),
+        }
+
+
+def number(env: Mapping[str, str], name: str, default: float, minimum: float, inclusive: bool = True) -> float:
+    """A finite decimal number of at least (or, not `inclusive`, more than) `minimum`; `default` when unset."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, got {env.get(name)!r}") from None
+    if not math.isfinite(value):
+        raise ConfigurationError(f"{name} must be a finite number, got {env.get(name)!r}")
+    if value < minimum or (value == minimum and not inclusive):
+        bound = f"at least {minimum:g}" if inclusive else f"more than {minimum:g}"
+        raise ConfigurationError(f"{name} must be {bound}, got {env.get(name)!r}")
+    return value

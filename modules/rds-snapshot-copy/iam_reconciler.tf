@@ -1,0 +1,73 @@
+# The reconciler's own permissions: it reads, in both regions, and its only writes are messages on the
+# copier's queue and items in the copy requests table. No KMS, no copy, no delete, no tagging: the copier
+# makes the copies the messages ask for, with its own role. modules/function adds writing its log group and
+# sending to the scheduled dead-letter queue (WriteLogs, DeadLetter).
+data "aws_iam_policy_document" "reconciler" {
+  provider = aws.source
+
+  # The source snapshots without a copy, and this deployment's copies in the destination. Listing (no
+  # identifier, only filters) is authorised against no one snapshot, so the read-only Describe actions are
+  # allowed on "*", in the two regions only.
+  statement {
+    sid = "DescribeSnapshots"
+    actions = [
+      "rds:DescribeDBClusterSnapshots",
+      "rds:DescribeDBSnapshots",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = local.rds_regions
+    }
+  }
+
+  # The sources whose recovery point is measured: the live databases and clusters of the source region.
+  # The Service Authorization Reference gives these List actions an optional resource type (db, cluster),
+  # which a listing without an identifier names none of: "*", read-only, source region only.
+  statement {
+    sid = "DescribeSources"
+    actions = [
+      "rds:DescribeDBClusters",
+      "rds:DescribeDBInstances",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.source_region]
+    }
+  }
+
+  # With a tag filter, the tags of the source databases and clusters, where the describe answer carries
+  # none; the same statement as the copier's (iam_copier_filters.tf). Without one, nothing.
+  dynamic "statement" {
+    for_each = local.source_filter_reads_tags ? [local.source_database_arns] : []
+
+    content {
+      sid       = "ReadSourceDatabaseTags"
+      actions   = ["rds:ListTagsForResource"]
+      resources = statement.value
+    }
+  }
+
+  # The events of the missed snapshots go on the copier's queue (SendMessageBatch is authorised as
+  # sqs:SendMessage); the queue's URL comes from the environment, so no GetQueueUrl.
+  statement {
+    sid       = "EnqueueMissedSnapshots"
+    actions   = ["sqs:SendMessage"]
+    resources = [local.queue_arn]
+  }
+
+  # Which missing snapshots were already requested, and the requests it makes (copy_requests.tf).
+  statement {
+    sid = "CopyRequests"
+    actions = [
+      "dynamodb:BatchGetItem",
+      "dynamodb:BatchWriteItem",
+    ]
+    resources = [local.copy_requests_table_arn]
+  }
+}

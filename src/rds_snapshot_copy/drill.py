@@ -1,0 +1,570 @@
+"""`rds-snapshot-copy drill`: restore the newest copy of each source into temporary names, measure, clean up.
+
+For every source: the recovery point age at drill time (the RPO a real restore would have had), the RTO
+(from the restore request to available), checks of the restored database (engine, encryption with the
+copy's destination key, provenance tags) and what its instance-hours cost. All restores run at once, so
+a drill of ten sources takes about as long as the slowest.
+
+Everything the drill creates is registered before the call that creates it and deleted in a `finally`:
+Ctrl-C, SIGTERM or a failure halfway still clean up (`--keep` keeps the databases only when the drill
+completes). Planning, checks and waiting are restore.py's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import re
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from rich.console import Console
+from rich.table import Table
+
+from rds_snapshot_copy import prices
+from rds_snapshot_copy.restore import (
+    MAX_DATABASE_IDENTIFIER_LENGTH,
+    RESTORE_ACTIONS,
+    TAG_RECOVERY_POINT,
+    TAG_RESTORED_BY,
+    TAG_RESTORED_FROM_REGION,
+    TAG_RESTORED_FROM_SNAPSHOT,
+    TAG_RESTORED_FROM_SOURCE,
+    Clients,
+    Created,
+    Job,
+    Located,
+    Plan,
+    RefusedError,
+    SourceRegion,
+    add_common_arguments,
+    build_plan,
+    cluster_exists,
+    error_code,
+    instance_exists,
+    locate,
+    make_clients,
+    overrides_from,
+    wait,
+    writer_name,
+)
+from snapshot_copy.config import DEFAULT_METRIC_NAMESPACE
+from snapshot_copy.kinds import KINDS
+from snapshot_copy.listing import pages
+from snapshot_copy.recovery import newest_copies, recovery_point
+
+HELP = (
+    "Restore the newest copy of each source (or --all) into temporary databases, measure RPO and RTO, check "
+    "them, delete them; print the report, write it as JSON, optionally publish the drill's time as a metric."
+)
+
+DRILL_ACTIONS: tuple[str, ...] = (
+    *RESTORE_ACTIONS,
+    "rds:DeleteDBInstance",
+    "rds:DeleteDBCluster",
+    "cloudwatch:PutMetricData",
+)
+# Every AWS action restore and drill call: the operator's policy and the IAM simulation are built from it.
+OPERATOR_ACTIONS: tuple[str, ...] = tuple(sorted(set(DRILL_ACTIONS)))
+
+TAG_DRILL = "rds_snapshot_copy_drill"  # on everything a drill creates: finds leftovers of a killed drill
+METRIC_LAST_DRILL = "LastDrillTimestamp"
+METRIC_RTO = "DrillRtoSeconds"
+METRIC_RPO = "DrillRpoSeconds"
+DRILL_PREFIX = "drill"
+CLEANUP_TIMEOUT_SECONDS = 1800.0
+_NOT_ALLOWED = re.compile(r"[^a-z0-9-]+")
+
+
+# ------------------------------------------------------------------------------------------------ naming
+
+
+def drill_name(source: str, when: datetime, taken: set[str], exists: Callable[[str], bool]) -> str:
+    """drill-<source>-<yyyymmddhhmm>, within RDS's limits (the Aurora writer's '-writer' included), and
+    neither `taken` in this drill nor existing in the region."""
+    stamp = when.astimezone(UTC).strftime("%Y%m%d%H%M")
+    room = MAX_DATABASE_IDENTIFIER_LENGTH - len("-writer") - len(f"{DRILL_PREFIX}--{stamp}") - len("-99")
+    name = re.sub(r"-{2,}", "-", _NOT_ALLOWED.sub("-", source.lower())).strip("-")[:room].strip("-") or "db"
+    base = f"{DRILL_PREFIX}-{name}-{stamp}"
+    candidate, n = base, 1
+    while candidate in taken or exists(candidate):
+        n += 1
+        candidate = f"{base}-{n}"
+    taken.add(candidate)
+    return candidate
+
+
+# ------------------------------------------------------------------------------------------------ result
+
+
+@dataclass
+class Check:
+    ok: bool
+    expected: Any
+    actual: Any
+
+    def as_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "expected": self.expected, "actual": self.actual}
+
+
+@dataclass
+class SourceResult:
+    plan: Plan
+    job: Job
+    rpo_seconds: float | None
+    checks: dict[str, Check] = field(default_factory=dict)
+    ended_at: float | None = None  # clock() when its deletion was requested (or the drill ended)
+    cleanup: str = "not started"
+
+    @property
+    def ok(self) -> bool:
+        return self.job.available_at is not None and bool(self.checks) and all(c.ok for c in self.checks.values())
+
+    @property
+    def cost(self) -> prices.Estimate | None:
+        if self.job.requested_at is None or not self.plan.instance_class:
+            return None
+        end = self.ended_at if self.ended_at is not None else self.job.requested_at
+        return prices.estimate(self.plan.engine, self.plan.instance_class, end - self.job.requested_at)
+
+    def as_json(self) -> dict[str, Any]:
+        rp = self.plan.located.recovery_point
+        cost = self.cost
+        return {
+            "source": self.plan.located.source,
+            "kind": self.plan.kind,
+            "snapshot": self.plan.located.snapshot_arn,
+            "recovery_point": rp.isoformat() if rp else None,
+            "rpo_seconds": None if self.rpo_seconds is None else round(self.rpo_seconds, 1),
+            "restored": {"target": self.plan.target, "writer": self.plan.writer},
+            "engine": self.plan.engine,
+            "engine_version": self.plan.engine_version,
+            "instance_class": self.plan.instance_class,
+            "rto_seconds": None if self.job.rto_seconds is None else round(self.job.rto_seconds, 1),
+            "status": "ok" if self.ok else "failed",
+            "error": self.job.error,
+            "checks": {name: check.as_json() for name, check in self.checks.items()},
+            "cost_usd": cost.usd if cost else None,
+            "cost": {
+                "hourly_usd": cost.hourly_usd,
+                "billed_seconds": round(cost.billed_seconds, 1),
+                "price_source": cost.source,
+            }
+            if cost
+            else None,
+            "cleanup": self.cleanup,
+        }
+
+
+def check(plan: Plan, job: Job, kms_key_override: str | None = None) -> dict[str, Check]:
+    """The restored database is what the copy promised: engine, encryption with the copy's key, tags."""
+    copy = plan.located.copy
+    restored = job.final.get("cluster") or job.final.get("instance") or {}
+    encrypted_key = "StorageEncrypted"
+    expected_key = kms_key_override or copy.get("KmsKeyId")
+    checks = {
+        "engine": Check(restored.get("Engine") == copy.get("Engine"), copy.get("Engine"), restored.get("Engine")),
+        "encryption": Check(
+            bool(expected_key) and bool(restored.get(encrypted_key)) and restored.get("KmsKeyId") == expected_key,
+            expected_key or "an encrypted copy",
+            restored.get("KmsKeyId") if restored.get(encrypted_key) else "not encrypted",
+        ),
+    }
+    wanted = {t["Key"]: t["Value"] for t in plan.steps[0].params["Tags"]}
+    provenance = (TAG_RESTORED_BY, TAG_RESTORED_FROM_REGION, TAG_RESTORED_FROM_SOURCE, TAG_RESTORED_FROM_SNAPSHOT)
+    for what, resource in (("tags", restored), ("writer tags", job.final.get("instance") if plan.writer else None)):
+        if resource is None:
+            continue
+        have = {t["Key"]: t.get("Value") for t in resource.get("TagList", [])}
+        absent = [k for k in (*provenance, TAG_RECOVERY_POINT, TAG_DRILL) if have.get(k) != wanted.get(k)]
+        checks[what] = Check(not absent, "provenance tags", "all present" if not absent else f"missing: {absent}")
+    return checks
+
+
+# ------------------------------------------------------------------------------------------------- clean-up
+
+
+def delete_created(
+    rds: Any,
+    created: Created,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    poll_seconds: float,
+    timeout_seconds: float = CLEANUP_TIMEOUT_SECONDS,
+) -> dict[str, str]:
+    """Delete every registered resource: instances first, then (once their members are gone) clusters.
+    {identifier: what happened}; anything not deleted says how to delete it."""
+    outcome: dict[str, str] = {}
+    instances = [i for kind, i in created.resources if kind == "instance"]
+    clusters = [c for kind, c in created.resources if kind == "cluster"]
+    deadline = clock() + timeout_seconds
+    try:
+        for identifier in instances:
+            outcome[identifier] = _delete(
+                lambda i=identifier: rds.delete_db_instance(
+                    DBInstanceIdentifier=i, SkipFinalSnapshot=True, DeleteAutomatedBackups=True
+                ),
+                {"DBInstanceNotFound"},
+                {"InvalidDBInstanceState"},
+                clock,
+                sleep,
+                poll_seconds,
+                deadline,
+            )
+        if clusters:
+            # A cluster cannot be deleted while its instances are still being deleted.
+            while any(instance_exists(rds, i) for i in instances) and clock() < deadline:
+                sleep(poll_seconds)
+        for identifier in clusters:
+            outcome[identifier] = _delete(
+                lambda c=identifier: rds.delete_db_cluster(DBClusterIdentifier=c, SkipFinalSnapshot=True),
+                {"DBClusterNotFoundFault"},
+                {"InvalidDBClusterStateFault", "DBClusterToBeDeletedHasActiveMembers"},
+                clock,
+                sleep,
+                poll_seconds,
+                deadline,
+            )
+    except KeyboardInterrupt:
+        pass
+    for kind, identifier in created.resources:
+        if not outcome.get(identifier, "").startswith("deleted") and outcome.get(identifier) != "never created":
+            command = (
+                f"aws rds delete-db-instance --db-instance-identifier {identifier} --skip-final-snapshot"
+                if kind == "instance"
+                else f"aws rds delete-db-cluster --db-cluster-identifier {identifier} --skip-final-snapshot"
+            )
+            outcome[identifier] = f"LEFT BEHIND ({outcome.get(identifier, 'interrupted')}): {command}"
+    return outcome
+
+
+def _delete(
+    call: Callable[[], Any],
+    gone: set[str],
+    busy: set[str],
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    poll_seconds: float,
+    deadline: float,
+) -> str:
+    while True:
+        try:
+            call()
+            return "deleted"
+        except ClientError as exc:
+            code = error_code(exc)
+            if code in gone:
+                return "never created"
+            if code not in busy or clock() >= deadline:
+                return f"{code}: {exc}"
+        except BotoCoreError as exc:
+            if clock() >= deadline:
+                return f"{type(exc).__name__}: {exc}"
+        sleep(poll_seconds)
+
+
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled, a pod stopped) cleans up like Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# ---------------------------------------------------------------------------------------------- planning
+
+
+def drill_sources(
+    clients: Clients, names: list[str], all_sources: bool, source_region: str, kind: str | None
+) -> list[Located]:
+    if all_sources:
+        located = []
+        for name in [kind] if kind else list(KINDS):
+            newest = newest_copies(pages(clients.rds, name, SnapshotType="manual"), name, source_region)
+            located += [
+                Located(name, source, copy, recovery_point(copy, name)) for source, copy in sorted(newest.items())
+            ]
+        if not located:
+            raise RefusedError([f"no available copies from {source_region} in the destination: nothing to drill"])
+        return located
+    if not names:
+        raise RefusedError(["name one or more sources, or --all"])
+    problems, located = [], []
+    source_region_calls = SourceRegion(clients, source_region)
+    for name in dict.fromkeys(names):
+        try:
+            located.append(locate(clients, name, source_region, kind, source_region_calls.exists))
+        except RefusedError as exc:
+            problems += exc.problems
+    if problems:
+        raise RefusedError(problems)
+    return located
+
+
+def plan_drill(args: argparse.Namespace, clients: Clients, now: datetime) -> list[Plan]:
+    given = overrides_from(args)
+    given.deletion_protection = False  # temporary databases: nothing may stop their deletion
+    stamp = now.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+    given.tags = {**given.tags, TAG_DRILL: stamp}
+    located = drill_sources(clients, args.sources, args.all, args.source_region, args.kind)
+    source_region = SourceRegion(clients, args.source_region)
+    taken: set[str] = set()
+    plans, problems = [], []
+    for one in located:
+
+        def exists(name: str, kind: str = one.kind) -> bool:
+            if kind == "cluster":
+                return cluster_exists(clients.rds, name) or instance_exists(clients.rds, writer_name(name))
+            return instance_exists(clients.rds, name)
+
+        target = drill_name(one.source, now, taken, exists)
+        try:
+            settings = source_region.settings(one.kind, one.source)
+            plans.append(build_plan(clients, one, args.source_region, args.region, target, settings, given))
+        except RefusedError as exc:
+            problems += [f"{one.source}: {p}" for p in exc.problems]
+    if problems:
+        raise RefusedError(problems)
+    return plans
+
+
+# ------------------------------------------------------------------------------------------------ running
+
+
+@dataclass
+class DrillReport:
+    started_at: datetime
+    source_region: str
+    region: str
+    results: list[SourceResult]
+    kept: bool
+    interrupted: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.interrupted is None
+            and all(r.ok for r in self.results)
+            and not any(r.cleanup.startswith("LEFT") for r in self.results)
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        costs = [r.cost.usd for r in self.results if r.cost and r.cost.usd is not None]
+        return {
+            "drill_started_at": self.started_at.isoformat(),
+            "source_region": self.source_region,
+            "region": self.region,
+            "ok": self.ok,
+            "interrupted": self.interrupted,
+            "kept": self.kept,
+            "cost_usd": round(sum(costs), 4)
+            if costs and len(costs) == len(self.results)
+            else (None if not costs else f">= {round(sum(costs), 4)} (some classes unpriced)"),
+            "sources": [r.as_json() for r in self.results],
+        }
+
+
+def run_drill(
+    clients: Clients,
+    plans: list[Plan],
+    now: datetime,
+    keep: bool,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    poll_seconds: float,
+    timeout_seconds: float,
+    console: Console,
+    kms_key_override: str | None = None,
+) -> DrillReport:
+    created = Created()
+    results = [
+        SourceResult(p, Job(p), (now - p.located.recovery_point).total_seconds() if p.located.recovery_point else None)
+        for p in plans
+    ]
+    report = DrillReport(now, plans[0].source_region, plans[0].region, results, kept=keep)
+    with sigterm_interrupts():
+        try:
+            for result in results:
+                result.job.start(clients.rds, created, clock)
+            started = [r.job for r in results if not r.job.error]
+            if started:
+                wait(started, clients.rds, clock, sleep, poll_seconds, timeout_seconds, console)
+            for result in results:
+                if result.job.available_at is not None:
+                    result.checks = check(result.plan, result.job, kms_key_override)
+        except KeyboardInterrupt as exc:
+            report.interrupted = f"interrupted ({exc or 'Ctrl-C'})"
+        except TimeoutError as exc:
+            report.interrupted = str(exc)
+        except (ClientError, BotoCoreError) as exc:
+            report.interrupted = f"AWS error: {exc}"
+        finally:
+            ended = clock()
+            for result in results:
+                result.ended_at = ended
+            if keep and report.interrupted is None:
+                for result in results:
+                    result.cleanup = "kept"
+            else:
+                outcome = delete_created(clients.rds, created, clock, sleep, poll_seconds)
+                for result in results:
+                    mine = [outcome.get(i) for i in (result.plan.writer, result.plan.target) if i and i in outcome]
+                    result.cleanup = "; ".join(s for s in mine if s) or "nothing created"
+    return report
+
+
+def publish(cloudwatch: Any, namespace: str, report: DrillReport) -> None:
+    """LastDrillTimestamp (epoch seconds) only for a drill that passed: an alarm on its absence says how long
+    it has been since the last good restore; RTO and RPO per source for dashboards."""
+    data: list[dict[str, Any]] = [
+        {"MetricName": METRIC_LAST_DRILL, "Value": report.started_at.timestamp(), "Unit": "Seconds"}
+    ]
+    for result in report.results:
+        dims = [{"Name": "Source", "Value": result.plan.located.source}]
+        if result.job.rto_seconds is not None:
+            data.append(
+                {"MetricName": METRIC_RTO, "Dimensions": dims, "Value": result.job.rto_seconds, "Unit": "Seconds"}
+            )
+        if result.rpo_seconds is not None:
+            data.append({"MetricName": METRIC_RPO, "Dimensions": dims, "Value": result.rpo_seconds, "Unit": "Seconds"})
+    for start in range(0, len(data), 1000):
+        cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start : start + 1000])
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days}d {hours:02d}h"
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s"
+
+
+def print_report(report: DrillReport, console: Console) -> None:
+    table = Table(
+        title=f"Restore drill {report.source_region} -> {report.region}, {report.started_at:%Y-%m-%d %H:%M} UTC"
+    )
+    for column in ("source", "kind", "restored as", "RPO (age)", "RTO", "checks", "class", "cost", "clean-up"):
+        table.add_column(column)
+    for r in report.results:
+        failed = [name for name, c in r.checks.items() if not c.ok]
+        checks = "passed" if r.checks and not failed else (f"FAILED: {', '.join(failed)}" if failed else "-")
+        cost = r.cost
+        table.add_row(
+            r.plan.located.source,
+            r.plan.kind,
+            r.plan.target,
+            duration(r.rpo_seconds),
+            duration(r.job.rto_seconds) if r.job.error is None else f"failed: {r.job.error}",
+            checks,
+            r.plan.instance_class or "-",
+            cost.text() if cost else "-",
+            r.cleanup,
+        )
+    console.print(table)
+    if report.interrupted:
+        console.print(f"drill stopped: {report.interrupted}", markup=False, highlight=False)
+    console.print(
+        f"cost: on-demand instance-hours only ({prices.PRICE_REGION} list prices as of {prices.PRICES_AS_OF}, "
+        f"{prices.MINIMUM_BILLED_SECONDS // 60}-minute minimum)",
+        markup=False,
+        highlight=False,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- the command
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sources", nargs="*", help="source DB instance or Aurora cluster identifiers")
+    parser.add_argument("--all", action="store_true", help="every source with an available copy")
+    add_common_arguments(parser)
+    parser.add_argument("--keep", action="store_true", help="keep the restored databases (if the drill completes)")
+    parser.add_argument("--report", type=Path, help="write the report as JSON to this file")
+    parser.add_argument(
+        "--publish-metric", action="store_true", help=f"put {METRIC_LAST_DRILL} (and RTO/RPO per source) in CloudWatch"
+    )
+    parser.add_argument("--namespace", default=DEFAULT_METRIC_NAMESPACE, help="metric namespace (%(default)s)")
+
+
+def run(
+    args: argparse.Namespace,
+    clients: Clients | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    out: Any = None,
+    err: Any = None,
+) -> int:
+    """0: every source restored, checked and cleaned up; 1: a restore, check, clean-up or AWS call failed,
+    or the drill was interrupted; 2: bad input (nothing created)."""
+    stdout = Console(file=out or sys.stdout, soft_wrap=True, width=200)
+    stderr = Console(file=err or sys.stderr, soft_wrap=True)
+    clients = clients or make_clients(args.region, args.source_region)
+    started = now()
+    try:
+        if args.sources and args.all:
+            raise RefusedError(["name sources or give --all, not both"])
+        plans = plan_drill(args, clients, started)
+    except RefusedError as exc:
+        for problem in exc.problems:
+            stderr.print(f"refused: {problem}", markup=False, highlight=False)
+        stderr.print("nothing was created", markup=False, highlight=False)
+        return 2
+    except (ClientError, BotoCoreError) as exc:
+        stderr.print(f"AWS error while planning: {exc}", markup=False, highlight=False)
+        return 1
+    for plan in plans:
+        for note in plan.notes:
+            stderr.print(f"note ({plan.located.source}): {note}", markup=False, highlight=False)
+    report = run_drill(
+        clients,
+        plans,
+        started,
+        args.keep,
+        clock,
+        sleep,
+        args.poll_seconds,
+        args.timeout_seconds,
+        stderr if args.json else stdout,
+        args.kms_key_id,
+    )
+    document = report.as_json()
+    if args.report:
+        args.report.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    if args.json:
+        print(json.dumps(document, default=str), file=stdout.file)
+    else:
+        print_report(report, stdout)
+    if args.publish_metric:
+        if report.ok:
+            try:
+                publish(clients.cloudwatch, args.namespace, report)
+            except (ClientError, BotoCoreError) as exc:
+                stderr.print(f"could not publish the drill's metrics: {exc}", markup=False, highlight=False)
+                return 1
+        else:
+            stderr.print(f"{METRIC_LAST_DRILL} not published: the drill did not pass", markup=False, highlight=False)
+    return 0 if report.ok else 1

@@ -1,0 +1,280 @@
+"""Fixtures for the restore and drill commands: a source region (us-east-1) with a DB instance and an Aurora
+cluster in a VPC, and a destination (us-west-2) with a same-named DB subnet group and security group, the
+copies' KMS key and copies made the way the copier makes them (its tags, the destination key)."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from rds_snapshot_copy import drill, restore
+from snapshot_copy.tagging import copy_tags
+from tests.iam.recording import calls_of
+from tests.unit.harness import ACCOUNT, DESTINATION_REGION, SOURCE_REGION
+
+SUBNET_GROUP = "prod-db"
+SECURITY_GROUP = "app-db"
+UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, the connection is refused at once
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+class Routed:
+    """A client that sends the named operations to a Stubber-driven client and everything else to moto:
+    the errors moto cannot produce, without stubbing every other call."""
+
+    def __init__(self, moto_client: Any, stubbed: Any, operations: set[str]) -> None:
+        self._moto = moto_client
+        self._stubbed = stubbed
+        self._operations = operations
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stubbed if name in self._operations else self._moto, name)
+
+
+class Slow:
+    """moto makes databases available at once; this reports them as `creating` while `creating` is set."""
+
+    def __init__(self, rds: Any) -> None:
+        self._rds = rds
+        self.creating = True
+
+    def describe_db_instances(self, **params: Any) -> dict[str, Any]:
+        answer = self._rds.describe_db_instances(**params)
+        if self.creating:
+            for instance in answer["DBInstances"]:
+                instance["DBInstanceStatus"] = "creating"
+        return answer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._rds, name)
+
+
+@dataclass
+class World:
+    source_rds: Any
+    source_ec2: Any
+    rds: Any
+    ec2: Any
+    kms: Any
+    cloudwatch: Any
+    key_arn: str
+    source_vpc: str = ""
+    vpc: str = ""
+    security_group_id: str = ""
+    stubbers: list[Stubber] = field(default_factory=list)
+
+    # -- network
+    def network(self) -> None:
+        for ec2, rds, region, attr in (
+            (self.source_ec2, self.source_rds, SOURCE_REGION, "source_vpc"),
+            (self.ec2, self.rds, DESTINATION_REGION, "vpc"),
+        ):
+            vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+            subnets = [
+                ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{region}{az}")["Subnet"][
+                    "SubnetId"
+                ]
+                for i, az in ((1, "a"), (2, "b"))
+            ]
+            rds.create_db_subnet_group(
+                DBSubnetGroupName=SUBNET_GROUP, DBSubnetGroupDescription="databases", SubnetIds=subnets
+            )
+            group = ec2.create_security_group(GroupName=SECURITY_GROUP, Description="db", VpcId=vpc)["GroupId"]
+            setattr(self, attr, vpc)
+            if attr == "vpc":
+                self.security_group_id = group
+            else:
+                self.source_security_group_id = group
+
+    # -- sources
+    def instance(self, name: str = "orders", instance_class: str = "db.t3.small", **extra: Any) -> None:
+        self.source_rds.create_db_instance(
+            DBInstanceIdentifier=name,
+            DBInstanceClass=instance_class,
+            Engine="postgres",
+            AllocatedStorage=20,
+            MasterUsername="admin_user",
+            MasterUserPassword="not-a-real-password",
+            DBSubnetGroupName=SUBNET_GROUP,
+            VpcSecurityGroupIds=[self.source_security_group_id],
+            **extra,
+        )
+
+    def cluster(self, name: str = "ledger", writer_class: str = "db.r6g.large", **extra: Any) -> None:
+        self.source_rds.create_db_cluster(
+            DBClusterIdentifier=name,
+            Engine="aurora-postgresql",
+            MasterUsername="admin_user",
+            MasterUserPassword="not-a-real-password",
+            DBSubnetGroupName=SUBNET_GROUP,
+            VpcSecurityGroupIds=[self.source_security_group_id],
+            **extra,
+        )
+        self.source_rds.create_db_instance(
+            DBInstanceIdentifier=f"{name}-1",
+            DBClusterIdentifier=name,
+            DBInstanceClass=writer_class,
+            Engine="aurora-postgresql",
+        )
+
+    # -- copies, as the copier makes them
+    def copy(self, kind: str, source: str, snapshot: str, tags: dict[str, str] | None = None) -> dict[str, Any]:
+        source_tags = [{"Key": k, "Value": v} for k, v in (tags or {}).items()]
+        if kind == "db":
+            made = self.source_rds.create_db_snapshot(
+                DBInstanceIdentifier=source, DBSnapshotIdentifier=snapshot, Tags=source_tags
+            )["DBSnapshot"]
+            return self.rds.copy_db_snapshot(
+                SourceDBSnapshotIdentifier=made["DBSnapshotArn"],
+                TargetDBSnapshotIdentifier=f"{snapshot}-copy",
+                KmsKeyId=self.key_arn,
+                SourceRegion=SOURCE_REGION,
+                Tags=copy_tags(source_tags, SOURCE_REGION, made["DBSnapshotArn"]),
+            )["DBSnapshot"]
+        made = self.source_rds.create_db_cluster_snapshot(
+            DBClusterIdentifier=source, DBClusterSnapshotIdentifier=snapshot, Tags=source_tags
+        )["DBClusterSnapshot"]
+        return self.rds.copy_db_cluster_snapshot(
+            SourceDBClusterSnapshotIdentifier=made["DBClusterSnapshotArn"],
+            TargetDBClusterSnapshotIdentifier=f"{snapshot}-copy",
+            KmsKeyId=self.key_arn,
+            SourceRegion=SOURCE_REGION,
+            Tags=copy_tags(source_tags, SOURCE_REGION, made["DBClusterSnapshotArn"]),
+        )["DBClusterSnapshot"]
+
+    def set_copy_status(self, identifier: str, status: str) -> None:
+        from moto.rds.models import rds_backends
+
+        backend = rds_backends[ACCOUNT][DESTINATION_REGION]
+        snapshot = backend.database_snapshots.get(identifier) or backend.cluster_snapshots[identifier]
+        snapshot.status = status
+
+    # -- clients
+    def clients(self, source_down: bool = False, rds: Any = None) -> restore.Clients:
+        source_rds, source_ec2 = self.source_rds, self.source_ec2
+        if source_down:
+            config = restore.SOURCE_REGION_CONFIG
+            source_rds = boto3.client("rds", region_name=SOURCE_REGION, endpoint_url=UNREACHABLE, config=config)
+            source_ec2 = boto3.client("ec2", region_name=SOURCE_REGION, endpoint_url=UNREACHABLE, config=config)
+        return restore.Clients(
+            rds=rds or self.rds,
+            kms=self.kms,
+            ec2=self.ec2,
+            source_rds=source_rds,
+            source_ec2=source_ec2,
+            cloudwatch=self.cloudwatch,
+        )
+
+    def stubbed_rds(self, operations: set[str]) -> tuple[Routed, Stubber]:
+        client = boto3.client("rds", region_name=DESTINATION_REGION)
+        stubber = Stubber(client)
+        stubber.activate()
+        self.stubbers.append(stubber)
+        return Routed(self.rds, client, operations), stubber
+
+    # -- what exists in the destination
+    def instances(self) -> list[str]:
+        return sorted(i["DBInstanceIdentifier"] for i in self.rds.describe_db_instances()["DBInstances"])
+
+    def clusters(self) -> list[str]:
+        return sorted(c["DBClusterIdentifier"] for c in self.rds.describe_db_clusters()["DBClusters"])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_botocore_loader() -> Iterator[None]:
+    """Speed only, as in tests/unit: parse botocore's models once, and one RSA key pair for every KMS key."""
+    import botocore.loaders
+    import botocore.session
+    import moto.kms.models
+
+    shared = lru_cache(maxsize=None)(botocore.loaders.create_loader)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", shared)
+        patch.setattr(
+            moto.kms.models, "generate_private_key", lru_cache(maxsize=None)(moto.kms.models.generate_private_key)
+        )
+        yield
+
+
+@pytest.fixture
+def world(aws_env: None) -> Iterator[World]:
+    with mock_aws():
+        kms = boto3.client("kms", region_name=DESTINATION_REGION)
+        w = World(
+            source_rds=boto3.client("rds", region_name=SOURCE_REGION),
+            source_ec2=boto3.client("ec2", region_name=SOURCE_REGION),
+            rds=boto3.client("rds", region_name=DESTINATION_REGION),
+            ec2=boto3.client("ec2", region_name=DESTINATION_REGION),
+            kms=kms,
+            cloudwatch=boto3.client("cloudwatch", region_name=DESTINATION_REGION),
+            key_arn=kms.create_key(Description="copies")["KeyMetadata"]["Arn"],
+        )
+        w.network()
+        yield w
+        for stubber in w.stubbers:
+            stubber.deactivate()
+
+
+def _parse(add_arguments: Callable[[argparse.ArgumentParser], None], argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args(["--source-region", SOURCE_REGION, "--destination-region", DESTINATION_REGION, *argv])
+
+
+class NoSleep:
+    """A clock that advances only when slept: elapsed times are exact, and no test waits."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def run_restore() -> Callable[..., Run]:
+    def invoke(clients: restore.Clients, *argv: str, clock: NoSleep | None = None) -> Run:
+        clock = clock or NoSleep()
+        out, err = io.StringIO(), io.StringIO()
+        with calls_of("operator"):
+            code = restore.run(
+                _parse(restore.add_arguments, list(argv)), clients, clock.clock, clock.sleep, out=out, err=err
+            )
+        return Run(code, out.getvalue(), err.getvalue())
+
+    return invoke
+
+
+@pytest.fixture
+def run_drill() -> Callable[..., Run]:
+    def invoke(clients: restore.Clients, *argv: str, clock: NoSleep | None = None, now: Any = None) -> Run:
+        clock = clock or NoSleep()
+        out, err = io.StringIO(), io.StringIO()
+        kwargs = {"now": now} if now else {}
+        with calls_of("operator"):
+            code = drill.run(
+                _parse(drill.add_arguments, list(argv)), clients, clock.clock, clock.sleep, out=out, err=err, **kwargs
+            )
+        return Run(code, out.getvalue(), err.getvalue())
+
+    return invoke
