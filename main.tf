@@ -65,6 +65,7 @@ module "rds_snapshot_copy" {
   reconcile_schedule                = var.reconcile_schedule
   reconcile_lambda_timeout          = var.reconcile_lambda_timeout
   per_source_recovery_point_metrics = var.per_source_recovery_point_metrics
+  drill_max_age_days                = var.drill_max_age_days
 
   log_retention_in_days = var.log_retention_in_days
   alarm_sns_topic_arn   = var.alarm_sns_topic_arn

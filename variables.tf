@@ -145,6 +145,12 @@ variable "per_source_recovery_point_metrics" {
   default     = false
 }
 
+variable "drill_max_age_days" {
+  description = "Days after which the drill_age alarm fires when no restore drill has passed (`rds-snapshot-copy drill --publish-metric`) or none is on record; null, no check (see the module's `drill_max_age_days`)."
+  type        = number
+  default     = null
+}
+
 variable "log_retention_in_days" {
   description = "Retention of the functions' log groups in days."
   type        = number

@@ -4,10 +4,10 @@ each source's recovery point.
 Runs on a schedule. Contract: `lambda_handler(event, context)`; environment SOURCE_REGION,
 DESTINATION_REGION, COPY_QUEUE_URL (the copier's queue), RETENTION_DAYS (default 35: only source snapshots
 younger than this are enqueued), RPO_HOURS (default 26); with defaults ENABLED_EVENT_IDS, SOURCE_FILTER,
-REQUESTS_TABLE, GRACE_MINUTES, REREQUEST_AFTER_HOURS, PER_SOURCE_METRICS, METRIC_NAMESPACE
-(snapshot_copy/reconcile_config.py). Returns a dict with `enqueued` (the source snapshot ARNs put on the
-queue) and `sources` (one entry per selected database or cluster: source, kind, recovery_point,
-recovery_point_age_hours, within_rpo, and more); see snapshot_copy/reconcile.py, which does the work.
+REQUESTS_TABLE, GRACE_MINUTES, REREQUEST_AFTER_HOURS, PER_SOURCE_METRICS, METRIC_NAMESPACE, and optional
+DRILL_MAX_AGE_DAYS (snapshot_copy/reconcile_config.py). Returns a dict with `enqueued` (the source
+snapshot ARNs put on the queue) and `sources` (one entry per selected database or cluster: source, kind,
+recovery_point, recovery_point_age_hours, within_rpo, and more); see snapshot_copy/reconcile.py, which does the work.
 """
 
 from __future__ import annotations
@@ -26,13 +26,21 @@ from snapshot_copy.reconcile_config import ReconcileConfig
 
 
 @lru_cache(maxsize=4)
-def clients_for(source_region: str, destination_region: str, with_dynamodb: bool) -> Clients:
+def clients_for(
+    source_region: str, destination_region: str, with_dynamodb: bool, with_cloudwatch: bool = False
+) -> Clients:
     session = boto3.session.Session()
     return Clients(
         source_rds=session.client("rds", region_name=source_region, config=BOTO_CONFIG),
         destination_rds=session.client("rds", region_name=destination_region, config=BOTO_CONFIG),
         sqs=session.client("sqs", region_name=source_region, config=BOTO_CONFIG),
         dynamodb=session.client("dynamodb", region_name=source_region, config=BOTO_CONFIG) if with_dynamodb else None,
+        # The drills publish their metric where they restore: the destination region.
+        cloudwatch=(
+            session.client("cloudwatch", region_name=destination_region, config=BOTO_CONFIG)
+            if with_cloudwatch
+            else None
+        ),
     )
 
 
@@ -44,7 +52,12 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     )
     return reconcile(
         config,
-        clients_for(config.source_region, config.destination_region, config.requests_table is not None),
+        clients_for(
+            config.source_region,
+            config.destination_region,
+            config.requests_table is not None,
+            config.drill_max_age_days is not None,
+        ),
         datetime.now(UTC),
         seconds_left=(lambda: remaining() / 1000) if callable(remaining) else (lambda: float("inf")),
         clock=time.time,

@@ -61,6 +61,9 @@ module "rds_snapshot_copy" {
   reconcile_schedule                = var.reconcile_schedule
   reconcile_lambda_timeout          = var.reconcile_lambda_timeout
   per_source_recovery_point_metrics = var.per_source_recovery_point_metrics
+  # With a limit, the drill_age alarm fires when no restore drill (`rds-snapshot-copy drill --publish-metric`)
+  # has passed in that many days; null, no check.
+  drill_max_age_days = var.drill_max_age_days
 
   # The created key is protected from destroy by default (variables.tf: how to remove the stack).
   kms_key_prevent_destroy = var.kms_key_prevent_destroy

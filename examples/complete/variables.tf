@@ -119,6 +119,12 @@ variable "per_source_recovery_point_metrics" {
   default     = false
 }
 
+variable "drill_max_age_days" {
+  description = "Days after which the drill_age alarm fires when no restore drill has passed or none is on record (90 for a quarterly drill); null, no check."
+  type        = number
+  default     = null
+}
+
 variable "alarm_sns_topic_arn" {
   description = "SNS topic in the source region that the alarms notify; null creates the alarms without actions."
   type        = string

@@ -34,6 +34,16 @@ RECONCILE_METRICS = (RECOVERY_POINT_AGE_WORST, SOURCES_PAST_RPO, SNAPSHOTS_ENQUE
 # Optional, one per source: dimensions {FunctionName, SnapshotKind, SourceIdentifier}.
 RECOVERY_POINT_AGE = "RecoveryPointAgeHours"
 
+# Restore drills (`rds-snapshot-copy drill --publish-metric`, in the destination region, dimension
+# SourceRegion): the time of the last drill that passed, and its RTO and RPO per source. The reconciler reads
+# the first back and publishes the days since it, which an alarm can compare with a limit (CloudWatch alarms
+# look back at most seven days, so an alarm cannot watch a metric published once a quarter directly).
+LAST_DRILL_TIMESTAMP = "LastDrillTimestamp"
+DRILL_RTO = "DrillRtoSeconds"
+DRILL_RPO = "DrillRpoSeconds"
+DRILL_SOURCE_REGION_DIMENSION = "SourceRegion"
+DAYS_SINCE_LAST_DRILL = "DaysSinceLastDrill"
+
 
 def emf_record(
     namespace: str,

@@ -14,8 +14,9 @@ functions with their own clients, clock and window:
       the timeout (`seconds_left`).
   reconcile(config, clients, now, *, ...) -> dict
       survey(), then SendMessageBatch (10 a call) to the copier's queue, the sent ones recorded in the table,
-      the EMF metrics, and the result (see its docstring). Raises ReconcileFailedError after publishing when
-      any snapshot could not be sent (the result on its `result`).
+      with DRILL_MAX_AGE_DAYS the days since the last drill (drill_age.py, one GetMetricData in the
+      destination), the EMF metrics, and the result (see its docstring). Raises ReconcileFailedError after
+      publishing when any snapshot could not be sent (the result on its `result`).
 
 A source snapshot is enqueued when it is available, younger than the window (its SnapshotCreateTime, the
 time retention.py judges copies by: what retention pruned is never copied again), older than the grace,
@@ -44,7 +45,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import copy_requests, metrics
+from . import copy_requests, drill_age, metrics
 from .errors import SnapshotCopyError
 from .events import CREATED_EVENT_IDS, snapshot_created_event
 from .filters import Decision
@@ -108,6 +109,9 @@ class Clients:
     destination_rds: Any
     sqs: Any  # the source region's (the copier's queue)
     dynamodb: Any = None  # the source region's (the copy requests table); None: no table is read or written
+    # The destination region's, where drills publish LastDrillTimestamp; None: no drill check (only the
+    # function makes one, when DRILL_MAX_AGE_DAYS is set).
+    cloudwatch: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -511,7 +515,9 @@ def reconcile(
     Returns {"enqueued": [source snapshot ARNs sent, or in a dry run those that would be],
     "sources": [SourceState.entry ...], "dry_run", "origin", "window_days" (None: all), "candidates",
     "already_copied", "skipped": {code: count}, "failed": ["ARN: code"], "unrecorded" (table writes missed),
-    "incomplete", "metrics": {name: value}}. Raises ReconcileFailedError (after the metrics, with that
+    "incomplete", "metrics": {name: value}}; with config.drill_max_age_days and clients.cloudwatch, "metrics"
+    also holds DaysSinceLastDrill (drill_age.NO_DRILL_DAYS when none is on record; left out when it could not
+    be read, which is logged and fails nothing). Raises ReconcileFailedError (after the metrics, with that
     result as its `result`) when any candidate could not be sent.
     """
     if origin not in ORIGINS:
@@ -544,6 +550,9 @@ def reconcile(
         unrecorded = _record(config, clients, enqueued, clock(), origin, sleep)
 
     values = _metric_values(found, len(enqueued) if not dry_run else 0)
+    days = _days_since_last_drill(config, clients, now, seconds_left)
+    if days is not None:
+        values[metrics.DAYS_SINCE_LAST_DRILL] = days
     if publish_metrics if publish_metrics is not None else (origin == "reconciler" and not dry_run):
         _publish(config, function_name, found, values, clock)
     result = {
@@ -626,6 +635,50 @@ def _record(
     return unwritten
 
 
+def _days_since_last_drill(
+    config: ReconcileConfig, clients: Clients, now: datetime, seconds_left: Callable[[], float]
+) -> float | None:
+    """DaysSinceLastDrill's value; None when there is no check, or no answer (logged: the reconciliation
+    itself stands, and the drill_age alarm treats the missing datapoint as not breaching)."""
+    if config.drill_max_age_days is None or clients.cloudwatch is None:
+        return None
+    limit = config.drill_max_age_days
+    if seconds_left() < TIME_MARGIN_SECONDS:
+        logger.error("no time left to read the last drill's time; DaysSinceLastDrill not published this run")
+        return None
+    try:
+        days = drill_age.days_since_last_drill(clients.cloudwatch, config.metric_namespace, config.source_region, now)
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
+        logger.error(
+            f"could not read {metrics.LAST_DRILL_TIMESTAMP} in {config.destination_region}: {exc}; "
+            f"{metrics.DAYS_SINCE_LAST_DRILL} not published this run",
+            extra={"code": code},
+        )
+        return None
+    except BotoCoreError as exc:
+        logger.error(
+            f"could not read {metrics.LAST_DRILL_TIMESTAMP} in {config.destination_region}: {exc}; "
+            f"{metrics.DAYS_SINCE_LAST_DRILL} not published this run",
+            extra={"code": type(exc).__name__},
+        )
+        return None
+    if days is None:
+        logger.warning(
+            f"no drill on record: no {metrics.LAST_DRILL_TIMESTAMP} of {config.source_region} in "
+            f"{config.destination_region} (namespace {config.metric_namespace}) in the last "
+            f"{drill_age.LOOKBACK_DAYS} days; run `rds-snapshot-copy drill --publish-metric`",
+            extra={"drill_max_age_days": limit},
+        )
+        return drill_age.NO_DRILL_DAYS
+    if days > limit:
+        logger.warning(
+            f"the last drill that passed is {days:.1f} days old, more than drill_max_age_days ({limit})",
+            extra={"days_since_last_drill": round(days, 3), "drill_max_age_days": limit},
+        )
+    return round(days, 3)
+
+
 def _metric_values(found: Survey, enqueued: int) -> dict[str, float]:
     states = found.sources.values()
     return {
@@ -645,7 +698,8 @@ def _publish(
     values: dict[str, float],
     clock: Callable[[], float],
 ) -> None:
-    hours = {metrics.RECOVERY_POINT_AGE_WORST: "None"}  # CloudWatch has no hour unit
+    # CloudWatch has no hour or day unit
+    hours = {metrics.RECOVERY_POINT_AGE_WORST: "None", metrics.DAYS_SINCE_LAST_DRILL: "None"}
     metrics.put(
         metrics.emf_record(config.metric_namespace, {"FunctionName": function_name}, values, units=hours, clock=clock)
     )

@@ -2,7 +2,8 @@
 
 Only SOURCE_REGION, DESTINATION_REGION and COPY_QUEUE_URL are required; every other setting has a
 working default (the module passes its own: GRACE_MINUTES 15, REREQUEST_AFTER_HOURS = the copier's
-longest wait + 1). `status` and `backfill` build one directly, or with dataclasses.replace.
+longest wait + 1; DRILL_MAX_AGE_DAYS only when drill_max_age_days is set, and unset there is no drill check).
+`status` and `backfill` build one directly, or with dataclasses.replace.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from .config import FunctionConfig, boolean, positive_int, require
 from .copy_config import event_ids_from
+from .drill_age import LOOKBACK_DAYS
 from .errors import ConfigurationError
 from .filters import SourceFilter
 
@@ -35,6 +37,9 @@ class ReconcileConfig(FunctionConfig):
     grace_minutes: float = DEFAULT_GRACE_MINUTES  # younger snapshots are left to their own event
     rerequest_after_hours: float = DEFAULT_REREQUEST_AFTER_HOURS
     per_source_metrics: bool = False
+    # Set: each run reads the drills' LastDrillTimestamp back and publishes DaysSinceLastDrill, which the
+    # module's drill_age alarm compares with this. None: no check, no cloudwatch client, no call.
+    drill_max_age_days: int | None = None
 
     @classmethod
     def fields_from_env(cls, env: Mapping[str, str]) -> dict[str, Any]:
@@ -52,7 +57,22 @@ class ReconcileConfig(FunctionConfig):
                 env, "REREQUEST_AFTER_HOURS", DEFAULT_REREQUEST_AFTER_HOURS, minimum=0, inclusive=False
             ),
             "per_source_metrics": boolean(env, "PER_SOURCE_METRICS", False),
+            "drill_max_age_days": drill_max_age_days(env),
         }
+
+
+def drill_max_age_days(env: Mapping[str, str]) -> int | None:
+    """DRILL_MAX_AGE_DAYS: whole days from 1 to drill_age.LOOKBACK_DAYS (CloudWatch keeps no drill longer);
+    None when unset."""
+    if not (env.get("DRILL_MAX_AGE_DAYS") or "").strip():
+        return None
+    days = positive_int(env, "DRILL_MAX_AGE_DAYS", 1)
+    if days > LOOKBACK_DAYS:
+        raise ConfigurationError(
+            f"DRILL_MAX_AGE_DAYS must be at most {LOOKBACK_DAYS} (CloudWatch keeps a drill's metric that long), "
+            f"got {days}"
+        )
+    return days
 
 
 def number(env: Mapping[str, str], name: str, default: float, minimum: float, inclusive: bool = True) -> float:

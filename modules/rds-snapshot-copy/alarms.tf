@@ -72,6 +72,24 @@ locals {
         treat_missing_data  = "breaching"
       }
     },
+    # Published by the reconciler on each run when drill_max_age_days is set: the days since the last drill
+    # that passed (9999 when none is on record). A CloudWatch alarm cannot look back far enough to watch the
+    # drills' own metric, published perhaps once a quarter. One period is one run. Missing data is not
+    # breaching: a stopped reconciler is the recovery_point alarm's to report, and a failed read is logged.
+    var.drill_max_age_days == null ? {} : {
+      drill_age = {
+        description         = "No restore drill of ${var.name} has passed in the last ${var.drill_max_age_days} days (drill_max_age_days), or none is on record: run `rds-snapshot-copy drill --all --source-region ${local.source_region} --destination-region ${local.destination_region} --publish-metric`."
+        namespace           = var.metric_namespace
+        metric_name         = "DaysSinceLastDrill"
+        dimensions          = { FunctionName = module.reconciler.function_name }
+        statistic           = "Maximum"
+        period              = local.reconcile_interval_seconds
+        evaluation_periods  = 1
+        comparison_operator = "GreaterThanThreshold"
+        threshold           = var.drill_max_age_days
+        treat_missing_data  = "notBreaching"
+      }
+    },
     # Headroom under the destination's manual snapshot quotas, one per snapshot kind of the catalogue
     # (manual_snapshot_quota_db, manual_snapshot_quota_cluster): the pruner publishes the share in use on
     # each run, daily by default, so one day is the period; no run, no data, no alarm (the errors alarm and

@@ -1,5 +1,5 @@
 # The reconciler's own permissions: it reads, in both regions, and its only writes are messages on the
-# copier's queue and items in the copy requests table. No KMS, no copy, no delete, no tagging: the copier
+# copier's queue and items in the copy requests table (its metrics are EMF log lines, no call). No KMS, no copy, no delete, no tagging: the copier
 # makes the copies the messages ask for, with its own role. modules/function adds writing its log group and
 # sending to the scheduled dead-letter queue (WriteLogs, DeadLetter).
 data "aws_iam_policy_document" "reconciler" {
@@ -59,6 +59,25 @@ data "aws_iam_policy_document" "reconciler" {
     sid       = "EnqueueMissedSnapshots"
     actions   = ["sqs:SendMessage"]
     resources = [local.queue_arn]
+  }
+
+  # With drill_max_age_days, the drills' LastDrillTimestamp, read back in the destination region where
+  # `drill --publish-metric` puts it. The Service Authorization Reference gives cloudwatch:GetMetricData no
+  # required resource type and no namespace condition key: "*", read-only, destination region only.
+  dynamic "statement" {
+    for_each = var.drill_max_age_days == null ? [] : [local.destination_region]
+
+    content {
+      sid       = "ReadLastDrill"
+      actions   = ["cloudwatch:GetMetricData"]
+      resources = ["*"]
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:RequestedRegion"
+        values   = [statement.value]
+      }
+    }
   }
 
   # Which missing snapshots were already requested, and the requests it makes (copy_requests.tf).

@@ -54,7 +54,7 @@ output "log_group_name" {
 }
 
 output "alarm_arns" {
-  description = "ARNs of the CloudWatch alarms, by purpose: function_errors, prune_function_errors and reconcile_function_errors (the three functions' errors), queue_oldest_message_age, dead_letter_queue_depth, dead_lettered, scheduled_dead_letter_queue_depth, manual_snapshot_quota_db / manual_snapshot_quota_cluster (headroom under the destination's manual snapshot quotas), and recovery_point (a source past rpo_hours, or the reconciler silent for two runs)."
+  description = "ARNs of the CloudWatch alarms, by purpose: function_errors, prune_function_errors and reconcile_function_errors (the three functions' errors), queue_oldest_message_age, dead_letter_queue_depth, dead_lettered, scheduled_dead_letter_queue_depth, manual_snapshot_quota_db / manual_snapshot_quota_cluster (headroom under the destination's manual snapshot quotas), recovery_point (a source past rpo_hours, or the reconciler silent for two runs), and with drill_max_age_days drill_age (no drill that passed within that many days)."
   value = tomap(merge(
     {
       function_errors           = module.copier.errors_alarm_arn

@@ -11,7 +11,7 @@ locals {
   reconcile_rate             = regex("^rate\\(([1-9][0-9]*) (minute|hour|day)s?\\)$", var.reconcile_schedule)
   reconcile_interval_seconds = tonumber(local.reconcile_rate[0]) * { minute = 60, hour = 3600, day = 86400 }[local.reconcile_rate[1]]
 
-  reconciler_environment = {
+  reconciler_environment = merge({
     SOURCE_REGION      = local.source_region
     DESTINATION_REGION = local.destination_region
     COPY_QUEUE_URL     = aws_sqs_queue.this.url
@@ -30,7 +30,11 @@ locals {
     REREQUEST_AFTER_HOURS = tostring(var.copy_wait_max_hours + 1)
     PER_SOURCE_METRICS    = tostring(var.per_source_recovery_point_metrics)
     METRIC_NAMESPACE      = var.metric_namespace
-  }
+    },
+    # Set: each run reads the drills' LastDrillTimestamp back and publishes DaysSinceLastDrill, which the
+    # drill_age alarm compares with the limit (alarms.tf). Unset: no check, and no call.
+    var.drill_max_age_days == null ? {} : { DRILL_MAX_AGE_DAYS = tostring(var.drill_max_age_days) },
+  )
 }
 
 module "reconciler" {

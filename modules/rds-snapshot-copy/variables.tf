@@ -480,6 +480,17 @@ variable "per_source_recovery_point_metrics" {
   nullable    = false
 }
 
+variable "drill_max_age_days" {
+  description = "Days after which the drill_age alarm fires: when the last restore drill that passed (`rds-snapshot-copy drill --publish-metric`, its LastDrillTimestamp in the destination region) is older than this, or none is on record. The reconciler reads that metric back on each run and publishes DaysSinceLastDrill (a CloudWatch alarm looks back at most seven days, so it cannot watch a quarterly drill's metric itself); its role gains cloudwatch:GetMetricData in the destination region. null (the default): no check, no alarm, no permission. 1 to 455 whole days (CloudWatch keeps the metric 455 days); 90 for a quarterly drill."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.drill_max_age_days == null || try(var.drill_max_age_days >= 1 && var.drill_max_age_days <= 455 && floor(var.drill_max_age_days) == var.drill_max_age_days, false)
+    error_message = "drill_max_age_days must be a whole number of days from 1 to 455 (CloudWatch keeps the drills' metric 455 days), or null for no check, not ${coalesce(var.drill_max_age_days, "null")}."
+  }
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

@@ -5,8 +5,9 @@ For every source: the recovery point age at drill time (the RPO a real restore w
 copy's destination key, provenance tags) and what its instance-hours cost. All restores run at once, so
 a drill of ten sources takes about as long as the slowest.
 
-Everything the drill creates is registered before the call that creates it and deleted in a `finally`:
-Ctrl-C, SIGTERM or a failure halfway still clean up (`--keep` keeps the databases only when the drill
+Everything the drill creates is registered before the call that creates it (and unregistered when AWS
+answers that call with an error: nothing was made) and deleted in a `finally`, each looked up before its
+delete: Ctrl-C, SIGTERM or a failure halfway still clean up (`--keep` keeps the databases only when the drill
 completes). Planning, checks and waiting are restore.py's.
 """
 
@@ -60,6 +61,7 @@ from rds_snapshot_copy.restore import (
 from snapshot_copy.config import DEFAULT_METRIC_NAMESPACE
 from snapshot_copy.kinds import KINDS
 from snapshot_copy.listing import pages
+from snapshot_copy.metrics import DRILL_RPO, DRILL_RTO, DRILL_SOURCE_REGION_DIMENSION, LAST_DRILL_TIMESTAMP
 from snapshot_copy.recovery import newest_copies, recovery_point
 
 HELP = (
@@ -77,11 +79,16 @@ DRILL_ACTIONS: tuple[str, ...] = (
 OPERATOR_ACTIONS: tuple[str, ...] = tuple(sorted(set(DRILL_ACTIONS)))
 
 TAG_DRILL = "rds_snapshot_copy_drill"  # on everything a drill creates: finds leftovers of a killed drill
-METRIC_LAST_DRILL = "LastDrillTimestamp"
-METRIC_RTO = "DrillRtoSeconds"
-METRIC_RPO = "DrillRpoSeconds"
 DRILL_PREFIX = "drill"
 CLEANUP_TIMEOUT_SECONDS = 1800.0
+# How much later than usable (accepting connections) a restore may become available before the table says so.
+USABLE_NOTE_SECONDS = 60.0
+# What delete_created says of each registered resource; anything else is LEFT BEHIND.
+DELETED = "deleted"
+ALREADY_GONE = "already gone"  # it existed, and was gone by the time of its delete
+NEVER_CREATED = "never created"
+_CLEANED = frozenset({DELETED, ALREADY_GONE, NEVER_CREATED})
+LEFT_BEHIND = "LEFT BEHIND"
 _NOT_ALLOWED = re.compile(r"[^a-z0-9-]+")
 
 
@@ -124,6 +131,7 @@ class SourceResult:
     checks: dict[str, Check] = field(default_factory=dict)
     ended_at: float | None = None  # clock() when its deletion was requested (or the drill ended)
     cleanup: str = "not started"
+    cleanup_by_resource: dict[str, str] = field(default_factory=dict)  # identifier -> what delete_created said
 
     @property
     def ok(self) -> bool:
@@ -150,6 +158,8 @@ class SourceResult:
             "engine_version": self.plan.engine_version,
             "instance_class": self.plan.instance_class,
             "rto_seconds": None if self.job.rto_seconds is None else round(self.job.rto_seconds, 1),
+            # First seen backing-up or available: accepting connections, possibly long before available.
+            "usable_seconds": None if self.job.usable_seconds is None else round(self.job.usable_seconds, 1),
             "status": "ok" if self.ok else "failed",
             "error": self.job.error,
             "checks": {name: check.as_json() for name, check in self.checks.items()},
@@ -162,7 +172,14 @@ class SourceResult:
             if cost
             else None,
             "cleanup": self.cleanup,
+            "cleanup_by_resource": self.cleanup_by_resource,
         }
+
+    @property
+    def usable_early(self) -> bool:
+        """Usable more than a minute before available: worth a note next to the RTO."""
+        rto, usable = self.job.rto_seconds, self.job.usable_seconds
+        return rto is not None and usable is not None and rto - usable > USABLE_NOTE_SECONDS
 
 
 def check(plan: Plan, job: Job, kms_key_override: str | None = None) -> dict[str, Check]:
@@ -202,13 +219,20 @@ def delete_created(
     timeout_seconds: float = CLEANUP_TIMEOUT_SECONDS,
 ) -> dict[str, str]:
     """Delete every registered resource: instances first, then (once their members are gone) clusters.
-    {identifier: what happened}; anything not deleted says how to delete it."""
+    {identifier: what happened}; anything not deleted says how to delete it.
+
+    Each is looked up first: a resource registered but never created (interrupted before its create was
+    answered) is "never created" without a delete, which the operator's policy would refuse anyway: it
+    allows deletes only of what carries the drill's tag, and what does not exist has no tags."""
     outcome: dict[str, str] = {}
     instances = [i for kind, i in created.resources if kind == "instance"]
     clusters = [c for kind, c in created.resources if kind == "cluster"]
     deadline = clock() + timeout_seconds
     try:
         for identifier in instances:
+            if not _may_exist(instance_exists, rds, identifier):
+                outcome[identifier] = NEVER_CREATED
+                continue
             outcome[identifier] = _delete(
                 lambda i=identifier: rds.delete_db_instance(
                     DBInstanceIdentifier=i, SkipFinalSnapshot=True, DeleteAutomatedBackups=True
@@ -222,9 +246,13 @@ def delete_created(
             )
         if clusters:
             # A cluster cannot be deleted while its instances are still being deleted.
-            while any(instance_exists(rds, i) for i in instances) and clock() < deadline:
+            deleting = [i for i in instances if outcome.get(i) == DELETED]
+            while any(_may_exist(instance_exists, rds, i) for i in deleting) and clock() < deadline:
                 sleep(poll_seconds)
         for identifier in clusters:
+            if not _may_exist(cluster_exists, rds, identifier):
+                outcome[identifier] = NEVER_CREATED
+                continue
             outcome[identifier] = _delete(
                 lambda c=identifier: rds.delete_db_cluster(DBClusterIdentifier=c, SkipFinalSnapshot=True),
                 {"DBClusterNotFoundFault"},
@@ -237,14 +265,43 @@ def delete_created(
     except KeyboardInterrupt:
         pass
     for kind, identifier in created.resources:
-        if not outcome.get(identifier, "").startswith("deleted") and outcome.get(identifier) != "never created":
+        if outcome.get(identifier) not in _CLEANED:
             command = (
                 f"aws rds delete-db-instance --db-instance-identifier {identifier} --skip-final-snapshot"
                 if kind == "instance"
                 else f"aws rds delete-db-cluster --db-cluster-identifier {identifier} --skip-final-snapshot"
             )
-            outcome[identifier] = f"LEFT BEHIND ({outcome.get(identifier, 'interrupted')}): {command}"
+            outcome[identifier] = f"{LEFT_BEHIND} ({outcome.get(identifier, 'interrupted')}): {command}"
     return outcome
+
+
+def _may_exist(exists: Callable[[Any, str], bool], rds: Any, identifier: str) -> bool:
+    """False only when RDS says it does not exist: a look-up that fails leaves the delete to find out."""
+    try:
+        return exists(rds, identifier)
+    except (ClientError, BotoCoreError):
+        return True
+
+
+def cleanup_text(plan: Plan, outcome: dict[str, str]) -> str:
+    """What happened to each part of one restore, by part: "deleted: writer, cluster" for Aurora."""
+    parts = [("writer", plan.writer), ("cluster", plan.target)] if plan.writer else [("instance", plan.target)]
+    # Not registered: its create was never made, or was answered with an error.
+    states = [(label, outcome.get(identifier, NEVER_CREATED)) for label, identifier in parts]
+    if all(state == NEVER_CREATED for _, state in states):
+        return "nothing created"
+    if len(states) == 1:
+        return states[0][1]
+    left = [state.replace(LEFT_BEHIND, f"{LEFT_BEHIND} {label}", 1) for label, state in states if state not in _CLEANED]
+    deleted = [label for label, state in states if state in (DELETED, ALREADY_GONE)]
+    never = [label for label, state in states if state == NEVER_CREATED]
+    return "; ".join(
+        [
+            *left,
+            *([f"{DELETED}: {', '.join(deleted)}"] if deleted else []),
+            *([f"{NEVER_CREATED}: {', '.join(never)}"] if never else []),
+        ]
+    )
 
 
 def _delete(
@@ -259,11 +316,11 @@ def _delete(
     while True:
         try:
             call()
-            return "deleted"
+            return DELETED
         except ClientError as exc:
             code = error_code(exc)
             if code in gone:
-                return "never created"
+                return ALREADY_GONE
             if code not in busy or clock() >= deadline:
                 return f"{code}: {exc}"
         except BotoCoreError as exc:
@@ -363,7 +420,7 @@ class DrillReport:
         return (
             self.interrupted is None
             and all(r.ok for r in self.results)
-            and not any(r.cleanup.startswith("LEFT") for r in self.results)
+            and not any(LEFT_BEHIND in r.cleanup for r in self.results)
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -426,25 +483,31 @@ def run_drill(
             else:
                 outcome = delete_created(clients.rds, created, clock, sleep, poll_seconds)
                 for result in results:
-                    mine = [outcome.get(i) for i in (result.plan.writer, result.plan.target) if i and i in outcome]
-                    result.cleanup = "; ".join(s for s in mine if s) or "nothing created"
+                    result.cleanup = cleanup_text(result.plan, outcome)
+                    result.cleanup_by_resource = {
+                        i: outcome[i] for i in (result.plan.writer, result.plan.target) if i and i in outcome
+                    }
     return report
 
 
 def publish(cloudwatch: Any, namespace: str, report: DrillReport) -> None:
     """LastDrillTimestamp (epoch seconds) only for a drill that passed: an alarm on its absence says how long
-    it has been since the last good restore; RTO and RPO per source for dashboards."""
+    it has been since the last good restore; RTO and RPO per source for dashboards. Every one carries the
+    drill's source region, so two deployments copying into one destination from two regions never mix."""
+    region = {"Name": DRILL_SOURCE_REGION_DIMENSION, "Value": report.source_region}
     data: list[dict[str, Any]] = [
-        {"MetricName": METRIC_LAST_DRILL, "Value": report.started_at.timestamp(), "Unit": "Seconds"}
+        {
+            "MetricName": LAST_DRILL_TIMESTAMP,
+            "Dimensions": [region],
+            "Value": report.started_at.timestamp(),
+            "Unit": "Seconds",
+        }
     ]
     for result in report.results:
-        dims = [{"Name": "Source", "Value": result.plan.located.source}]
-        if result.job.rto_seconds is not None:
-            data.append(
-                {"MetricName": METRIC_RTO, "Dimensions": dims, "Value": result.job.rto_seconds, "Unit": "Seconds"}
-            )
-        if result.rpo_seconds is not None:
-            data.append({"MetricName": METRIC_RPO, "Dimensions": dims, "Value": result.rpo_seconds, "Unit": "Seconds"})
+        dims = [{"Name": "Source", "Value": result.plan.located.source}, region]
+        for name, value in ((DRILL_RTO, result.job.rto_seconds), (DRILL_RPO, result.rpo_seconds)):
+            if value is not None:
+                data.append({"MetricName": name, "Dimensions": dims, "Value": value, "Unit": "Seconds"})
     for start in range(0, len(data), 1000):
         cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start : start + 1000])
 
@@ -462,6 +525,17 @@ def duration(seconds: float | None) -> str:
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s"
 
 
+def cost_text(estimate: prices.Estimate | None) -> str:
+    return "-" if estimate is None else estimate.text()
+
+
+def rto_text(result: SourceResult) -> str:
+    if result.job.error is not None:
+        return f"failed: {result.job.error}"
+    text = duration(result.job.rto_seconds)
+    return f"{text} (usable after {duration(result.job.usable_seconds)})" if result.usable_early else text
+
+
 def print_report(report: DrillReport, console: Console) -> None:
     table = Table(
         title=f"Restore drill {report.source_region} -> {report.region}, {report.started_at:%Y-%m-%d %H:%M} UTC"
@@ -471,19 +545,25 @@ def print_report(report: DrillReport, console: Console) -> None:
     for r in report.results:
         failed = [name for name, c in r.checks.items() if not c.ok]
         checks = "passed" if r.checks and not failed else (f"FAILED: {', '.join(failed)}" if failed else "-")
-        cost = r.cost
         table.add_row(
             r.plan.located.source,
             r.plan.kind,
             r.plan.target,
             duration(r.rpo_seconds),
-            duration(r.job.rto_seconds) if r.job.error is None else f"failed: {r.job.error}",
+            rto_text(r),
             checks,
             r.plan.instance_class or "-",
-            cost.text() if cost else "-",
+            cost_text(r.cost),
             r.cleanup,
         )
     console.print(table)
+    if any(r.usable_early for r in report.results):
+        console.print(
+            "usable: first seen backing-up or available, when it accepts connections; RDS may keep a restored "
+            "database backing-up (its first backup) long after that, and the RTO counts until available",
+            markup=False,
+            highlight=False,
+        )
     if report.interrupted:
         console.print(f"drill stopped: {report.interrupted}", markup=False, highlight=False)
     console.print(
@@ -504,7 +584,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the restored databases (if the drill completes)")
     parser.add_argument("--report", type=Path, help="write the report as JSON to this file")
     parser.add_argument(
-        "--publish-metric", action="store_true", help=f"put {METRIC_LAST_DRILL} (and RTO/RPO per source) in CloudWatch"
+        "--publish-metric",
+        action="store_true",
+        help=f"put {LAST_DRILL_TIMESTAMP} (and RTO/RPO per source) in CloudWatch in the destination region, "
+        f"dimension {DRILL_SOURCE_REGION_DIMENSION}",
     )
     parser.add_argument("--namespace", default=DEFAULT_METRIC_NAMESPACE, help="metric namespace (%(default)s)")
 
@@ -566,5 +649,5 @@ def run(
                 stderr.print(f"could not publish the drill's metrics: {exc}", markup=False, highlight=False)
                 return 1
         else:
-            stderr.print(f"{METRIC_LAST_DRILL} not published: the drill did not pass", markup=False, highlight=False)
+            stderr.print(f"{LAST_DRILL_TIMESTAMP} not published: the drill did not pass", markup=False, highlight=False)
     return 0 if report.ok else 1

@@ -62,7 +62,10 @@ class Estimate:
         return None if self.hourly_usd is None else round(self.hourly_usd * self.billed_seconds / 3600, 4)
 
     def text(self) -> str:
-        return "unknown" if self.usd is None else f"${self.usd:.2f}"
+        """Three decimals under a dollar: ten minutes of a small class is a fraction of a cent, not $0.00."""
+        if self.usd is None:
+            return "unknown"
+        return f"${self.usd:.3f}" if self.usd < 1 else f"${self.usd:.2f}"
 
 
 def family(engine: str) -> str:

@@ -104,6 +104,13 @@ FAILED_STATUSES = frozenset(
     }
 )
 USABLE_KEY_STATE = "Enabled"
+# Statuses in which a restored database accepts connections. RDS may keep a restored instance `backing-up`
+# (its first automated backup) long after that (hashicorp/terraform-provider-aws#44104), so the time it
+# first reaches one of these is recorded apart from the time it is `available`.
+USABLE_STATUSES = frozenset({"available", "backing-up"})
+# A create answered with these may be this very request, retried by botocore after its first answer was
+# lost: the name is then ours only if the database carries the request's tags.
+_ALREADY_EXISTS = frozenset({"DBInstanceAlreadyExists", "DBClusterAlreadyExistsFault"})
 
 # What an AWS error from the restore call means for the operator, by error code.
 ERROR_ADVICE = {
@@ -896,6 +903,10 @@ class Created:
         if (kind, identifier) not in self.resources:
             self.resources.append((kind, identifier))
 
+    def remove(self, kind: str, identifier: str) -> None:
+        if (kind, identifier) in self.resources:
+            self.resources.remove((kind, identifier))
+
 
 @dataclass
 class Job:
@@ -903,6 +914,7 @@ class Job:
 
     plan: Plan
     requested_at: float | None = None  # clock() just before the first call
+    usable_at: float | None = None  # first seen in USABLE_STATUSES (every resource of the restore)
     available_at: float | None = None
     status: str = "planned"
     error: str | None = None
@@ -918,18 +930,25 @@ class Job:
             return None
         return self.available_at - self.requested_at
 
+    @property
+    def usable_seconds(self) -> float | None:
+        if self.requested_at is None or self.usable_at is None:
+            return None
+        return self.usable_at - self.requested_at
+
     def start(self, rds: Any, created: Created, clock: Callable[[], float]) -> None:
         self.requested_at = clock()
         for step in self.plan.steps:
-            identifier = (
-                step.params.get("DBClusterIdentifier")
-                if step.operation == "RestoreDBClusterFromSnapshot"
-                else (step.params["DBInstanceIdentifier"])
-            )
-            created.add("cluster" if step.operation == "RestoreDBClusterFromSnapshot" else "instance", identifier)
+            kind = "cluster" if step.operation == "RestoreDBClusterFromSnapshot" else "instance"
+            identifier = step.params["DBClusterIdentifier" if kind == "cluster" else "DBInstanceIdentifier"]
+            created.add(kind, identifier)
             try:
                 getattr(rds, xform_name(step.operation))(**step.params)
             except ClientError as exc:
+                # AWS answered with an error: nothing was created, so there is nothing to delete (and a
+                # delete of it would be refused by a policy that reads the tags of what it deletes).
+                if error_code(exc) not in _ALREADY_EXISTS or not carries_tags(rds, kind, identifier, step.params):
+                    created.remove(kind, identifier)
                 self.error = explain(exc, step, self.plan)
                 self.status = "failed"
                 return
@@ -951,6 +970,8 @@ class Job:
             ", ".join(f"{what} {status}" for what, status in statuses) if len(statuses) > 1 else statuses[0][1]
         )
         bad = [f"{what} is {status}" for what, status in statuses if status in FAILED_STATUSES]
+        if self.usable_at is None and not bad and all(status in USABLE_STATUSES for _, status in statuses):
+            self.usable_at = clock()
         if bad:
             self.error = f"restore failed: {', '.join(bad)} (see the RDS events of {self.plan.target})"
         elif all(status == "available" for _, status in statuses):
@@ -968,6 +989,19 @@ class Job:
             }
         address = instance.get("Endpoint") or {}
         return {"endpoint": address.get("Address"), "port": address.get("Port")}
+
+
+def carries_tags(rds: Any, kind: str, identifier: str, params: Mapping[str, Any]) -> bool:
+    """Does the database of that name exist with every tag the create asked for?"""
+    try:
+        if kind == "cluster":
+            found = rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"]
+        else:
+            found = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"]
+    except (ClientError, BotoCoreError):
+        return False
+    have = {t["Key"]: t.get("Value") for t in (found[0].get("TagList") or [])} if found else {}
+    return bool(found) and all(have.get(t["Key"]) == t["Value"] for t in params.get("Tags", []))
 
 
 def explain(exc: ClientError, step: Step, plan: Plan) -> str:
@@ -1206,6 +1240,7 @@ def run(
         "status": "available" if not job.error else "failed",
         "error": job.error,
         "elapsed_seconds": round(job.rto_seconds, 1) if job.rto_seconds is not None else None,
+        "usable_seconds": round(job.usable_seconds, 1) if job.usable_seconds is not None else None,
         **job.endpoint(),
     }
     if args.json:

@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
@@ -47,21 +48,69 @@ class Routed:
 
 
 class Slow:
-    """moto makes databases available at once; this reports them as `creating` while `creating` is set."""
+    """moto makes databases available at once; this reports DB instances in `status` (`creating`,
+    `backing-up`, ...) until it is set to None."""
 
     def __init__(self, rds: Any) -> None:
         self._rds = rds
-        self.creating = True
+        self.status: str | None = "creating"
+
+    @property
+    def creating(self) -> bool:
+        return self.status == "creating"
+
+    @creating.setter
+    def creating(self, value: bool) -> None:
+        self.status = "creating" if value else None
 
     def describe_db_instances(self, **params: Any) -> dict[str, Any]:
         answer = self._rds.describe_db_instances(**params)
-        if self.creating:
+        if self.status:
             for instance in answer["DBInstances"]:
-                instance["DBInstanceStatus"] = "creating"
+                instance["DBInstanceStatus"] = self.status
         return answer
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._rds, name)
+
+
+# The delete operations the operator's policy conditions on a tag, and how to read a database's tags.
+_DELETES = {
+    "delete_db_instance": ("describe_db_instances", "DBInstanceIdentifier", "DBInstances"),
+    "delete_db_cluster": ("describe_db_clusters", "DBClusterIdentifier", "DBClusters"),
+}
+
+
+class TagConditioned:
+    """The operator policy's condition on deletes, which moto does not enforce: a delete of a database that
+    does not carry `tag_key` goes to a Stubber that answers AccessDenied, as AWS would. A database that does
+    not exist has no tags, so deleting it is denied too (not DBInstanceNotFound)."""
+
+    def __init__(self, rds: Any, stubbed: dict[str, Any], tag_key: str) -> None:
+        self._rds = rds
+        self._stubbed = stubbed
+        self._tag_key = tag_key
+        self.denied: list[tuple[str, dict[str, Any]]] = []
+
+    def _tagged(self, operation: str, params: dict[str, Any]) -> bool:
+        describe, key, answer = _DELETES[operation]
+        try:
+            found = getattr(self._rds, describe)(**{key: params[key]})[answer]
+        except ClientError:
+            return False
+        return any(t["Key"] == self._tag_key for t in (found[0].get("TagList") or [])) if found else False
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in self._stubbed:
+            return getattr(self._rds, name)
+
+        def delete(**params: Any) -> Any:
+            if self._tagged(name, params):
+                return getattr(self._rds, name)(**params)
+            self.denied.append((name, params))
+            return getattr(self._stubbed[name], name)(**params)
+
+        return delete
 
 
 @dataclass
@@ -186,6 +235,20 @@ class World:
         stubber.activate()
         self.stubbers.append(stubber)
         return Routed(self.rds, client, operations), stubber
+
+    def tag_conditioned(self, rds: Any, tag_key: str) -> tuple[TagConditioned, list[Stubber]]:
+        """`rds` with deletes refused unless the database carries `tag_key`; one AccessDenied is queued per
+        delete operation (its Stubber still holds it when no delete was refused)."""
+        stubbed, stubbers = {}, []
+        for operation in _DELETES:
+            client = boto3.client("rds", region_name=DESTINATION_REGION)
+            stubber = Stubber(client)
+            stubber.add_client_error(operation, "AccessDenied", f"not authorized to perform {operation}", 403)
+            stubber.activate()
+            self.stubbers.append(stubber)
+            stubbers.append(stubber)
+            stubbed[operation] = client
+        return TagConditioned(rds, stubbed, tag_key), stubbers
 
     # -- what exists in the destination
     def instances(self) -> list[str]:

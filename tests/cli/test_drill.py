@@ -6,11 +6,17 @@ from __future__ import annotations
 import json
 import os
 import signal
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from rds_snapshot_copy import drill, prices
+import pytest
+from botocore.exceptions import ClientError
+
+from rds_snapshot_copy import drill, prices, restore
+from snapshot_copy.metrics import DRILL_RPO, DRILL_RTO, DRILL_SOURCE_REGION_DIMENSION, LAST_DRILL_TIMESTAMP
 from tests.cli.conftest import NoSleep, Slow, World
+from tests.unit.harness import DESTINATION_REGION, SOURCE_REGION
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -48,15 +54,27 @@ def test_drill_restores_checks_measures_and_cleans_up(world: World, run_drill, t
             **({"writer tags": True} if source["kind"] == "cluster" else {}),
         }
         assert source["checks"]["encryption"]["actual"] == world.key_arn
-        assert source["cleanup"].startswith("deleted")
+    assert orders["cleanup"] == "deleted"
+    assert ledger["cleanup"] == "deleted: writer, cluster"
+    assert ledger["cleanup_by_resource"] == {
+        ledger["restored"]["writer"]: "deleted",
+        ledger["restored"]["target"]: "deleted",
+    }
     # db.t3.small for the 10-minute minimum
     assert orders["cost_usd"] == round(prices.hourly_price("postgres", "db.t3.small") * 600 / 3600, 4)
     assert ledger["cost_usd"] == round(prices.hourly_price("aurora-postgresql", "db.r6g.large") * 600 / 3600, 4)
     assert "Restore drill us-east-1 -> us-west-2" in run.out and "drill-orders-" in run.out
+    assert "$0.006" in run.out  # db.t3.small for ten minutes: not "$0.00"
+    assert "deleted: writer, cluster" in run.out and "deleted; deleted" not in run.out
     metrics = world.cloudwatch.list_metrics(Namespace="RdsSnapshotCopy")["Metrics"]
-    names = {(m["MetricName"], tuple(d["Value"] for d in m.get("Dimensions", []))) for m in metrics}
-    assert ("LastDrillTimestamp", ()) in names
-    assert ("DrillRtoSeconds", ("orders",)) in names and ("DrillRtoSeconds", ("ledger",)) in names
+    published = {
+        (m["MetricName"], tuple(sorted((d["Name"], d["Value"]) for d in m.get("Dimensions", [])))) for m in metrics
+    }
+    region = (DRILL_SOURCE_REGION_DIMENSION, SOURCE_REGION)
+    assert published == {
+        (LAST_DRILL_TIMESTAMP, (region,)),
+        *((name, (("Source", source), region)) for name in (DRILL_RTO, DRILL_RPO) for source in ("orders", "ledger")),
+    }
 
 
 def test_rto_is_request_to_available_and_rpo_the_recovery_point_age(world: World, run_drill) -> None:
@@ -75,6 +93,7 @@ def test_rto_is_request_to_available_and_rpo_the_recovery_point_age(world: World
     (source,) = document["sources"]
     assert run.code == 0, run.err
     assert source["rto_seconds"] == 600.0
+    assert source["usable_seconds"] == 600.0  # straight from creating to available
     taken = copy["OriginalSnapshotCreateTime"]
     assert source["rpo_seconds"] == round((NOW - taken).total_seconds(), 1)
     assert source["restored"]["target"] == "drill-orders-202611251200"
@@ -140,17 +159,26 @@ def test_sigterm_while_waiting_cleans_up_like_ctrl_c(world: World, run_drill) ->
 
 def test_failure_halfway_deletes_the_restored_cluster(world: World, run_drill) -> None:
     two_sources(world)
-    rds, stubber = world.stubbed_rds({"create_db_instance"})
+    routed, stubber = world.stubbed_rds({"create_db_instance"})
     stubber.add_client_error("create_db_instance", "InsufficientDBInstanceCapacity", "no capacity")
+    # As in AWS: deletes only of what carries the drill's tag; the writer that was never created has none.
+    rds, denials = world.tag_conditioned(routed, drill.TAG_DRILL)
 
     run = run_drill(world.clients(rds=rds), "orders", "ledger", "--json", "--publish-metric")
 
     assert run.code == 1
     document = json.loads(run.out)
     by_source = {s["source"]: s for s in document["sources"]}
-    assert by_source["ledger"]["status"] == "failed"
-    assert "InsufficientDBInstanceCapacity" in by_source["ledger"]["error"]
-    assert by_source["orders"]["status"] == "ok"
+    ledger = by_source["ledger"]
+    assert ledger["status"] == "failed"
+    assert "InsufficientDBInstanceCapacity" in ledger["error"]
+    assert ledger["cleanup"] == "deleted: cluster; never created: writer"
+    assert ledger["cleanup_by_resource"] == {ledger["restored"]["target"]: "deleted"}  # no delete of the writer
+    assert by_source["orders"]["status"] == "ok" and by_source["orders"]["cleanup"] == "deleted"
+    assert rds.denied == []
+    for denial in denials:
+        with pytest.raises(AssertionError):  # the AccessDenied is still queued: never reached
+            denial.assert_no_pending_responses()
     assert world.instances() == [] and world.clusters() == []
     assert "not published" in run.err
     assert world.cloudwatch.list_metrics(Namespace="RdsSnapshotCopy")["Metrics"] == []
@@ -189,3 +217,148 @@ def test_cost_of_an_unknown_class_is_unknown() -> None:
     estimate = prices.estimate("postgres", "db.x99.huge", 3600)
     assert estimate.usd is None and estimate.text() == "unknown"
     assert prices.estimate("postgres", "db.t3.micro", 60).billed_seconds == 600
+
+
+# ------------------------------------------------------------------------------- clean-up of what is absent
+
+
+def test_clean_up_looks_before_it_deletes_and_never_deletes_the_absent(world: World) -> None:
+    """Registered, never created (interrupted before the create was answered): no delete, which the
+    operator's policy would refuse; a database there without the drill's tag shows the refusal is real."""
+    world.rds.create_db_instance(
+        DBInstanceIdentifier="drill-untagged-202611251200",
+        DBInstanceClass="db.t3.small",
+        Engine="postgres",
+        AllocatedStorage=20,
+        MasterUsername="admin_user",
+        MasterUserPassword="not-a-real-password",
+    )
+    rds, denials = world.tag_conditioned(world.rds, drill.TAG_DRILL)
+    created = restore.Created()
+    created.add("instance", "drill-ledger-202611251200-writer")
+    created.add("cluster", "drill-ledger-202611251200")
+    clock = NoSleep()
+
+    outcome = drill.delete_created(rds, created, clock.clock, clock.sleep, 30.0)
+
+    assert outcome == {
+        "drill-ledger-202611251200-writer": "never created",
+        "drill-ledger-202611251200": "never created",
+    }
+    assert rds.denied == [] and clock.slept == []
+    for denial in denials:
+        with pytest.raises(AssertionError):
+            denial.assert_no_pending_responses()
+
+    created.add("instance", "drill-untagged-202611251200")
+    outcome = drill.delete_created(rds, created, clock.clock, clock.sleep, 30.0)
+    assert outcome["drill-untagged-202611251200"].startswith("LEFT BEHIND (AccessDenied")
+    assert (
+        "aws rds delete-db-instance --db-instance-identifier drill-untagged-202611251200"
+        in outcome["drill-untagged-202611251200"]
+    )
+    assert [operation for operation, _ in rds.denied] == ["delete_db_instance"]
+    assert world.instances() == ["drill-untagged-202611251200"]
+
+
+class LostAnswer:
+    """The restore reaches RDS, its answer is lost, botocore retries and RDS answers AlreadyExists."""
+
+    def __init__(self, rds: Any) -> None:
+        self._rds = rds
+
+    def restore_db_instance_from_db_snapshot(self, **params: Any) -> Any:
+        self._rds.restore_db_instance_from_db_snapshot(**params)
+        error = {"Error": {"Code": "DBInstanceAlreadyExists", "Message": "DB instance already exists"}}
+        raise ClientError(error, "RestoreDBInstanceFromDBSnapshot")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._rds, name)
+
+
+def test_a_create_that_failed_is_not_deleted_unless_its_retry_made_it(world: World, run_drill) -> None:
+    world.instance("orders")
+    world.copy("db", "orders", "orders-1")
+    run = run_drill(world.clients(rds=LostAnswer(world.rds)), "orders", "--json")
+    assert run.code == 1
+    (source,) = json.loads(run.out)["sources"]
+    assert "DBInstanceAlreadyExists" in source["error"]
+    assert source["cleanup"] == "deleted"  # it carries the drill's tags: this drill's own
+    assert world.instances() == []
+
+
+# -------------------------------------------------------------------------------- usable before available
+
+
+def test_usable_is_recorded_apart_from_available(world: World, run_drill, tmp_path: Path) -> None:
+    """RDS may keep a restored instance backing-up long after it accepts connections: the RTO still counts
+    until available, the report says when it was usable too."""
+    world.instance("orders")
+    world.copy("db", "orders", "orders-1")
+    slow = Slow(world.rds)
+    clock = NoSleep()
+
+    def sleep(seconds: float) -> None:
+        clock.now += seconds
+        elapsed = clock.now - 1000
+        slow.status = "creating" if elapsed < 300 else ("backing-up" if elapsed < 1500 else None)
+
+    clock.sleep = sleep  # type: ignore[method-assign]
+    report_file = tmp_path / "drill.json"
+    run = run_drill(
+        world.clients(rds=slow), "orders", "--poll-seconds", "60", "--report", str(report_file), clock=clock
+    )
+    assert run.code == 0, run.err
+    (source,) = json.loads(report_file.read_text())["sources"]
+    assert (source["usable_seconds"], source["rto_seconds"]) == (300.0, 1500.0)
+    assert "25m 00s (usable after 5m 00s)" in run.out
+    assert "RTO counts until available" in run.out
+
+
+def test_no_usable_note_within_a_minute(world: World, run_drill) -> None:
+    world.instance("orders")
+    world.copy("db", "orders", "orders-1")
+    slow = Slow(world.rds)
+    slow.status = "backing-up"
+    clock = NoSleep()
+
+    def sleep(seconds: float) -> None:
+        clock.now += seconds
+        slow.status = None
+
+    clock.sleep = sleep  # type: ignore[method-assign]
+    run = run_drill(world.clients(rds=slow), "orders", "--poll-seconds", "60", clock=clock)
+    assert run.code == 0, run.err
+    assert "1m 00s" in run.out and "usable after" not in run.out and "RTO counts until" not in run.out
+
+
+# ------------------------------------------------------------------------------------------------ metrics
+
+
+def test_metrics_of_two_source_regions_never_mix(world: World) -> None:
+    """Two deployments copying into one destination from two regions: one LastDrillTimestamp each."""
+    for region, hours in (("us-east-1", 0), ("eu-west-1", 5)):
+        report = drill.DrillReport(NOW + timedelta(hours=hours), region, DESTINATION_REGION, [], kept=False)
+        drill.publish(world.cloudwatch, "RdsSnapshotCopy", report)
+    for region, hours in (("us-east-1", 0), ("eu-west-1", 5)):
+        answer = world.cloudwatch.get_metric_statistics(
+            Namespace="RdsSnapshotCopy",
+            MetricName=LAST_DRILL_TIMESTAMP,
+            Dimensions=[{"Name": DRILL_SOURCE_REGION_DIMENSION, "Value": region}],
+            StartTime=datetime.now(UTC) - timedelta(hours=1),
+            EndTime=datetime.now(UTC) + timedelta(hours=1),
+            Period=3600,
+            Statistics=["Maximum", "SampleCount"],
+        )
+        (point,) = answer["Datapoints"]
+        assert (point["Maximum"], point["SampleCount"]) == ((NOW + timedelta(hours=hours)).timestamp(), 1.0)
+
+
+# --------------------------------------------------------------------------------------------------- cost
+
+
+def test_cost_under_a_dollar_shows_three_decimals() -> None:
+    assert drill.cost_text(prices.estimate("postgres", "db.t4g.micro", 600)) == "$0.003"
+    assert drill.cost_text(prices.estimate("aurora-postgresql", "db.r6g.large", 4 * 3600)) == "$1.04"
+    assert drill.cost_text(prices.estimate("postgres", "db.x99.huge", 600)) == "unknown"
+    assert drill.cost_text(None) == "-"

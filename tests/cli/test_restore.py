@@ -11,6 +11,7 @@ import pytest
 
 from rds_snapshot_copy import restore
 from tests.cli.conftest import SECURITY_GROUP, SUBNET_GROUP, NoSleep, World
+from tests.iam.recording import RECORDER
 from tests.unit.harness import DESTINATION_REGION, SOURCE_REGION
 
 
@@ -114,6 +115,7 @@ def test_apply_waits_with_polling_and_reports_the_elapsed_time(world: World, run
     assert run.code == 0, run.err
     assert document["status"] == "available"
     assert document["elapsed_seconds"] == 90.0
+    assert document["usable_seconds"] == 90.0
     assert document["endpoint"].startswith("orders.")
 
 
@@ -280,6 +282,100 @@ def test_parameter_group_of_the_source_is_used_where_it_exists(world: World, run
 
     world.rds.delete_db_parameter_group(DBParameterGroupName="orders-pg")
     refused(run_restore(world.clients(), "orders"), "DB parameter group: --parameter-group NAME", "'orders-pg'")
+
+
+def operator_calls(request: pytest.FixtureRequest, operation: str) -> list[dict[str, Any]]:
+    """The parameters of every `operation` this test's commands made, as the IAM simulation sees them."""
+    return [c.params for c in RECORDER.of("operator") if c.where == request.node.nodeid and c.operation == operation]
+
+
+def test_option_group_given_is_looked_up_in_the_destination(world: World, run_restore, request) -> None:
+    world.rds.create_option_group(
+        OptionGroupName="orders-dr-og", EngineName="postgres", MajorEngineVersion="13", OptionGroupDescription="x"
+    )
+    world.instance("orders")
+    world.copy("db", "orders", "orders-1")
+
+    document = plan_json(run_restore(world.clients(), "orders", "--json", "--option-group", "orders-dr-og"))
+
+    assert document["operations"][0]["parameters"]["OptionGroupName"] == "orders-dr-og"
+    assert document["origins"]["option group"] == "--option-group"
+    assert operator_calls(request, "DescribeOptionGroups") == [{"OptionGroupName": "orders-dr-og"}]
+    refused(
+        run_restore(world.clients(), "orders", "--apply", "--option-group", "orders-absent"),
+        "option group 'orders-absent' does not exist in the destination",
+    )
+    assert operator_calls(request, "DescribeOptionGroups")[-1] == {"OptionGroupName": "orders-absent"}
+    assert world.instances() == []
+
+
+def test_option_group_of_the_source_is_used_where_it_exists(world: World, run_restore) -> None:
+    for rds in (world.source_rds, world.rds):
+        rds.create_option_group(
+            OptionGroupName="orders-og", EngineName="postgres", MajorEngineVersion="13", OptionGroupDescription="x"
+        )
+    world.instance("orders", OptionGroupName="orders-og")
+    world.copy("db", "orders", "orders-1")
+    document = plan_json(run_restore(world.clients(), "orders", "--json"))
+    assert document["operations"][0]["parameters"]["OptionGroupName"] == "orders-og"
+    assert document["origins"]["option group"] == "source (same name in the destination)"
+
+    world.rds.delete_option_group(OptionGroupName="orders-og")
+    refused(run_restore(world.clients(), "orders"), "option group: --option-group NAME", "'orders-og'")
+
+
+def create_cluster_parameter_group(rds: Any, name: str) -> None:
+    rds.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName=name, DBParameterGroupFamily="aurora-postgresql16", Description="x"
+    )
+
+
+def test_aurora_cluster_parameter_group_of_the_source_is_used_where_it_exists(
+    world: World, run_restore, request
+) -> None:
+    for rds in (world.source_rds, world.rds):
+        create_cluster_parameter_group(rds, "ledger-cpg")
+    world.cluster("ledger", DBClusterParameterGroupName="ledger-cpg")
+    world.copy("cluster", "ledger", "ledger-1")
+
+    document = plan_json(run_restore(world.clients(), "ledger", "--json"))
+
+    cluster_step, writer_step = document["operations"]
+    assert cluster_step["parameters"]["DBClusterParameterGroupName"] == "ledger-cpg"
+    assert "DBParameterGroupName" not in writer_step["parameters"]  # the writer's is the engine's default
+    assert document["origins"]["DB cluster parameter group"] == "source (same name in the destination)"
+    assert operator_calls(request, "DescribeDBClusterParameterGroups") == [
+        {"DBClusterParameterGroupName": "ledger-cpg"}
+    ]
+
+    world.rds.delete_db_cluster_parameter_group(DBClusterParameterGroupName="ledger-cpg")
+    refused(
+        run_restore(world.clients(), "ledger", "--apply"),
+        "DB cluster parameter group: --parameter-group NAME (the source's 'ledger-cpg' does not exist",
+    )
+    assert world.clusters() == []
+
+
+def test_aurora_cluster_parameter_group_given_is_looked_up_in_the_destination(
+    world: World, run_restore, request
+) -> None:
+    create_cluster_parameter_group(world.rds, "ledger-dr-cpg")
+    world.cluster("ledger")
+    world.copy("cluster", "ledger", "ledger-1")
+
+    run = run_restore(world.clients(), "ledger", "--apply", "--parameter-group", "ledger-dr-cpg")
+
+    assert run.code == 0, run.err
+    restored = world.rds.describe_db_clusters(DBClusterIdentifier="ledger")["DBClusters"][0]
+    assert restored["DBClusterParameterGroup"] == "ledger-dr-cpg"
+    assert {"DBClusterParameterGroupName": "ledger-dr-cpg"} in operator_calls(
+        request, "DescribeDBClusterParameterGroups"
+    )
+    refused(
+        run_restore(world.clients(), "ledger", "--target", "ledger-2", "--parameter-group", "ledger-absent"),
+        "DB cluster parameter group 'ledger-absent' does not exist in the destination",
+    )
+    assert world.clusters() == ["ledger"]
 
 
 @pytest.mark.parametrize(

@@ -501,6 +501,12 @@ def _put_metric_data(c: _Call) -> list[Authorization]:
     return [Authorization("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": c.require("Namespace")})]
 
 
+def _get_metric_data(c: _Call) -> list[Authorization]:
+    # SAR-CW: cloudwatch:GetMetricData, resource "*" (its only type, dataset, is optional and unused here);
+    # its one condition key, cloudwatch:HasAccessGrant, is not about the request (no namespace key to read).
+    return [Authorization("cloudwatch:GetMetricData", "*")]
+
+
 def _get_caller_identity(c: _Call) -> list[Authorization]:
     # STS API reference, GetCallerIdentity: "No permissions are required to perform this operation"; an
     # explicit Deny of sts:GetCallerIdentity (SAR-STS) does not stop it either.
@@ -600,6 +606,7 @@ _HANDLERS: dict[tuple[str, str], Callable[[_Call], list[Authorization]]] = {
     ("service-quotas", "ListServiceQuotas"): _list_quotas("servicequotas:ListServiceQuotas"),
     ("service-quotas", "ListAWSDefaultServiceQuotas"): _list_quotas("servicequotas:ListAWSDefaultServiceQuotas"),
     ("cloudwatch", "PutMetricData"): _put_metric_data,
+    ("cloudwatch", "GetMetricData"): _get_metric_data,
     ("sts", "GetCallerIdentity"): _get_caller_identity,
     ("dynamodb", "BatchGetItem"): _dynamodb_batch("dynamodb:BatchGetItem"),
     ("dynamodb", "BatchWriteItem"): _dynamodb_batch("dynamodb:BatchWriteItem"),

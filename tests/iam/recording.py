@@ -8,19 +8,20 @@ are kept only while a function runs (`calls_of("copier")` around its handler), s
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import contextvars
 import copy
 import json
 from collections.abc import Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import botocore.client
 
-_function: ContextVar[str | None] = ContextVar("recorded_function", default=None)
-_test: ContextVar[str] = ContextVar("recorded_test", default="?")
+_function: contextvars.ContextVar[str | None] = contextvars.ContextVar("recorded_function", default=None)
+_test: contextvars.ContextVar[str] = contextvars.ContextVar("recorded_test", default="?")
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ def _tags_before(client: Any, operation: str, params: dict[str, Any]) -> dict[st
         return None
     describe, key, answer = _TAGGED_DELETES[operation]
     found = _look(client, describe, key, params.get(key), answer)
-    return {t["Key"]: t.get("Value", "") for t in (found[0].get("TagList") or [])} if found else {}
+    # None: it did not exist (or could not be looked at), so AWS has no tags of it to put in the request.
+    return {t["Key"]: t.get("Value", "") for t in (found[0].get("TagList") or [])} if found else None
 
 
 def _snapshot_key(client: Any, operation: str, params: dict[str, Any]) -> str | None:
@@ -144,18 +146,26 @@ def _record(client: Any, operation: str, params: dict[str, Any]) -> None:
 
 @contextlib.contextmanager
 def installed() -> Iterator[Recorder]:
-    """Hook botocore for the duration (the tests' session)."""
+    """Hook botocore for the duration (the tests' session), and carry the recording's context into the
+    threads a function starts (the reconciler lists both regions at once): a new thread starts with an
+    empty context, so its calls would otherwise go unrecorded, and unproven."""
     original = botocore.client.BaseClient._make_api_call
+    original_submit = concurrent.futures.ThreadPoolExecutor.submit
 
     def _make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
         _record(self, operation_name, api_params)
         return original(self, operation_name, api_params)
 
+    def submit(self: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        return original_submit(self, contextvars.copy_context().run, fn, *args, **kwargs)
+
     botocore.client.BaseClient._make_api_call = _make_api_call  # type: ignore[method-assign]
+    concurrent.futures.ThreadPoolExecutor.submit = submit  # type: ignore[method-assign]
     try:
         yield RECORDER
     finally:
         botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+        concurrent.futures.ThreadPoolExecutor.submit = original_submit  # type: ignore[method-assign]
 
 
 def load_jsonl(path: Path, function: str, where: str) -> list[RecordedCall]:

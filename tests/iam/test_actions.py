@@ -447,6 +447,31 @@ CASES: list[tuple[str, dict[str, Any], list[Authorization]]] = [
         call("cloudwatch", "PutMetricData", Namespace="RdsSnapshotCopy", MetricData=[]),
         [Authorization("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": "RdsSnapshotCopy"})],
     ),
+    (
+        "get-metric-data",
+        call(
+            "cloudwatch",
+            "GetMetricData",
+            DESTINATION,
+            MetricDataQueries=[
+                {
+                    "Id": "last_drill",
+                    "MetricStat": {
+                        "Metric": {
+                            "Namespace": "RdsSnapshotCopy",
+                            "MetricName": "LastDrillTimestamp",
+                            "Dimensions": [{"Name": "SourceRegion", "Value": SOURCE}],
+                        },
+                        "Period": 86400,
+                        "Stat": "Maximum",
+                    },
+                }
+            ],
+            StartTime="2025-08-23T00:00:00Z",
+            EndTime="2026-11-21T00:00:00Z",
+        ),
+        [Authorization("cloudwatch:GetMetricData", "*")],
+    ),
     ("get-caller-identity", call("sts", "GetCallerIdentity"), []),
     # -- the copy requests table (copier, reconciler): one authorization per table named, by name or ARN
     (

@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.iam_simulation, pytest.mark.e2e]
 
 OPERATOR = f"arn:aws:iam::{ACCOUNT}:role/dr-operator"
 E2E = "tests/e2e/test_end_to_end.py"
+DELETES = ("DeleteDBInstance", "DeleteDBCluster")
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +85,13 @@ def test_every_call_the_operator_made_is_allowed(deployed: Deployment) -> None:
     assert unit, "no calls recorded from tests/cli (restore, drill): is tests/cli in this run?"
     assert e2e, "no calls recorded from the end-to-end drill"
     calls = unit + e2e
+    # The drill never deletes what it did not create: AWS has no tags of an absent database, so the drill-tag
+    # condition would refuse that delete (AccessDenied, not DBInstanceNotFound), and the report would say
+    # "left behind" for nothing. It looks first (drill.delete_created).
+    absent = [
+        f"{c.operation} {c.params} ({c.where})" for c in calls if c.operation in DELETES and c.resource_tags is None
+    ]
+    assert not absent, "deletes of something that does not exist:\n" + "\n".join(absent)
     requests = [
         operator_request(p, f"{n}.{m} {c.operation} ({c.where})", auth, c.region)
         for n, c in enumerate(calls)
@@ -93,7 +101,7 @@ def test_every_call_the_operator_made_is_allowed(deployed: Deployment) -> None:
     denied = [str(result) for _, result in results if not result.allowed]
     assert not denied, "the operator policy would be refused in AWS:\n" + "\n".join(denied)
     # What the proof covers: every action the commands call, and the deployment's own calls for both kinds.
-    made = {a for r, _ in results for a in [r.action]}
+    made = {r.action for r, _ in results}
     assert set(drill.OPERATOR_ACTIONS) <= made, sorted(set(drill.OPERATOR_ACTIONS) - made)
     e2e_operations = {c.operation for c in e2e}
     assert {
@@ -104,7 +112,7 @@ def test_every_call_the_operator_made_is_allowed(deployed: Deployment) -> None:
         "DeleteDBCluster",
     } <= e2e_operations, sorted(e2e_operations)
     # The drill's deletes carried the drill's tag (the condition the policy relies on was really there).
-    deletes = [c for c in calls if c.operation in ("DeleteDBInstance", "DeleteDBCluster")]
+    deletes = [c for c in calls if c.operation in DELETES]
     assert deletes and all(drill.TAG_DRILL in (c.resource_tags or {}) for c in deletes), [
         (c.operation, c.params, c.resource_tags) for c in deletes
     ]
@@ -129,6 +137,10 @@ def operator_cases(deployed: Deployment) -> tuple[list[tuple[str, Request]], lis
     }
     drill_tags = {**restore_tags, f"aws:RequestTag/{drill.TAG_DRILL}": "202611252100"}
     tagged = {f"aws:ResourceTag/{drill.TAG_DRILL}": "202611252100", f"rds:db-tag/{drill.TAG_DRILL}": "202611252100"}
+    cluster_tagged = {
+        f"aws:ResourceTag/{drill.TAG_DRILL}": "202611252100",
+        f"rds:cluster-tag/{drill.TAG_DRILL}": "202611252100",
+    }
     # What drill.py names its databases: the policy's drill-* must match it.
     name = drill.drill_name("orders-db", datetime(2026, 11, 25, 21, 0, tzinfo=UTC), set(), lambda _: False)
     via_rds = {"kms:ViaService": f"rds.{dst}.amazonaws.com", "kms:CallerAccount": ACCOUNT}
@@ -139,7 +151,13 @@ def operator_cases(deployed: Deployment) -> tuple[list[tuple[str, Request]], lis
 
     deny = [
         case("delete a database that is not a drill's", "rds:DeleteDBInstance", db + "orders-db", dst, **tagged),
-        case("delete a cluster that is not a drill's", "rds:DeleteDBCluster", cluster + "ledger-aurora", dst, **tagged),
+        case(
+            "delete a cluster that is not a drill's",
+            "rds:DeleteDBCluster",
+            cluster + "ledger-aurora",
+            dst,
+            **cluster_tagged,
+        ),
         case("delete a drill-named database without the drill's tag", "rds:DeleteDBInstance", db + name, dst),
         case("delete a drill-named cluster without the drill's tag", "rds:DeleteDBCluster", cluster + name, dst),
         case(
@@ -154,7 +172,7 @@ def operator_cases(deployed: Deployment) -> tuple[list[tuple[str, Request]], lis
             "rds:DeleteDBCluster",
             f"arn:aws:rds:{dst}:{ACCOUNT}:cluster-snapshot:{name}-final",
             dst,
-            **tagged,
+            **{f"aws:ResourceTag/{drill.TAG_DRILL}": "202611252100"},
         ),
         case("delete a copy", "rds:DeleteDBSnapshot", copy_arn, dst),
         case("delete a cluster copy", "rds:DeleteDBClusterSnapshot", cluster_copy_arn, dst),
@@ -228,7 +246,7 @@ def operator_cases(deployed: Deployment) -> tuple[list[tuple[str, Request]], lis
     allow = [
         case("delete a drill's database", "rds:DeleteDBInstance", db + name, dst, **tagged),
         case("delete a drill's writer", "rds:DeleteDBInstance", db + restore.writer_name(name), dst, **tagged),
-        case("delete a drill's cluster", "rds:DeleteDBCluster", cluster + name, dst, **tagged),
+        case("delete a drill's cluster", "rds:DeleteDBCluster", cluster + name, dst, **cluster_tagged),
         case("restore a copy", "rds:RestoreDBInstanceFromDBSnapshot", db + "orders-db", dst, **restore_tags),
         case("restore from the copy", "rds:RestoreDBInstanceFromDBSnapshot", copy_arn, dst, **restore_tags),
         case("restore a cluster copy", "rds:RestoreDBClusterFromSnapshot", cluster + name, dst, **drill_tags),

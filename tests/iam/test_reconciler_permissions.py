@@ -3,7 +3,8 @@ end-to-end test) is allowed by the role Terraform deployed; what it must never d
 requests made right pass (so the denials are for the reason named).
 
 Issue 10: "Allowed: read in both regions, send to the copier's queue. Must be denied: copy, delete, use a key."
-The role also reads and writes the copy requests table (copy_requests.tf). Same method as the copier's and the
+The role also reads and writes the copy requests table (copy_requests.tf) and, with drill_max_age_days (the demo
+sets it: demo/stack.py), reads the drills' metric back in the destination region. Same method as the copier's and the
 pruner's proofs (test_permissions.py): recorded calls -> actions.py -> simulator, against the read-back policies.
 """
 
@@ -68,8 +69,16 @@ def test_every_call_the_reconciler_made_is_allowed(deployed: Deployment) -> None
     for where, made in (("unit tests", unit), ("deployed reconciler", e2e)):
         operations = {c.operation for c in made}
         assert covered <= operations, f"{where}: {sorted(operations)}"
-    # Both regions were read, and the table and the queue named are the deployment's.
+    # The drill check (drill_max_age_days, which the demo's deployment sets): its read of the drills' metric
+    # was made, in the unit tests and by the deployed package, and only in the destination region.
     names = Names.of(p, deployed.outputs)
+    statements = [s.get("Sid") for doc in p.roles["reconciler"].identity for s in doc["Statement"]]
+    assert "ReadLastDrill" in statements, "the deployment does not set drill_max_age_days: the check is unproven"
+    for where, made in (("unit tests", unit), ("deployed reconciler", e2e)):
+        reads = [c for c in made if c.operation == "GetMetricData"]
+        assert reads, f"{where}: no GetMetricData (the drill check) recorded"
+        assert {c.region for c in reads} == {names.destination}, where
+    # Both regions were read, and the table and the queue named are the deployment's.
     assert {c.region for c in calls if c.service == "rds"} == {names.source, names.destination}
     resources = {r.resource for r, _ in results}
     assert p.copy_requests_table_arn in resources
@@ -131,6 +140,11 @@ def reconciler_cases(deployed: Deployment) -> tuple[list[tuple[str, Request]], l
         case("delete a request", "dynamodb:DeleteItem", table, src),
         case("scan the requests", "dynamodb:Scan", table, src),
         case("delete the table", "dynamodb:DeleteTable", table, src),
+        # The drill check reads metrics in the destination only, and writes none (its own are EMF lines).
+        case("read metrics in the source region", "cloudwatch:GetMetricData", "*", src),
+        case("read metrics in a third region", "cloudwatch:GetMetricData", "*", THIRD_REGION),
+        case("put metrics", "cloudwatch:PutMetricData", "*", dst, **{"cloudwatch:namespace": "RdsSnapshotCopy"}),
+        case("read metric statistics another way", "cloudwatch:GetMetricStatistics", "*", dst),
     ]
     allow = [
         case("list source snapshots", "rds:DescribeDBSnapshots", "*", src),
@@ -142,6 +156,7 @@ def reconciler_cases(deployed: Deployment) -> tuple[list[tuple[str, Request]], l
         case("send to the copier's queue", "sqs:SendMessage", p.queue_arn, src),
         case("read the requests", "dynamodb:BatchGetItem", table, src),
         case("write the requests", "dynamodb:BatchWriteItem", table, src),
+        case("read the drills' metric", "cloudwatch:GetMetricData", "*", dst),
     ]
     return deny, allow
 

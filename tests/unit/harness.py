@@ -60,6 +60,10 @@ FUNCTION_ENV_VARS = (
     "GRACE_MINUTES",
     "REREQUEST_AFTER_HOURS",
     "PER_SOURCE_METRICS",
+    "DRILL_MAX_AGE_DAYS",
+    # the pruner's
+    "KEEP_LAST",
+    "DRY_RUN",
 )
 
 

@@ -224,6 +224,9 @@ class Workspace:
                 "source_filter": DEMO_SOURCE_FILTER,
                 # The emulator's snapshots are all seconds old: the reconciler takes them at once.
                 "reconcile_grace_minutes": 0,
+                # The drill check on, as a quarterly drill would set it: the reconciler reads the drills'
+                # metric back, with the permission that takes, as deployed (tests/iam proves it).
+                "drill_max_age_days": 90,
             }
             if variables is not None:
                 values = variables
