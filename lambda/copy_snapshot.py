@@ -9,7 +9,6 @@ which the benchmark drives with a simulated clock and fake clients; everything e
 from __future__ import annotations
 
 import logging
-import os
 import random
 import time
 from collections import Counter
@@ -20,7 +19,7 @@ from typing import Any
 
 import boto3
 
-from snapshot_copy import metrics
+from snapshot_copy import metrics, runtime
 from snapshot_copy.boto import BOTO_CONFIG
 from snapshot_copy.copier import start_copy
 from snapshot_copy.copy_config import CopyConfig
@@ -113,9 +112,7 @@ def handle(
     selection = Selection(
         config.source_filter, SourceTags(clients.source_rds, clock, clients.source_tags), clients.filter_decisions
     )
-    function_name = getattr(context, "function_name", None) or os.environ.get(
-        "AWS_LAMBDA_FUNCTION_NAME", "copy_snapshot"
-    )
+    function_name = runtime.function_name(context, "copy_snapshot")
 
     def count(status: str) -> None:
         metrics.emit(Counter({status: 1}), config.metric_namespace, function_name, clock)

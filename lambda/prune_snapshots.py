@@ -11,7 +11,6 @@ publishes the metrics and reports.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from snapshot_copy import metrics, quota
+from snapshot_copy import metrics, quota, runtime
 from snapshot_copy.boto import BOTO_CONFIG
 from snapshot_copy.errors import SnapshotCopyError
 from snapshot_copy.kinds import KINDS
@@ -175,14 +174,10 @@ def _publish(
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     config = PruneConfig.from_env()
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    function_name = getattr(context, "function_name", None) or os.environ.get(
-        "AWS_LAMBDA_FUNCTION_NAME", "prune_snapshots"
-    )
     return prune(
         config,
         clients_for(config.destination_region),
         datetime.now(UTC),
-        (lambda: remaining() / 1000) if callable(remaining) else (lambda: float("inf")),
-        function_name,
+        runtime.seconds_left(context),
+        runtime.function_name(context, "prune_snapshots"),
     )

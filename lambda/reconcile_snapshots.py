@@ -12,7 +12,6 @@ recovery_point, recovery_point_age_hours, within_rpo, and more); see snapshot_co
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -20,6 +19,7 @@ from typing import Any
 
 import boto3
 
+from snapshot_copy import runtime
 from snapshot_copy.boto import BOTO_CONFIG
 from snapshot_copy.reconcile import Clients, reconcile
 from snapshot_copy.reconcile_config import ReconcileConfig
@@ -46,10 +46,6 @@ def clients_for(
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     config = ReconcileConfig.from_env()
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    function_name = getattr(context, "function_name", None) or os.environ.get(
-        "AWS_LAMBDA_FUNCTION_NAME", "reconcile_snapshots"
-    )
     return reconcile(
         config,
         clients_for(
@@ -59,7 +55,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
             config.drill_max_age_days is not None,
         ),
         datetime.now(UTC),
-        seconds_left=(lambda: remaining() / 1000) if callable(remaining) else (lambda: float("inf")),
+        seconds_left=runtime.seconds_left(context),
         clock=time.time,
-        function_name=function_name,
+        function_name=runtime.function_name(context, "reconcile_snapshots"),
     )

@@ -41,17 +41,8 @@ data "aws_iam_policy_document" "reconciler" {
     }
   }
 
-  # With a tag filter, the tags of the source databases and clusters, where the describe answer carries
-  # none; the same statement as the copier's (iam_copier_filters.tf). Without one, nothing.
-  dynamic "statement" {
-    for_each = local.source_filter_reads_tags ? [local.source_database_arns] : []
-
-    content {
-      sid       = "ReadSourceDatabaseTags"
-      actions   = ["rds:ListTagsForResource"]
-      resources = statement.value
-    }
-  }
+  # No rds:ListTagsForResource, even with a tag filter: DescribeDBInstances and DescribeDBClusters answer
+  # with each source's tags, and a snapshot of a source that no longer exists is judged by its identifier.
 
   # The events of the missed snapshots go on the copier's queue (SendMessageBatch is authorised as
   # sqs:SendMessage); the queue's URL comes from the environment, so no GetQueueUrl.

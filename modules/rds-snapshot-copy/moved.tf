@@ -1,5 +1,6 @@
-# Addresses before the copier moved into modules/function and the alarms into one for_each: an upgrade
-# renames these resources in the state instead of replacing them.
+# Addresses before the copier moved into modules/function, the alarms into one for_each, and the pruner's
+# and the reconciler's schedules into modules/function's schedule: an upgrade renames these resources in
+# the state instead of replacing them.
 
 moved {
   from = aws_lambda_function.this
@@ -39,4 +40,34 @@ moved {
 moved {
   from = aws_cloudwatch_metric_alarm.dead_lettered
   to   = aws_cloudwatch_metric_alarm.this["dead_lettered"]
+}
+
+moved {
+  from = aws_cloudwatch_event_rule.prune
+  to   = module.pruner.aws_cloudwatch_event_rule.schedule[0]
+}
+
+moved {
+  from = aws_cloudwatch_event_target.prune
+  to   = module.pruner.aws_cloudwatch_event_target.schedule[0]
+}
+
+moved {
+  from = aws_lambda_permission.prune_schedule
+  to   = module.pruner.aws_lambda_permission.schedule[0]
+}
+
+moved {
+  from = aws_cloudwatch_event_rule.reconcile
+  to   = module.reconciler.aws_cloudwatch_event_rule.schedule[0]
+}
+
+moved {
+  from = aws_cloudwatch_event_target.reconcile
+  to   = module.reconciler.aws_cloudwatch_event_target.schedule[0]
+}
+
+moved {
+  from = aws_lambda_permission.reconcile_schedule
+  to   = module.reconciler.aws_lambda_permission.schedule[0]
 }

@@ -50,6 +50,17 @@ module "pruner" {
   dead_letter_target_arn       = local.scheduled_dead_letter_queue_arn
   async_maximum_retry_attempts = 2
 
+  # What EventBridge cannot deliver goes to the same queue, after an hour of retries (the module's default:
+  # a missed run is made up by the next one). Its ARN as a string: the queue's policy names the rule, so
+  # the rule (one input with this ARN) cannot wait for the queue.
+  schedule = {
+    expression      = var.prune_schedule
+    rule_name       = "${var.name}-prune-schedule"
+    description     = "Runs ${var.name}-prune, which deletes expired copies in ${local.destination_region} and measures the quotas"
+    statement_id    = "AllowPruneSchedule"
+    dead_letter_arn = local.scheduled_dead_letter_queue_arn
+  }
+
   log_retention_in_days = var.log_retention_in_days
   logs_kms_key_arn      = var.cloudwatch_logs_kms_key_arn
 
@@ -57,47 +68,6 @@ module "pruner" {
   alarm_actions            = local.alarm_actions
 
   tags = var.tags
-}
-
-resource "aws_cloudwatch_event_rule" "prune" {
-  provider = aws.source
-
-  name                = "${var.name}-prune-schedule"
-  description         = "Runs ${var.name}-prune, which deletes expired copies in ${local.destination_region} and measures the quotas"
-  schedule_expression = var.prune_schedule
-
-  tags = var.tags
-}
-
-resource "aws_cloudwatch_event_target" "prune" {
-  provider = aws.source
-
-  rule      = aws_cloudwatch_event_rule.prune.name
-  target_id = "${var.name}-prune"
-  arn       = module.pruner.function_arn
-
-  # A missed run is made up by the next one: retry delivery for an hour, not for a day.
-  retry_policy {
-    maximum_event_age_in_seconds = 3600
-    maximum_retry_attempts       = 10
-  }
-
-  dead_letter_config {
-    arn = aws_sqs_queue.scheduled_dead_letter.arn
-  }
-
-  # EventBridge may invoke the function only once it is allowed to.
-  depends_on = [aws_lambda_permission.prune_schedule]
-}
-
-resource "aws_lambda_permission" "prune_schedule" {
-  provider = aws.source
-
-  statement_id  = "AllowPruneSchedule"
-  action        = "lambda:InvokeFunction"
-  function_name = module.pruner.function_name
-  principal     = "events.amazonaws.com"
-  source_arn    = aws_cloudwatch_event_rule.prune.arn
 }
 
 # Failed scheduled invocations of the pruner and the reconciler, from EventBridge (undeliverable) and from
@@ -137,8 +107,8 @@ data "aws_iam_policy_document" "scheduled_dead_letter_queue" {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
       values = [
-        aws_cloudwatch_event_rule.prune.arn,
-        aws_cloudwatch_event_rule.reconcile.arn,
+        module.pruner.schedule_rule_arn,
+        module.reconciler.schedule_rule_arn,
       ]
     }
   }

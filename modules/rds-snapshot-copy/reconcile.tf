@@ -68,6 +68,15 @@ module "reconciler" {
   dead_letter_target_arn       = local.scheduled_dead_letter_queue_arn
   async_maximum_retry_attempts = 2
 
+  # Undeliverable schedule events go to the same queue, as the pruner's do (prune.tf).
+  schedule = {
+    expression      = var.reconcile_schedule
+    rule_name       = "${var.name}-reconcile"
+    description     = "Runs ${var.name}-reconcile, which enqueues the snapshots without a copy in ${local.destination_region} and measures the recovery point"
+    statement_id    = "AllowReconcileSchedule"
+    dead_letter_arn = local.scheduled_dead_letter_queue_arn
+  }
+
   log_retention_in_days = var.log_retention_in_days
   logs_kms_key_arn      = var.cloudwatch_logs_kms_key_arn
 
@@ -75,45 +84,4 @@ module "reconciler" {
   alarm_actions            = local.alarm_actions
 
   tags = var.tags
-}
-
-resource "aws_cloudwatch_event_rule" "reconcile" {
-  provider = aws.source
-
-  name                = "${var.name}-reconcile"
-  description         = "Runs ${var.name}-reconcile, which enqueues the snapshots without a copy in ${local.destination_region} and measures the recovery point"
-  schedule_expression = var.reconcile_schedule
-
-  tags = var.tags
-}
-
-resource "aws_cloudwatch_event_target" "reconcile" {
-  provider = aws.source
-
-  rule      = aws_cloudwatch_event_rule.reconcile.name
-  target_id = "${var.name}-reconcile"
-  arn       = module.reconciler.function_arn
-
-  # A missed run is made up by the next one: retry delivery for an hour, not for a day.
-  retry_policy {
-    maximum_event_age_in_seconds = 3600
-    maximum_retry_attempts       = 10
-  }
-
-  dead_letter_config {
-    arn = aws_sqs_queue.scheduled_dead_letter.arn
-  }
-
-  # EventBridge may invoke the function only once it is allowed to.
-  depends_on = [aws_lambda_permission.reconcile_schedule]
-}
-
-resource "aws_lambda_permission" "reconcile_schedule" {
-  provider = aws.source
-
-  statement_id  = "AllowReconcileSchedule"
-  action        = "lambda:InvokeFunction"
-  function_name = module.reconciler.function_name
-  principal     = "events.amazonaws.com"
-  source_arn    = aws_cloudwatch_event_rule.reconcile.arn
 }

@@ -48,6 +48,7 @@ from rds_snapshot_copy.restore import (
     RefusedError,
     SourceRegion,
     add_common_arguments,
+    aws_failed,
     build_plan,
     cluster_exists,
     error_code,
@@ -55,6 +56,7 @@ from rds_snapshot_copy.restore import (
     locate,
     make_clients,
     overrides_from,
+    refused,
     wait,
     writer_name,
 )
@@ -612,13 +614,9 @@ def run(
             raise RefusedError(["name sources or give --all, not both"])
         plans = plan_drill(args, clients, started)
     except RefusedError as exc:
-        for problem in exc.problems:
-            stderr.print(f"refused: {problem}", markup=False, highlight=False)
-        stderr.print("nothing was created", markup=False, highlight=False)
-        return 2
+        return refused(stderr, exc, "nothing was created")
     except (ClientError, BotoCoreError) as exc:
-        stderr.print(f"AWS error while planning: {exc}", markup=False, highlight=False)
-        return 1
+        return aws_failed(stderr, exc, "planning")
     for plan in plans:
         for note in plan.notes:
             stderr.print(f"note ({plan.located.source}): {note}", markup=False, highlight=False)

@@ -1175,6 +1175,19 @@ def print_plan(plan: Plan, console: Console) -> None:
         console.print(step.cli(plan.region), soft_wrap=True, markup=False, highlight=False)
 
 
+def refused(stderr: Console, exc: RefusedError, unchanged: str) -> int:
+    """Every problem, one line each, then what was left alone: exit 2."""
+    for problem in exc.problems:
+        stderr.print(f"refused: {problem}", markup=False, highlight=False)
+    stderr.print(unchanged, markup=False, highlight=False)
+    return 2
+
+
+def aws_failed(stderr: Console, exc: Exception, doing: str) -> int:
+    stderr.print(f"AWS error while {doing}: {exc}", markup=False, highlight=False)
+    return 1
+
+
 def run(
     args: argparse.Namespace,
     clients: Clients | None = None,
@@ -1190,13 +1203,9 @@ def run(
     try:
         plan = plan_restore(args, clients)
     except RefusedError as exc:
-        for problem in exc.problems:
-            stderr.print(f"refused: {problem}", markup=False, highlight=False)
-        stderr.print("nothing was changed", markup=False, highlight=False)
-        return 2
+        return refused(stderr, exc, "nothing was changed")
     except (ClientError, BotoCoreError) as exc:
-        stderr.print(f"AWS error while planning: {exc}", markup=False, highlight=False)
-        return 1
+        return aws_failed(stderr, exc, "planning")
     if not args.apply:
         if args.json:
             print(json.dumps({"applied": False, **plan.as_json()}, default=str), file=stdout.file)

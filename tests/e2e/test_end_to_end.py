@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from rds_snapshot_copy.demo.recovery_steps import (
+    DRILL_ARGS,
     STALE_HOURS,
     STALE_SOURCE,
     as_source_snapshot,
@@ -219,19 +220,7 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
     from rds_snapshot_copy import cli
 
     with calls_of("operator"):
-        code = cli.main(
-            [
-                "drill",
-                "orders-db",
-                "ledger-aurora",
-                "--source-region",
-                SOURCE_REGION,
-                "--destination-region",
-                DESTINATION_REGION,
-                "--report",
-                str(report_file),
-            ]
-        )
+        code = cli.main([*DRILL_ARGS, "--report", str(report_file)])
     assert code == 0
     drilled = json.loads(report_file.read_text())
     assert drilled["ok"] and not drilled["kept"], drilled

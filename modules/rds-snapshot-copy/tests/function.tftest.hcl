@@ -1,4 +1,4 @@
-# modules/function on its own: the wiring the copier and the pruner (and later the reconciler) rely on.
+# modules/function on its own: the wiring the copier, the pruner and the reconciler rely on.
 # Mocked provider (tests/mocks/function): no credentials or network; fixed ARNs where the tests need them.
 mock_provider "aws" {
   source = "./tests/mocks/function"
@@ -299,6 +299,138 @@ run "without_dead_letter_target_or_environment" {
   }
 }
 
+# The schedule: nothing without one (the copier is invoked from its queue), the rule, its target and the
+# permission with one.
+run "no_schedule" {
+  command = apply
+
+  module {
+    source = "./modules/function"
+  }
+
+  assert {
+    condition = (
+      length(aws_cloudwatch_event_rule.schedule) == 0 &&
+      length(aws_cloudwatch_event_target.schedule) == 0 &&
+      length(aws_lambda_permission.schedule) == 0
+    )
+    error_message = "Without a schedule there must be no rule, target or permission."
+  }
+
+  assert {
+    condition     = output.schedule == null && output.schedule_rule_arn == null && output.schedule_rule_name == null
+    error_message = "Without a schedule its outputs must be null."
+  }
+}
+
+run "schedule" {
+  command = apply
+
+  module {
+    source = "./modules/function"
+  }
+
+  variables {
+    schedule = {
+      expression      = "cron(0 3 * * ? *)"
+      rule_name       = "reports-pruner-schedule"
+      description     = "Runs reports-pruner"
+      statement_id    = "AllowPrunerSchedule"
+      dead_letter_arn = "arn:aws:sqs:eu-west-1:111111111111:reports-scheduled-dlq"
+    }
+  }
+
+  assert {
+    condition = (
+      length(aws_cloudwatch_event_rule.schedule) == 1 &&
+      aws_cloudwatch_event_rule.schedule[0].name == "reports-pruner-schedule" &&
+      aws_cloudwatch_event_rule.schedule[0].description == "Runs reports-pruner" &&
+      aws_cloudwatch_event_rule.schedule[0].schedule_expression == "cron(0 3 * * ? *)" &&
+      aws_cloudwatch_event_rule.schedule[0].event_pattern == null &&
+      aws_cloudwatch_event_rule.schedule[0].tags == tomap({ Team = "dba" })
+    )
+    error_message = "The rule must follow the schedule and carry the tags."
+  }
+
+  assert {
+    condition = (
+      length(aws_cloudwatch_event_target.schedule) == 1 &&
+      aws_cloudwatch_event_target.schedule[0].rule == "reports-pruner-schedule" &&
+      aws_cloudwatch_event_target.schedule[0].target_id == "reports-pruner" &&
+      aws_cloudwatch_event_target.schedule[0].arn == "arn:aws:lambda:eu-west-1:111111111111:function:reports-pruner"
+    )
+    error_message = "The rule's one target must be the function, named like it."
+  }
+
+  # The defaults: a missed run is made up by the next one, so an hour of retries, not EventBridge's day.
+  assert {
+    condition = (
+      aws_cloudwatch_event_target.schedule[0].retry_policy[0].maximum_event_age_in_seconds == 3600 &&
+      aws_cloudwatch_event_target.schedule[0].retry_policy[0].maximum_retry_attempts == 10 &&
+      aws_cloudwatch_event_target.schedule[0].dead_letter_config[0].arn == "arn:aws:sqs:eu-west-1:111111111111:reports-scheduled-dlq"
+    )
+    error_message = "Undeliverable events must be retried for an hour, ten times, then go to dead_letter_arn."
+  }
+
+  assert {
+    condition = (
+      length(aws_lambda_permission.schedule) == 1 &&
+      aws_lambda_permission.schedule[0].statement_id == "AllowPrunerSchedule" &&
+      aws_lambda_permission.schedule[0].action == "lambda:InvokeFunction" &&
+      aws_lambda_permission.schedule[0].function_name == aws_lambda_function.this.function_name &&
+      aws_lambda_permission.schedule[0].principal == "events.amazonaws.com" &&
+      aws_lambda_permission.schedule[0].source_arn == "arn:aws:events:eu-west-1:111111111111:rule/reports-pruner-schedule"
+    )
+    error_message = "Only EventBridge, for this rule, may invoke the function."
+  }
+
+  assert {
+    condition = (
+      output.schedule_rule_arn == "arn:aws:events:eu-west-1:111111111111:rule/reports-pruner-schedule" &&
+      output.schedule_rule_name == "reports-pruner-schedule" &&
+      output.schedule == {
+        rule_name                    = "reports-pruner-schedule"
+        rule_arn                     = "arn:aws:events:eu-west-1:111111111111:rule/reports-pruner-schedule"
+        expression                   = "cron(0 3 * * ? *)"
+        target_id                    = "reports-pruner"
+        dead_letter_arn              = "arn:aws:sqs:eu-west-1:111111111111:reports-scheduled-dlq"
+        maximum_event_age_in_seconds = 3600
+        maximum_retry_attempts       = 10
+        statement_id                 = "AllowPrunerSchedule"
+      }
+    )
+    error_message = "The outputs must describe the schedule as created: ${jsonencode(output.schedule)}"
+  }
+}
+
+run "schedule_retries_without_dead_letter" {
+  command = apply
+
+  module {
+    source = "./modules/function"
+  }
+
+  variables {
+    schedule = {
+      expression                   = "rate(15 minutes)"
+      rule_name                    = "reports-pruner-schedule"
+      statement_id                 = "AllowPrunerSchedule"
+      maximum_event_age_in_seconds = 600
+      maximum_retry_attempts       = 0
+    }
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_event_target.schedule[0].retry_policy[0].maximum_event_age_in_seconds == 600 &&
+      aws_cloudwatch_event_target.schedule[0].retry_policy[0].maximum_retry_attempts == 0 &&
+      length(aws_cloudwatch_event_target.schedule[0].dead_letter_config) == 0 &&
+      output.schedule.dead_letter_arn == null
+    )
+    error_message = "The retry policy must follow the schedule, and without dead_letter_arn there must be no dead-letter config."
+  }
+}
+
 run "policy_json_with_a_reserved_sid" {
   command = plan
 
@@ -456,4 +588,79 @@ run "async_retries_out_of_range" {
   }
 
   expect_failures = [var.async_maximum_retry_attempts]
+}
+
+run "schedule_expression" {
+  command = plan
+
+  module {
+    source = "./modules/function"
+  }
+
+  variables {
+    schedule = {
+      expression   = "daily"
+      rule_name    = "reports-pruner-schedule"
+      statement_id = "AllowPrunerSchedule"
+    }
+  }
+
+  expect_failures = [var.schedule]
+}
+
+run "schedule_names" {
+  command = plan
+
+  module {
+    source = "./modules/function"
+  }
+
+  variables {
+    schedule = {
+      expression   = "rate(1 day)"
+      rule_name    = "reports pruner"
+      statement_id = "Allow:Schedule"
+    }
+  }
+
+  expect_failures = [var.schedule]
+}
+
+run "schedule_dead_letter_not_a_queue" {
+  command = plan
+
+  module {
+    source = "./modules/function"
+  }
+
+  variables {
+    schedule = {
+      expression      = "rate(1 day)"
+      rule_name       = "reports-pruner-schedule"
+      statement_id    = "AllowPrunerSchedule"
+      dead_letter_arn = "arn:aws:sns:eu-west-1:111111111111:on-call"
+    }
+  }
+
+  expect_failures = [var.schedule]
+}
+
+run "schedule_retries_out_of_range" {
+  command = plan
+
+  module {
+    source = "./modules/function"
+  }
+
+  variables {
+    schedule = {
+      expression                   = "rate(1 day)"
+      rule_name                    = "reports-pruner-schedule"
+      statement_id                 = "AllowPrunerSchedule"
+      maximum_event_age_in_seconds = 59
+      maximum_retry_attempts       = 186
+    }
+  }
+
+  expect_failures = [var.schedule]
 }

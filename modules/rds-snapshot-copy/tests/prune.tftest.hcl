@@ -88,41 +88,25 @@ run "pruner_function" {
 run "schedule" {
   command = apply
 
+  # How the rule, its target and the permission are wired is modules/function's (function.tftest.hcl);
+  # here, what the pruner asks of it.
   assert {
-    condition = (
-      aws_cloudwatch_event_rule.prune.name == "rds-snapshot-copy-prune-schedule" &&
-      aws_cloudwatch_event_rule.prune.schedule_expression == "rate(1 day)" &&
-      aws_cloudwatch_event_rule.prune.event_pattern == null
-    )
-    error_message = "The pruner must run on the schedule, daily by default."
+    condition = module.pruner.schedule == {
+      rule_name                    = "rds-snapshot-copy-prune-schedule"
+      rule_arn                     = module.pruner.schedule_rule_arn
+      expression                   = "rate(1 day)"
+      target_id                    = "rds-snapshot-copy-prune"
+      dead_letter_arn              = aws_sqs_queue.scheduled_dead_letter.arn
+      maximum_event_age_in_seconds = 3600
+      maximum_retry_attempts       = 10
+      statement_id                 = "AllowPruneSchedule"
+    }
+    error_message = "The pruner must run on its schedule (rate(1 day) by default), retried for an hour, then dead-lettered to the scheduled queue: ${jsonencode(module.pruner.schedule)}"
   }
 
   assert {
-    condition = (
-      aws_cloudwatch_event_target.prune.rule == aws_cloudwatch_event_rule.prune.name &&
-      aws_cloudwatch_event_target.prune.arn == module.pruner.function_arn &&
-      aws_cloudwatch_event_target.prune.target_id == "rds-snapshot-copy-prune"
-    )
-    error_message = "The schedule must target the pruner."
-  }
-
-  assert {
-    condition = (
-      aws_cloudwatch_event_target.prune.retry_policy[0].maximum_event_age_in_seconds == 3600 &&
-      aws_cloudwatch_event_target.prune.retry_policy[0].maximum_retry_attempts == 10 &&
-      aws_cloudwatch_event_target.prune.dead_letter_config[0].arn == aws_sqs_queue.scheduled_dead_letter.arn
-    )
-    error_message = "Undeliverable schedule events must be retried, then go to the scheduled dead-letter queue."
-  }
-
-  assert {
-    condition = (
-      aws_lambda_permission.prune_schedule.action == "lambda:InvokeFunction" &&
-      aws_lambda_permission.prune_schedule.function_name == module.pruner.function_name &&
-      aws_lambda_permission.prune_schedule.principal == "events.amazonaws.com" &&
-      aws_lambda_permission.prune_schedule.source_arn == aws_cloudwatch_event_rule.prune.arn
-    )
-    error_message = "Only EventBridge, for the schedule rule, may invoke the pruner."
+    condition     = module.pruner.schedule_rule_name == "rds-snapshot-copy-prune-schedule" && module.pruner.schedule_rule_arn == "arn:aws:events:eu-west-1:111111111111:rule/rds-snapshot-copy-prune-schedule"
+    error_message = "The pruner's schedule rule must be named rds-snapshot-copy-prune-schedule."
   }
 }
 
@@ -161,7 +145,7 @@ run "scheduled_dead_letter_queue" {
 
   assert {
     condition = (
-      one(data.aws_iam_policy_document.scheduled_dead_letter_queue.statement[0].condition).values == tolist([aws_cloudwatch_event_rule.prune.arn, aws_cloudwatch_event_rule.reconcile.arn]) &&
+      one(data.aws_iam_policy_document.scheduled_dead_letter_queue.statement[0].condition).values == tolist([module.pruner.schedule_rule_arn, module.reconciler.schedule_rule_arn]) &&
       toset(data.aws_iam_policy_document.scheduled_dead_letter_queue.statement[0].resources) == toset([aws_sqs_queue.scheduled_dead_letter.arn])
     )
     error_message = "The policy must name the two schedule rules and the queue itself."
@@ -347,8 +331,9 @@ run "settings_follow_variables" {
       module.pruner.function_name == "copies-prune" && module.pruner.role_name == "copies-pruner" &&
       module.pruner.function_timeout == 900 && module.pruner.function_architecture == "x86_64" &&
       module.pruner.log_group_retention_in_days == 365 &&
-      aws_cloudwatch_event_rule.prune.name == "copies-prune-schedule" &&
-      aws_cloudwatch_event_rule.prune.schedule_expression == "cron(0 3 * * ? *)" &&
+      module.pruner.schedule.rule_name == "copies-prune-schedule" &&
+      module.pruner.schedule.expression == "cron(0 3 * * ? *)" &&
+      module.pruner.schedule.target_id == "copies-prune" &&
       aws_sqs_queue.scheduled_dead_letter.name == "copies-scheduled-dlq"
     )
     error_message = "The pruner, its schedule and its queue must follow the variables."
@@ -368,9 +353,7 @@ run "settings_follow_variables" {
   }
 
   assert {
-    condition = alltrue([
-      for tags in [aws_cloudwatch_event_rule.prune.tags, aws_sqs_queue.scheduled_dead_letter.tags] : tags == tomap({ Team = "dba" })
-    ])
+    condition     = aws_sqs_queue.scheduled_dead_letter.tags == tomap({ Team = "dba" })
     error_message = "The pruner's resources must carry the tags (modules/function's own: function.tftest.hcl)."
   }
 }
@@ -400,7 +383,7 @@ run "pruning_off" {
   }
 
   assert {
-    condition     = length(aws_cloudwatch_event_target.prune.arn) > 0 && contains(keys(aws_cloudwatch_metric_alarm.this), "manual_snapshot_quota_db")
+    condition     = module.pruner.schedule_rule_name == "rds-snapshot-copy-prune-schedule" && contains(keys(aws_cloudwatch_metric_alarm.this), "manual_snapshot_quota_db")
     error_message = "The schedule and the quota alarms stay: the pruner still measures the quotas."
   }
 }

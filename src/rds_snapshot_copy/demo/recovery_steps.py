@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from rds_snapshot_copy.demo.emulator import ACCESS_KEY, SECRET_KEY, Emulator
-from rds_snapshot_copy.demo.stack import AGE_TAG, DESTINATION_REGION, SOURCE_REGION, Clients, SourceSnapshot
+from rds_snapshot_copy.demo.stack import (
+    AGE_TAG,
+    DESTINATION_REGION,
+    SOURCE_REGION,
+    Clients,
+    SourceSnapshot,
+    create_database,
+)
 
 STALE_SOURCE = "billing-db"
 STALE_HOURS = 30
@@ -50,15 +57,7 @@ class StaleSource:
 def create_stale_source(clients: Clients) -> StaleSource:
     """A database whose newest copy is STALE_HOURS old; the snapshot RDS took since (at its creation) has none."""
     rds = clients("rds", SOURCE_REGION)
-    rds.create_db_instance(
-        DBInstanceIdentifier=STALE_SOURCE,
-        Engine="postgres",
-        DBInstanceClass="db.t4g.micro",
-        AllocatedStorage=20,
-        MasterUsername="demo",
-        MasterUserPassword="not-a-secret-1",
-        StorageEncrypted=True,
-    )
+    create_database(rds, STALE_SOURCE)
     age = [{"Key": AGE_TAG, "Value": str(STALE_HOURS / 24)}]
     snapshot = rds.create_db_snapshot(
         DBSnapshotIdentifier=f"{STALE_SOURCE}-before-outage", DBInstanceIdentifier=STALE_SOURCE, Tags=age
@@ -75,6 +74,18 @@ def create_stale_source(clients: Clients) -> StaleSource:
         ],
     )
     return StaleSource(STALE_SOURCE, snapshot["DBSnapshotArn"], copy_identifier)
+
+
+# The demo's drill, as the demo and the end-to-end test run it: its DB instance and its Aurora cluster.
+DRILL_ARGS = (
+    "drill",
+    "orders-db",
+    "ledger-aurora",
+    "--source-region",
+    SOURCE_REGION,
+    "--destination-region",
+    DESTINATION_REGION,
+)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from typing import TextIO
 
 from rds_snapshot_copy.demo.emulator import Emulator, signals_raise_keyboard_interrupt
 from rds_snapshot_copy.demo.recovery_steps import (
+    DRILL_ARGS,
     STALE_HOURS,
     CommandRun,
     as_source_snapshot,
@@ -295,18 +296,7 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
         show_command(report, run_command(emulator, *status_args), expect=1)
 
         report.step("9/10 rds-snapshot-copy drill: restore the DB and the Aurora copy, time them, delete them")
-        drilled = run_command(
-            emulator,
-            "drill",
-            "orders-db",
-            "ledger-aurora",
-            "--source-region",
-            SOURCE_REGION,
-            "--destination-region",
-            DESTINATION_REGION,
-            "--report",
-            str(workspace.root / "drill.json"),
-        )
+        drilled = run_command(emulator, *DRILL_ARGS, "--report", str(workspace.root / "drill.json"))
         show_command(report, drilled, expect=0)
         report.line(
             "   (the emulator makes a database available at once: its RTO is the command's own time, not RDS's)"

@@ -409,6 +409,20 @@ def create_network(clients: Clients, region: str) -> str:
     return ec2.create_security_group(GroupName=NETWORK_NAME, Description="databases", VpcId=vpc)["GroupId"]
 
 
+def create_database(rds: Any, identifier: str, **settings: Any) -> dict[str, Any]:
+    """An encrypted PostgreSQL instance, the demo's kind of source database."""
+    return rds.create_db_instance(
+        DBInstanceIdentifier=identifier,
+        Engine="postgres",
+        DBInstanceClass="db.t4g.micro",
+        AllocatedStorage=20,
+        MasterUsername="demo",
+        MasterUserPassword="not-a-secret-1",
+        StorageEncrypted=True,
+        **settings,
+    )["DBInstance"]
+
+
 def create_source_snapshots(clients: Clients) -> list[SourceSnapshot]:
     """An encrypted RDS instance and Aurora cluster (with its writer) in the source region, in the network
     NETWORK_NAME (which the destination has too), and a manual snapshot of each.
@@ -419,16 +433,7 @@ def create_source_snapshots(clients: Clients) -> list[SourceSnapshot]:
     create_network(clients, DESTINATION_REGION)
     network = {"DBSubnetGroupName": NETWORK_NAME, "VpcSecurityGroupIds": [security_group]}
     rds = clients("rds", SOURCE_REGION)
-    rds.create_db_instance(
-        DBInstanceIdentifier=DB_INSTANCE,
-        Engine="postgres",
-        DBInstanceClass="db.t4g.micro",
-        AllocatedStorage=20,
-        MasterUsername="demo",
-        MasterUserPassword="not-a-secret-1",
-        StorageEncrypted=True,
-        **network,
-    )
+    create_database(rds, DB_INSTANCE, **network)
     db_snapshot = rds.create_db_snapshot(
         DBSnapshotIdentifier=DB_SNAPSHOT, DBInstanceIdentifier=DB_INSTANCE, Tags=_tag_list(SOURCE_TAGS[DB_SNAPSHOT])
     )["DBSnapshot"]

@@ -161,3 +161,52 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
 
   tags = var.tags
 }
+
+################################################################################
+# The schedule: an EventBridge rule that invokes the function, when asked
+################################################################################
+
+resource "aws_cloudwatch_event_rule" "schedule" {
+  count = var.schedule == null ? 0 : 1
+
+  name                = var.schedule.rule_name
+  description         = var.schedule.description
+  schedule_expression = var.schedule.expression
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "schedule" {
+  count = var.schedule == null ? 0 : 1
+
+  rule      = aws_cloudwatch_event_rule.schedule[0].name
+  target_id = var.name
+  arn       = aws_lambda_function.this.arn
+
+  retry_policy {
+    maximum_event_age_in_seconds = var.schedule.maximum_event_age_in_seconds
+    maximum_retry_attempts       = var.schedule.maximum_retry_attempts
+  }
+
+  # Events EventBridge could not deliver; the queue's policy must let this rule send (its ARN is an output).
+  dynamic "dead_letter_config" {
+    for_each = var.schedule.dead_letter_arn == null ? [] : [var.schedule.dead_letter_arn]
+
+    content {
+      arn = dead_letter_config.value
+    }
+  }
+
+  # EventBridge may invoke the function only once it is allowed to.
+  depends_on = [aws_lambda_permission.schedule]
+}
+
+resource "aws_lambda_permission" "schedule" {
+  count = var.schedule == null ? 0 : 1
+
+  statement_id  = var.schedule.statement_id
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.schedule[0].arn
+}

@@ -119,3 +119,31 @@ output "errors_alarm_name" {
   description = "Name of the alarm on the function's errors."
   value       = aws_cloudwatch_metric_alarm.errors.alarm_name
 }
+
+################################################################################
+# Schedule
+################################################################################
+
+output "schedule_rule_arn" {
+  description = "ARN of the EventBridge rule that invokes the function on its schedule (for a dead-letter queue's policy, say); null without a schedule."
+  value       = try(aws_cloudwatch_event_rule.schedule[0].arn, null)
+}
+
+output "schedule_rule_name" {
+  description = "Name of the EventBridge rule that invokes the function on its schedule; null without a schedule."
+  value       = try(aws_cloudwatch_event_rule.schedule[0].name, null)
+}
+
+output "schedule" {
+  description = "The schedule as created, to check a caller's wiring: rule_name, rule_arn, expression, target_id, dead_letter_arn, maximum_event_age_in_seconds, maximum_retry_attempts and statement_id (of the lambda permission); null without a schedule."
+  value = var.schedule == null ? null : {
+    rule_name                    = aws_cloudwatch_event_rule.schedule[0].name
+    rule_arn                     = aws_cloudwatch_event_rule.schedule[0].arn
+    expression                   = aws_cloudwatch_event_rule.schedule[0].schedule_expression
+    target_id                    = aws_cloudwatch_event_target.schedule[0].target_id
+    dead_letter_arn              = try(aws_cloudwatch_event_target.schedule[0].dead_letter_config[0].arn, null)
+    maximum_event_age_in_seconds = aws_cloudwatch_event_target.schedule[0].retry_policy[0].maximum_event_age_in_seconds
+    maximum_retry_attempts       = aws_cloudwatch_event_target.schedule[0].retry_policy[0].maximum_retry_attempts
+    statement_id                 = aws_lambda_permission.schedule[0].statement_id
+  }
+}

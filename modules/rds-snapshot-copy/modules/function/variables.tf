@@ -166,6 +166,58 @@ variable "async_maximum_retry_attempts" {
   }
 }
 
+variable "schedule" {
+  description = <<-EOT
+    An EventBridge rule in the function's region that invokes it on a schedule; null creates none.
+    `expression`: rate(...) or cron(...). `rule_name`, `description`: the rule's. `statement_id`: of the
+    lambda permission that lets the rule invoke the function. The rule's target is named like the function.
+    `dead_letter_arn`: SQS queue for the events EventBridge cannot deliver (its queue policy must allow this
+    rule, see the schedule_rule_arn output); null: none. `maximum_event_age_in_seconds` (60-86400, default
+    3600) and `maximum_retry_attempts` (0-185, default 10): how long EventBridge retries delivery. A missed
+    run is made up by the next one, hence an hour rather than EventBridge's day.
+  EOT
+  type = object({
+    expression                   = string
+    rule_name                    = string
+    description                  = optional(string)
+    statement_id                 = string
+    dead_letter_arn              = optional(string)
+    maximum_event_age_in_seconds = optional(number, 3600)
+    maximum_retry_attempts       = optional(number, 10)
+  })
+  default = null
+
+  validation {
+    condition     = var.schedule == null || try(can(regex("^(rate|cron)\\(.+\\)$", var.schedule.expression)), false)
+    error_message = "schedule.expression must be an EventBridge schedule expression, rate(...) or cron(...)."
+  }
+
+  validation {
+    condition     = var.schedule == null || try(can(regex("^[A-Za-z0-9._-]{1,64}$", var.schedule.rule_name)), false)
+    error_message = "schedule.rule_name must be 1-64 letters, digits, dots, hyphens or underscores (an EventBridge rule name)."
+  }
+
+  validation {
+    condition     = var.schedule == null || try(can(regex("^[A-Za-z0-9_-]{1,100}$", var.schedule.statement_id)), false)
+    error_message = "schedule.statement_id must be 1-100 letters, digits, hyphens or underscores (a Lambda permission statement ID)."
+  }
+
+  validation {
+    condition     = var.schedule == null || try(var.schedule.dead_letter_arn == null || can(regex("^arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,80}$", var.schedule.dead_letter_arn)), false)
+    error_message = "schedule.dead_letter_arn must be the ARN of a standard SQS queue, or null."
+  }
+
+  validation {
+    condition     = var.schedule == null || try(var.schedule.maximum_event_age_in_seconds >= 60 && var.schedule.maximum_event_age_in_seconds <= 86400 && floor(var.schedule.maximum_event_age_in_seconds) == var.schedule.maximum_event_age_in_seconds, false)
+    error_message = "schedule.maximum_event_age_in_seconds must be a whole number of seconds from 60 to 86400 (EventBridge's range)."
+  }
+
+  validation {
+    condition     = var.schedule == null || try(var.schedule.maximum_retry_attempts >= 0 && var.schedule.maximum_retry_attempts <= 185 && floor(var.schedule.maximum_retry_attempts) == var.schedule.maximum_retry_attempts, false)
+    error_message = "schedule.maximum_retry_attempts must be a whole number from 0 to 185 (EventBridge's range)."
+  }
+}
+
 variable "log_retention_in_days" {
   description = "Retention of the function's log group in days (0 keeps logs forever)."
   type        = number

@@ -30,3 +30,9 @@ mock_resource "aws_cloudwatch_metric_alarm" {
     arn = "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:reports-pruner-function-errors"
   }
 }
+
+mock_resource "aws_cloudwatch_event_rule" {
+  defaults = {
+    arn = "arn:aws:events:eu-west-1:111111111111:rule/reports-pruner-schedule"
+  }
+}

@@ -72,7 +72,7 @@ override_resource {
   }
 }
 
-# The pruner's schedule, its dead-letter queue and the function (prune.tf).
+# The pruner's schedule (modules/function), its dead-letter queue and the function (prune.tf).
 override_resource {
   target = aws_sqs_queue.scheduled_dead_letter
   values = {
@@ -84,7 +84,7 @@ override_resource {
 }
 
 override_resource {
-  target = aws_cloudwatch_event_rule.prune
+  target = module.pruner.aws_cloudwatch_event_rule.schedule
   values = {
     arn = "arn:aws:events:eu-west-1:111111111111:rule/rds-snapshot-copy-prune-schedule"
   }
@@ -111,9 +111,9 @@ override_resource {
   }
 }
 
-# The reconciler's schedule, the function and the copy requests table (reconcile.tf, copy_requests.tf).
+# The reconciler's schedule (modules/function), the function and the copy requests table (reconcile.tf, copy_requests.tf).
 override_resource {
-  target = aws_cloudwatch_event_rule.reconcile
+  target = module.reconciler.aws_cloudwatch_event_rule.schedule
   values = {
     arn = "arn:aws:events:eu-west-1:111111111111:rule/rds-snapshot-copy-reconcile"
   }
