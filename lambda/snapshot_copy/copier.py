@@ -15,6 +15,7 @@ from .listing import describe_one, source_tag
 from .naming import target_identifier
 from .outcomes import ALREADY_EXISTS_CODES, Outcome, classify_exception, error_code
 from .slots import CopySlots
+from .snapshot_time import data_time
 from .tagging import copy_tags, source_arn_tag_value
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,9 @@ def copy_request(
     }
     if source.get("StorageEncrypted") or not table.copy_key_only_if_encrypted:
         params["KmsKeyId"] = config.kms_key_id
-    params["Tags"] = copy_tags(source.get("TagList", []), config.source_region, ref.arn)
+    params["Tags"] = copy_tags(
+        source.get("TagList", []), config.source_region, ref.arn, config.deployment_name, data_time(source, ref.kind)
+    )
     if table.copy_takes_option_group and config.option_group_name:
         params["OptionGroupName"] = config.option_group_name
     return table.copy_operation, params

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .naming import digest
@@ -16,6 +17,12 @@ logger = logging.getLogger(__name__)
 _TAG_NAMES: dict[str, str] = json.loads(Path(__file__).with_name("copy_tags.json").read_text())
 TAG_SOURCE_REGION = _TAG_NAMES["source_region"]
 TAG_SOURCE_SNAPSHOT_ARN = _TAG_NAMES["source_snapshot_arn"]
+# The deployment that made the copy (the module's `name`, DEPLOYMENT_NAME): one half of the ownership rule
+# (ownership.py); the pruner's delete permission is conditioned on it too.
+TAG_DEPLOYMENT = _TAG_NAMES["deployment"]
+# When the copy's data was taken (ISO 8601, UTC), as the copier read it from the source: RDS gives a cluster
+# snapshot no OriginalSnapshotCreateTime, so a copy's own times may be when it was copied (snapshot_time.py).
+TAG_SOURCE_SNAPSHOT_TIME = _TAG_NAMES["source_snapshot_time"]
 # RDS's limits.
 MAX_TAGS = 50
 MAX_TAG_VALUE_LENGTH = 256
@@ -30,8 +37,21 @@ def source_arn_tag_value(source_arn: str) -> str:
     return source_arn[: MAX_TAG_VALUE_LENGTH - len(tail)] + tail
 
 
-def copy_tags(source_tags: Iterable[dict[str, str]], source_region: str, source_arn: str) -> list[dict[str, str]]:
-    ours = {TAG_SOURCE_REGION: source_region, TAG_SOURCE_SNAPSHOT_ARN: source_arn_tag_value(source_arn)}
+def copy_tags(
+    source_tags: Iterable[dict[str, str]],
+    source_region: str,
+    source_arn: str,
+    deployment: str,
+    data_time: datetime | None = None,
+) -> list[dict[str, str]]:
+    """The copy's tags: the source's (a source's own tag named like ours is overwritten) plus ours."""
+    ours = {
+        TAG_SOURCE_REGION: source_region,
+        TAG_SOURCE_SNAPSHOT_ARN: source_arn_tag_value(source_arn),
+        TAG_DEPLOYMENT: deployment,
+    }
+    if data_time is not None:
+        ours[TAG_SOURCE_SNAPSHOT_TIME] = format_time(data_time)
     kept: dict[str, str] = {}
     reserved: list[str] = []
     for tag in source_tags:
@@ -51,6 +71,22 @@ def copy_tags(source_tags: Iterable[dict[str, str]], source_region: str, source_
         )
     merged = dict(list(kept.items())[:room]) | ours
     return [{"Key": key, "Value": value} for key, value in merged.items()]
+
+
+def format_time(when: datetime) -> str:
+    """A time as the source_snapshot_time tag holds it: ISO 8601 in UTC, to the second."""
+    return when.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """A source_snapshot_time tag's value as an aware datetime; None when absent or not a time."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def tag_value(tags: Iterable[dict[str, str]] | None, key: str) -> str | None:
