@@ -2,7 +2,9 @@
 
 The real `reconcile.reconcile` (what `reconcile_snapshots.lambda_handler` calls) against a model of a
 fleet: N sources (DB instances, and Aurora clusters with their member instances), each with S daily
-automated snapshots in the source region, every one copied to the destination except a few missing.
+automated snapshots in the source region, every one copied to the destination except a few missing. The
+copies are this deployment's as its copier makes them (ownership.py: the copier's name, the deployment and
+source-time tags), so the reconciler judges each one as it judges a real copy.
 The run is a task on bench.sim's simulated clock: each API call takes a fixed simulated latency (LATENCY)
 of the calling listing, and survey()'s six listings run through `Sim.all`, at once in simulated time as
 the function runs them in threads, so the run takes as long as its slowest listing, then the table and
@@ -34,10 +36,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from snapshot_copy import copy_requests
+from snapshot_copy.config import DEFAULT_DEPLOYMENT_NAME
 from snapshot_copy.kinds import KINDS
+from snapshot_copy.naming import target_identifier
 from snapshot_copy.reconcile import Clients, ReconcileOutOfTimeError, reconcile
 from snapshot_copy.reconcile_config import ReconcileConfig
-from snapshot_copy.tagging import TAG_SOURCE_REGION, TAG_SOURCE_SNAPSHOT_ARN
+from snapshot_copy.tagging import copy_tags
 
 from .fake_aws import strict
 from .fake_dynamodb import Table
@@ -155,20 +159,20 @@ def make_fleet(sources: int, per_source: int, missing: int, cluster_share: float
             if number in skip:
                 fleet.missing.append(source_arn)
             else:
-                copy_id = f"{source}-{taken:%Y-%m-%d-%H-%M}-copy"
+                copy_id = target_identifier(identifier, source_arn, kind)
                 fleet.copies[kind].append(Snap(copy_id, source, taken, source_arn))
             number += 1
     return fleet
 
 
-def _tags(source_arn: str | None) -> list[dict[str, str]]:
-    tags = [{"Key": "team", "Value": "data"}, {"Key": "env", "Value": "prod"}]
-    if source_arn is not None:
-        tags += [
-            {"Key": TAG_SOURCE_REGION, "Value": SOURCE_REGION},
-            {"Key": TAG_SOURCE_SNAPSHOT_ARN, "Value": source_arn},
-        ]
-    return tags
+_SOURCE_TAGS = [{"Key": "team", "Value": "data"}, {"Key": "env", "Value": "prod"}]
+
+
+def _tags(snap: Snap | None = None) -> list[dict[str, str]]:
+    """A source's (or source snapshot's) tags; a copy's, as the copier of the default deployment writes them."""
+    if snap is None or snap.source_arn is None:
+        return list(_SOURCE_TAGS)
+    return copy_tags(_SOURCE_TAGS, SOURCE_REGION, snap.source_arn, DEFAULT_DEPLOYMENT_NAME, snap.created)
 
 
 def render(kind: str, snap: Snap, region: str) -> dict[str, Any]:
@@ -185,9 +189,9 @@ def render(kind: str, snap: Snap, region: str) -> dict[str, Any]:
         "AllocatedStorage": 100,
         "Encrypted": True,
         "KmsKeyId": f"arn:aws:kms:{region}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555",
-        "TagList": _tags(snap.source_arn),
+        "TagList": _tags(snap),
     }
-    if snap.source_arn is not None and kind == "db":
+    if kind == "db":  # RDS gives every DB snapshot its data's time, kept through copies
         view["OriginalSnapshotCreateTime"] = snap.created
     return view
 
@@ -230,7 +234,7 @@ class FleetRds:
                 "InstanceCreateTime": NOW - timedelta(days=400),
                 "BackupRetentionPeriod": 35,
                 **({"DBClusterIdentifier": cluster} if cluster else {}),
-                "TagList": _tags(None),
+                "TagList": _tags(),
             }
 
         return paged(instances, "DBInstances", "DescribeDBInstances", view=view, **kwargs)
@@ -246,7 +250,7 @@ class FleetRds:
                 "Status": "available",
                 "ClusterCreateTime": NOW - timedelta(days=400),
                 "BackupRetentionPeriod": 35,
-                "TagList": _tags(None),
+                "TagList": _tags(),
             }
 
         return paged(clusters, "DBClusters", "DescribeDBClusters", view=view, **kwargs)
@@ -383,7 +387,15 @@ def run_once(
     error = outcome.get("error")
     if isinstance(error, ReconcileOutOfTimeError):
         # The function's answer to a fleet it cannot list in time: no message, no metric, an error.
-        result = {"enqueued": [], "already_copied": 0, "skipped": {}, "incomplete": True, "metrics": {}}
+        result = {
+            "enqueued": [],
+            "already_copied": 0,
+            "legacy_copies": 0,
+            "broken_copies": 0,
+            "skipped": {},
+            "incomplete": True,
+            "metrics": {},
+        }
         out_of_time: str | None = str(error)
     elif error is not None:
         raise error
@@ -403,6 +415,8 @@ def run_once(
         "enqueued_are_the_missing": sorted(result["enqueued"]) == sorted(fleet.missing) == sorted(sqs.sent),
         "recorded_in_table": len(table.items),
         "already_copied": result["already_copied"],
+        "legacy_copies": result["legacy_copies"],
+        "broken_copies": result["broken_copies"],
         "skipped": result["skipped"],
         "incomplete": result["incomplete"],
         "api_calls": sum(api.calls.values()),

@@ -29,13 +29,16 @@ from typing import Any
 
 import prune_snapshots
 
+from snapshot_copy.config import DEFAULT_DEPLOYMENT_NAME
+from snapshot_copy.kinds import KINDS
+from snapshot_copy.naming import target_identifier
 from snapshot_copy.prune_config import PruneConfig
+from snapshot_copy.tagging import copy_tags
 
 SOURCE_REGION = "us-east-1"
 DESTINATION_REGION = "us-west-2"
 ACCOUNT = "123456789012"
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
-ARN_PREFIX = f"arn:aws:rds:{SOURCE_REGION}:{ACCOUNT}:snapshot"
 # Simulated latency of one call, seconds (RDS listings of 100 snapshots are slow; deletes are quick).
 LATENCY = {"describe": 0.35, "delete": 0.12, "quotas": 0.1}
 
@@ -107,40 +110,30 @@ class FakeQuotas:
 
 def fleet(copies: int, retention_days: int, scenario: str) -> tuple[dict[str, list[dict[str, Any]]], int]:
     """`copies` daily copies, a fifth of them Aurora, of databases copied once a day. In the steady state
-    the copies reach back one day past the retention; in the backlog, twice as far."""
+    the copies reach back one day past the retention; in the backlog, twice as far. Each is this
+    deployment's as the copier makes it: its name (naming.target_identifier) and its tags (tagging.copy_tags)."""
     days = retention_days + 1 if scenario == "steady" else 2 * retention_days
     sources = max(1, copies // days)
     out: dict[str, list[dict[str, Any]]] = {"db": [], "cluster": []}
     made = 0
     for s in range(sources):
-        kind = "cluster" if s % 5 == 0 else "db"
-        id_key, src_key = (
-            ("DBClusterSnapshotIdentifier", "DBClusterIdentifier")
-            if kind == "cluster"
-            else (
-                "DBSnapshotIdentifier",
-                "DBInstanceIdentifier",
-            )
-        )
+        kind = KINDS["cluster" if s % 5 == 0 else "db"]
         for d in range(days):
             if made >= copies:
                 break
-            identifier = f"src{s:05d}-day{d:03d}"
+            source_identifier = f"src{s:05d}-day{d:03d}"
+            source_arn = kind.arn("aws", SOURCE_REGION, ACCOUNT, source_identifier)
             taken = NOW - timedelta(days=d, hours=1)
-            out[kind].append(
+            # A DB copy keeps the source's time in OriginalSnapshotCreateTime; a cluster copy has none.
+            times = {"OriginalSnapshotCreateTime": taken} if kind.name == "db" else {}
+            out[kind.name].append(
                 {
-                    id_key: identifier,
-                    src_key: f"src{s:05d}",
+                    kind.identifier_key: target_identifier(source_identifier, source_arn, kind.name),
+                    kind.source_identifier_key: f"src{s:05d}",
                     "Status": "available",
                     "SnapshotCreateTime": taken,
-                    "OriginalSnapshotCreateTime": taken,
-                    "TagList": [
-                        {"Key": "source_region", "Value": SOURCE_REGION},
-                        {
-                            "Key": "source_snapshot_arn",
-                            "Value": f"arn:aws:rds:{SOURCE_REGION}:{ACCOUNT}:snapshot:{identifier}",
-                        },
-                    ],
+                    **times,
+                    "TagList": copy_tags([], SOURCE_REGION, source_arn, DEFAULT_DEPLOYMENT_NAME, taken),
                 }
             )
             made += 1
@@ -151,6 +144,7 @@ def run_once(copies: int, scenario: str, retention_days: int, keep_last: int, ti
     clock = SimClock()
     rds = FakeRds(clock)
     rds.snapshots, sources = fleet(copies, retention_days, scenario)
+    made = sum(len(snapshots) for snapshots in rds.snapshots.values())
     quotas = FakeQuotas(clock)
     config = PruneConfig(
         source_region=SOURCE_REGION,
@@ -174,6 +168,8 @@ def run_once(copies: int, scenario: str, retention_days: int, keep_last: int, ti
         "copies": copies,
         "scenario": scenario,
         "sources": sources,
+        "made": made,  # whole sources only: up to a source's worth fewer than `copies`
+        "examined": result["examined"],  # those that are this deployment's: all of them
         "deleted": len(result["deleted"]),
         "kept": result["kept"],
         "incomplete": result["incomplete"],

@@ -106,16 +106,21 @@ def handle(
     clients: Clients,
     clock: Callable[[], float] = time.time,
     rng: random.Random | None = None,
+    seconds_left: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
-    """The whole invocation, with everything from outside passed in."""
-    slots = CopySlots(clients.destination_rds, config.copy_limits, clients.slot_listings, clock)
+    """The whole invocation, with everything from outside passed in. `seconds_left`: the time to the
+    function's timeout (None: the context's, runtime.seconds_left)."""
+    slots = CopySlots(clients.destination_rds, config.copy_limits, clients.slot_listings, clock, owner=config.owner)
     selection = Selection(
         config.source_filter, SourceTags(clients.source_rds, clock, clients.source_tags), clients.filter_decisions
     )
     function_name = runtime.function_name(context, "copy_snapshot")
 
-    def count(status: str) -> None:
-        metrics.emit(Counter({status: 1}), config.metric_namespace, function_name, clock)
+    def count(status: str, replaced: str | None = None) -> None:
+        counts = Counter({status: 1})
+        if replaced is not None:
+            counts[metrics.BROKEN_COPY_REPLACED] += 1
+        metrics.emit(counts, config.metric_namespace, function_name, clock)
 
     try:
         records = sqs_records(event)
@@ -132,6 +137,7 @@ def handle(
             now=clock(),
             rng=rng,
             dynamodb=clients.dynamodb,
+            seconds_left=seconds_left or runtime.seconds_left(context),
         )
         metrics.emit(result.counts, config.metric_namespace, function_name, clock)
         return result.response()
@@ -141,8 +147,8 @@ def handle(
     except MalformedEventError:
         count("dead_lettered")
         raise
-    count("dead_lettered" if outcome.status == "failed" else outcome.status)
-    log = {"status": outcome.status, "code": outcome.code, "target": outcome.target}
+    count("dead_lettered" if outcome.status == "failed" else outcome.status, outcome.replaced)
+    log = {"status": outcome.status, "code": outcome.code, "target": outcome.target, "replaced": outcome.replaced}
     if outcome.done:
         logger.info(outcome.reason, extra=log)
         return {"status": outcome.status, "code": outcome.code, "reason": outcome.reason, "target": outcome.target}

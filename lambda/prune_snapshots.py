@@ -3,9 +3,15 @@ the destination's manual snapshot quota.
 
 Runs on a schedule. Contract: `lambda_handler(event, context)`; environment SOURCE_REGION,
 DESTINATION_REGION, RETENTION_DAYS (absent: no pruning, the quota is still measured), KEEP_LAST,
-DRY_RUN (true/false), METRIC_NAMESPACE; returns a dict whose `deleted` lists the identifiers deleted (or,
-in a dry run, that would be). The decisions are snapshot_copy.retention's; this file pages, deletes,
-publishes the metrics and reports.
+DRY_RUN (true/false), METRIC_NAMESPACE, DEPLOYMENT_NAME (absent: "rds-snapshot-copy", the module's default
+name); returns a dict whose `deleted` lists the identifiers deleted (or, in a dry run, that would be).
+
+Ownership: only copies `ownership.classify` calls OURS are ever deleted: this deployment's tag and source
+region's tag AND the identifier the copier gives a copy of the source in its tag; a tag alone is never
+enough. Copies made by 0.4.x (LEGACY: no deployment tag) are never deleted; they are named once a run, in
+the result (`legacy`) and in the LegacyCopies metric, so they cannot fill the quota unseen.
+Time: a copy's age is when its data was taken (snapshot_time.data_time), never when it was copied.
+The decisions are snapshot_copy.retention's; this file pages, deletes, publishes the metrics and reports.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from snapshot_copy.kinds import KINDS
 from snapshot_copy.listing import pages
 from snapshot_copy.outcomes import SOURCE_GONE_CODES, error_code
 from snapshot_copy.prune_config import PruneConfig
-from snapshot_copy.retention import decide
+from snapshot_copy.retention import LEGACY_REASON, decide
 
 logger = logging.getLogger("prune_snapshots")
 
@@ -69,16 +75,27 @@ def prune(
 ) -> dict[str, Any]:
     """Page through every manual snapshot of both kinds, delete what retention says, publish the quota."""
     deleted: list[str] = []
+    reasons: dict[str, str] = {}
     failed: list[str] = []
     kept = examined = 0
     incomplete = False
     # Every listing first (the quota needs them all), then the deletes, as many as the time allows.
     listed = {name: list(pages(clients.rds, name, SnapshotType="manual")) for name in KINDS}
     used = {name: len(snapshots) for name, snapshots in listed.items()}
+    decisions = {
+        name: decide(listed[name], name, config.owner, now, config.retention_days, config.keep_last) for name in KINDS
+    }
+    legacy_counts = {name: len(d.legacy) for name, d in decisions.items()}
+    legacy = [identifier for d in decisions.values() for identifier in d.legacy]
+    if legacy:
+        # Once a run, not once a copy: the operator's action is one command for all of them.
+        more = f" and {len(legacy) - 20} more" if len(legacy) > 20 else ""
+        logger.warning(
+            f"{len(legacy)} copies kept, never deleted: {LEGACY_REASON}: {', '.join(legacy[:20])}{more}",
+            extra={"legacy": legacy_counts},
+        )
     for name, kind in KINDS.items():
-        if config.retention_days is None:
-            break
-        for verdict in decide(listed[name], name, config.source_region, now, config.retention_days, config.keep_last):
+        for verdict in decisions[name].verdicts:
             examined += 1
             log = {"snapshot": verdict.identifier, "source": verdict.source, "kind": name, "dry_run": config.dry_run}
             if not verdict.delete:
@@ -91,6 +108,7 @@ def prune(
             if config.dry_run:
                 logger.info(f"would delete {verdict.identifier}: {verdict.reason}", extra=log)
                 deleted.append(verdict.identifier)
+                reasons[verdict.identifier] = verdict.reason
                 continue
             try:
                 getattr(clients.rds, kind.delete_operation)(**{kind.identifier_key: verdict.identifier})
@@ -111,7 +129,7 @@ def prune(
             logger.info(f"deleted {verdict.identifier}: {verdict.reason}", extra=log)
 
     usage = _usage(clients.service_quotas, used)
-    _publish(config, function_name, usage, 0 if config.dry_run else len(deleted), len(deleted), clock)
+    _publish(config, function_name, usage, legacy_counts, 0 if config.dry_run else len(deleted), len(deleted), clock)
     if incomplete:
         logger.warning("stopped before the timeout; the next run deletes the rest", extra={"deleted": len(deleted)})
     result = {
@@ -124,11 +142,14 @@ def prune(
         "kept": kept,
         "incomplete": incomplete,
         "failed": failed,
+        "legacy": legacy,  # 0.4.x copies, never deleted
         "quota": {
             u.kind: {"used": u.used, "quota": u.quota, "percent": u.percent, "quota_source": u.quota_source}
             for u in usage
         },
     }
+    if config.dry_run:
+        result["reasons"] = reasons  # why each would be deleted
     if failed:
         raise PruneFailedError(f"{len(failed)} expired copies could not be deleted: {'; '.join(failed[:20])}")
     return result
@@ -143,6 +164,7 @@ def _publish(
     config: PruneConfig,
     function_name: str,
     usage: list[quota.Usage],
+    legacy: dict[str, int],
     deleted: int,
     expired: int,
     clock: Callable[[], float],
@@ -165,6 +187,8 @@ def _publish(
                     "ManualSnapshots": u.used,
                     "ManualSnapshotQuota": u.quota,
                     "ManualSnapshotQuotaUsedPercent": u.percent,
+                    # 0.4.x copies the pruner never deletes: an alarm can see them fill the quota.
+                    "LegacyCopies": legacy[u.kind],
                 },
                 units={"ManualSnapshotQuotaUsedPercent": "Percent"},
                 clock=clock,

@@ -1,8 +1,19 @@
-"""Start the cross-region copy of one snapshot: the source's details, the slot, the call, its errors."""
+"""Start the cross-region copy of one snapshot: the source's details, the slot, the call, its errors.
+
+What is already at the target name decides first (ownership.py, and only `available` is a copy):
+- this deployment's copy of the same source (or a 0.4.x one, LEGACY), available or in progress: done;
+- such a copy that is broken (failed, incompatible-restore): deleted, and copied again;
+- such a copy being deleted: come back later;
+- anything else (another deployment's copy, a copy of another source, a snapshot that is no copy):
+  `TargetNameTaken`, dead-lettered with whose it is; never touched.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -11,16 +22,22 @@ from .copy_config import CopyConfig
 from .events import SnapshotRef
 from .filters import Selection, decide_for_snapshot
 from .kinds import KINDS
-from .listing import describe_one, source_tag
+from .listing import AVAILABLE, BROKEN_STATUSES, DELETING, IN_PROGRESS_STATUSES, Copy, describe_one, judged
 from .naming import target_identifier
-from .outcomes import ALREADY_EXISTS_CODES, Outcome, classify_exception, error_code
+from .outcomes import (
+    ALREADY_EXISTS_CODES,
+    INVALID_REQUEST_CODES,
+    SOURCE_GONE_CODES,
+    Outcome,
+    classify_exception,
+    error_code,
+)
+from .ownership import LEGACY, OURS, Owner
 from .slots import CopySlots
-from .snapshot_time import data_time
-from .tagging import copy_tags, source_arn_tag_value
+from .snapshot_time import source_data_time
+from .tagging import TAG_DEPLOYMENT, TAG_SOURCE_REGION, copy_tags, source_arn_tag_value
 
 logger = logging.getLogger(__name__)
-
-AVAILABLE = "available"
 
 
 def describe_source(rds: Any, ref: SnapshotRef) -> dict[str, Any]:
@@ -34,10 +51,34 @@ def describe_source(rds: Any, ref: SnapshotRef) -> dict[str, Any]:
     return snapshot
 
 
+def origin_lookup(rds: Any, kind: str, source_region: str) -> Callable[[str], Mapping[str, Any] | None]:
+    """snapshot_time.source_data_time's lookup: the snapshot a source cluster snapshot was copied from,
+    described in the source region (one call a link; only asked when the source names its origin)."""
+
+    def lookup(arn: str) -> Mapping[str, Any] | None:
+        parts = arn.split(":")
+        if len(parts) < 7 or parts[3] != source_region:
+            return None  # copied from another region: not ours to describe, the chain ends here
+        try:
+            return describe_one(rds, kind, arn)
+        except ClientError as exc:
+            # Deleted since, or not shared with us: the chain ends at the earliest time known so far.
+            if error_code(exc) in SOURCE_GONE_CODES | INVALID_REQUEST_CODES:
+                return None
+            raise
+
+    return lookup
+
+
 def copy_request(
-    ref: SnapshotRef, source: dict[str, Any], target: str, config: CopyConfig
+    ref: SnapshotRef,
+    source: dict[str, Any],
+    target: str,
+    config: CopyConfig,
+    taken_at: datetime | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """The RDS operation and its parameters for this copy."""
+    """The RDS operation and its parameters for this copy. `taken_at`: the source's data time
+    (snapshot_time.source_data_time), written as the copy's source_snapshot_time tag."""
     table = KINDS[ref.kind]
     params: dict[str, Any] = {
         table.copy_source_param: ref.arn,
@@ -46,28 +87,68 @@ def copy_request(
     }
     if source.get("StorageEncrypted") or not table.copy_key_only_if_encrypted:
         params["KmsKeyId"] = config.kms_key_id
-    params["Tags"] = copy_tags(
-        source.get("TagList", []), config.source_region, ref.arn, config.deployment_name, data_time(source, ref.kind)
-    )
+    when = taken_at if taken_at is not None else source_data_time(source, ref.kind)
+    params["Tags"] = copy_tags(source.get("TagList", []), config.source_region, ref.arn, config.deployment_name, when)
     if table.copy_takes_option_group and config.option_group_name:
         params["OptionGroupName"] = config.option_group_name
     return table.copy_operation, params
 
 
-def existing_copy_source(rds: Any, kind: str, target: str) -> str | None:
-    found = describe_one(rds, kind, target)
-    return source_tag(found) if found else None
+def whose(found: Copy, ref: SnapshotRef, owner: Owner) -> str:
+    """What a snapshot at the target name is, when it is not this deployment's copy of `ref`."""
+    if found.source is None:
+        return "is not a copy made by this module (it has no source_snapshot_arn tag)"
+    if found.source != source_arn_tag_value(ref.arn):
+        return f"is a copy of {found.source}, not {ref.arn}"
+    if found.source_region != owner.source_region:
+        region = "no" if found.source_region is None else f"the {found.source_region!r}"
+        return (
+            f"is tagged as a copy of {ref.arn} but has {region} {TAG_SOURCE_REGION} tag, not "
+            f"{owner.source_region!r}: not a copy made by this deployment"
+        )
+    if found.deployment is not None and found.deployment != owner.deployment:
+        return (
+            f"is a copy of {ref.arn} made by deployment {found.deployment!r} (its {TAG_DEPLOYMENT} tag), "
+            f"not by this one ({owner.deployment!r})"
+        )
+    return f"is not named as this deployment names a copy of {ref.arn}: not a copy made by it"
 
 
-def already_copied(ref: SnapshotRef, target: str, existing_source: str | None) -> Outcome:
-    if existing_source == source_arn_tag_value(ref.arn):
-        return Outcome("exists", "AlreadyCopied", f"{target} already holds a copy of {ref.arn}", target)
-    return Outcome(
-        "failed",
-        "TargetNameTaken",
-        f"{target} exists in the destination but is a copy of {existing_source or 'something else'}, not {ref.arn}",
-        target,
+def judge_existing(ref: SnapshotRef, target: str, found: Copy, owner: Owner) -> Outcome | None:
+    """What the copy already at the target name means for this event; None: it is broken, copy again."""
+    if found.ownership not in (OURS, LEGACY) or found.source != source_arn_tag_value(ref.arn):
+        return Outcome(
+            "failed", "TargetNameTaken", f"{target} exists in the destination but {whose(found, ref, owner)}", target
+        )
+    legacy = " (a 0.4.x copy without the deployment tag: `rds-snapshot-copy adopt` tags it)"
+    if found.status == AVAILABLE or found.status in IN_PROGRESS_STATUSES:
+        note = legacy if found.ownership == LEGACY else ""
+        return Outcome(
+            "exists", "AlreadyCopied", f"{target} already holds a copy of {ref.arn} ({found.status}){note}", target
+        )
+    if found.status in BROKEN_STATUSES:
+        return None
+    if found.status == DELETING:
+        return Outcome("retry", "CopyBeingDeleted", f"{target}, a copy of {ref.arn}, is being deleted", target)
+    # Any other state (RDS may add some): not a copy yet, nor one to delete; look again later.
+    return Outcome("retry", "CopyNotAvailable", f"{target}, a copy of {ref.arn}, is {found.status!r}", target)
+
+
+def delete_broken(rds: Any, kind: str, target: str, found: Copy, ref: SnapshotRef) -> Outcome | None:
+    """Delete the broken copy at the target name (judge_existing made sure it is ours); None when it is gone."""
+    table = KINDS[kind]
+    try:
+        getattr(rds, table.delete_operation)(**{table.identifier_key: target})
+    except ClientError as exc:
+        if error_code(exc) not in SOURCE_GONE_CODES:  # gone already: as good
+            return _with_target(classify_exception(exc, f"deleting broken copy {target} ({found.status})"), target)
+    except BotoCoreError as exc:
+        return _with_target(classify_exception(exc, f"deleting broken copy {target} ({found.status})"), target)
+    logger.warning(
+        f"deleted broken copy {target} ({found.status}) to copy {ref.arn} again",
+        extra={"target": target, "replaced": found.status, "snapshot_arn": ref.arn, "ownership": found.ownership},
     )
+    return None
 
 
 def start_copy(
@@ -101,9 +182,32 @@ def start_copy(
         if not decision.selected:
             return Outcome("ignored", "Filtered", f"left out by the source filter: {decision.reason}", target)
     try:
-        existing = slots.existing_source(ref.kind, target)
-        if existing is not None:
-            return already_copied(ref, target, existing)
+        existing = slots.existing(ref.kind, target)
+    except (ClientError, BotoCoreError) as exc:
+        return _with_target(classify_exception(exc, "listing copies in progress"), target)
+    if existing is None:
+        return _start(ref, source, target, source_rds, destination_rds, slots, config)
+    outcome = judge_existing(ref, target, existing, config.owner)
+    if outcome is not None:
+        return outcome
+    failed = delete_broken(destination_rds, ref.kind, target, existing, ref)
+    if failed is not None:
+        return failed
+    slots.forget(ref.kind, target)
+    return replace(_start(ref, source, target, source_rds, destination_rds, slots, config), replaced=existing.status)
+
+
+def _start(
+    ref: SnapshotRef,
+    source: dict[str, Any] | None,
+    target: str,
+    source_rds: Any,
+    destination_rds: Any,
+    slots: CopySlots,
+    config: CopyConfig,
+) -> Outcome:
+    """No copy at the target name (as listed): a slot, the source, the copy."""
+    try:
         if slots.free(ref.kind) <= 0:
             return Outcome(
                 "wait",
@@ -115,23 +219,23 @@ def start_copy(
     except (ClientError, BotoCoreError) as exc:
         return _with_target(classify_exception(exc, "listing copies in progress"), target)
 
-    if source is None:
-        try:
+    try:
+        if source is None:
             source = describe_source(source_rds, ref)
-        except (ClientError, BotoCoreError) as exc:
-            return _with_target(classify_exception(exc, f"reading source snapshot {ref.identifier}"), target)
-    if source.get("Status") != AVAILABLE:
-        return Outcome("retry", "SourceNotAvailable", f"{ref.arn} is {source.get('Status')!r}, not available", target)
+        if source.get("Status") != AVAILABLE:
+            return Outcome(
+                "retry", "SourceNotAvailable", f"{ref.arn} is {source.get('Status')!r}, not available", target
+            )
+        taken_at = source_data_time(source, ref.kind, origin_lookup(source_rds, ref.kind, config.source_region))
+    except (ClientError, BotoCoreError) as exc:
+        return _with_target(classify_exception(exc, f"reading source snapshot {ref.identifier}"), target)
 
-    operation, params = copy_request(ref, source, target, config)
+    operation, params = copy_request(ref, source, target, config, taken_at)
     try:
         getattr(destination_rds, operation)(**params)
     except ClientError as exc:
         if error_code(exc) in ALREADY_EXISTS_CODES:
-            try:
-                return already_copied(ref, target, existing_copy_source(destination_rds, ref.kind, target))
-            except (ClientError, BotoCoreError) as inner:
-                return _with_target(classify_exception(inner, f"reading existing copy {target}"), target)
+            return _already_there(ref, target, destination_rds, config.owner)
         outcome = _with_target(classify_exception(exc, f"{operation} to {config.destination_region}"), target)
         if outcome.status == "wait":
             slots.fill(ref.kind)
@@ -148,5 +252,34 @@ def start_copy(
     return Outcome("started", "CopyStarted", f"copy of {ref.arn} started as {target}", target)
 
 
+def _already_there(ref: SnapshotRef, target: str, rds: Any, owner: Owner) -> Outcome:
+    """RDS refused the copy: the target name is taken (by a copy the listing did not show yet)."""
+    try:
+        snapshot = describe_one(rds, ref.kind, target)
+    except ClientError as exc:
+        if error_code(exc) not in SOURCE_GONE_CODES:
+            return _with_target(classify_exception(exc, f"reading existing copy {target}"), target)
+        snapshot = None
+    except BotoCoreError as exc:
+        return _with_target(classify_exception(exc, f"reading existing copy {target}"), target)
+    if snapshot is None:
+        return Outcome("retry", "CopyBeingDeleted", f"RDS says {target} exists, but it is gone (deleted?)", target)
+    found = judged(snapshot, ref.kind, owner)
+    outcome = judge_existing(ref, target, found, owner)
+    if outcome is not None:
+        return outcome
+    # Broken, and made meanwhile by another invocation: delete it; the next receive copies again.
+    failed = delete_broken(rds, ref.kind, target, found, ref)
+    if failed is not None:
+        return failed
+    return Outcome(
+        "retry",
+        "BrokenCopyDeleted",
+        f"deleted broken copy {target} ({found.status}); copying again",
+        target,
+        replaced=found.status,
+    )
+
+
 def _with_target(outcome: Outcome, target: str) -> Outcome:
-    return Outcome(outcome.status, outcome.code, outcome.reason, target)
+    return Outcome(outcome.status, outcome.code, outcome.reason, target, outcome.replaced)

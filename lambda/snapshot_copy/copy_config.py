@@ -21,6 +21,10 @@ SQS_MAX_VISIBILITY_SECONDS = 43200
 # The first delay of a message waiting for a copy slot (doubled on each receive): a slot frees when a
 # copy of hours finishes, so waiting starts at a minute. Not a module setting; the benchmark varies it.
 WAIT_BASE_SECONDS = 60
+# The first delay of a message waiting for room under the destination's manual snapshot quota (doubled on
+# each receive, up to SQS_MAX_VISIBILITY_SECONDS whatever wait_delay_max_seconds says): room comes when the
+# daily pruner deletes expired copies, so an hour apart is soon enough and keeps the receives few.
+QUOTA_WAIT_BASE_SECONDS = 3600
 
 _KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:(key|alias)/.+$")
 

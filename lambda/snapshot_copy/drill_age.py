@@ -8,10 +8,15 @@ the days since (DaysSinceLastDrill), which an alarm can compare with a limit.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from .metrics import DRILL_SOURCE_REGION_DIMENSION, LAST_DRILL_TIMESTAMP
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .metrics import DAYS_SINCE_LAST_DRILL, DRILL_SOURCE_REGION_DIMENSION, LAST_DRILL_TIMESTAMP
+
+logger = logging.getLogger(__name__)
 
 # CloudWatch keeps datapoints of one hour and longer for 455 days: nothing older can be on record.
 LOOKBACK_DAYS = 455
@@ -51,3 +56,39 @@ def days_since_last_drill(cloudwatch: Any, namespace: str, source_region: str, n
     if not values:
         return None
     return max(0.0, (now.timestamp() - max(values)) / SECONDS_PER_DAY)
+
+
+def published(
+    cloudwatch: Any, namespace: str, source_region: str, destination_region: str, limit: int, now: datetime
+) -> float | None:
+    """The value the reconciler publishes as DaysSinceLastDrill: days_since_last_drill rounded, NO_DRILL_DAYS
+    when no drill is on record, None when it could not be read. Each case is logged (a drill older than
+    `limit`, none on record, an error); an error fails nothing: the reconciliation itself stands, and the
+    drill_age alarm treats the missing datapoint as not breaching."""
+    try:
+        days = days_since_last_drill(cloudwatch, namespace, source_region, now)
+    except (ClientError, BotoCoreError) as exc:
+        code = (
+            str(exc.response.get("Error", {}).get("Code", "Unknown"))
+            if isinstance(exc, ClientError)
+            else type(exc).__name__
+        )
+        logger.error(
+            f"could not read {LAST_DRILL_TIMESTAMP} in {destination_region}: {exc}; "
+            f"{DAYS_SINCE_LAST_DRILL} not published this run",
+            extra={"code": code},
+        )
+        return None
+    if days is None:
+        logger.warning(
+            f"no drill on record: no {LAST_DRILL_TIMESTAMP} of {source_region} in {destination_region} "
+            f"(namespace {namespace}) in the last {LOOKBACK_DAYS} days; run `rds-snapshot-copy drill --publish-metric`",
+            extra={"drill_max_age_days": limit},
+        )
+        return NO_DRILL_DAYS
+    if days > limit:
+        logger.warning(
+            f"the last drill that passed is {days:.1f} days old, more than drill_max_age_days ({limit})",
+            extra={"days_since_last_drill": round(days, 3), "drill_max_age_days": limit},
+        )
+    return round(days, 3)

@@ -1,19 +1,27 @@
 """Reading snapshots, page by page, and recognising the copies this module made.
 
 A region can hold thousands of snapshots; every listing pages through all of them (100 a call, RDS's
-largest page). A copy is ours when it carries the source-ARN tag the copier puts on every copy.
+largest page). A snapshot carrying the source-ARN tag the copier puts on every copy is a copy; whose copy
+it is (this deployment's, a 0.4.x one, another's) is ownership.classify's to say, never the tag's alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .kinds import KINDS
-from .tagging import TAG_SOURCE_SNAPSHOT_ARN, tag_value
+from .ownership import Owner, classify
+from .tagging import TAG_DEPLOYMENT, TAG_SOURCE_REGION, TAG_SOURCE_SNAPSHOT_ARN, tag_value
 
+AVAILABLE = "available"
 # The states a copy passes through before it is `available`.
 IN_PROGRESS_STATUSES = frozenset({"pending", "creating", "copying"})
+# States a copy never leaves for `available`: as good as no copy (a recovery point, a keep slot or a reason
+# not to copy again it is not).
+BROKEN_STATUSES = frozenset({"failed", "incompatible-restore"})
+DELETING = "deleting"
 PAGE_SIZE = 100
 
 
@@ -54,25 +62,51 @@ def source_tag(snapshot: Mapping[str, Any]) -> str | None:
     return tag_value(snapshot.get("TagList"), TAG_SOURCE_SNAPSHOT_ARN)
 
 
-def list_our_copies(rds: Any, kind: str) -> tuple[dict[str, str], set[str]]:
-    """Our copies of `kind` in the destination: {identifier: source-ARN tag}, and those in progress."""
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """A destination snapshot as the copier judges one: whose it is, of what, and in which state.
+
+    `ownership` is ownership.classify's OURS, LEGACY or FOREIGN; `source` the source-ARN tag (None: not a
+    copy at all); `deployment` and `source_region` the tags, kept to say whose a FOREIGN copy is."""
+
+    source: str | None
+    status: str
+    ownership: str
+    deployment: str | None = None
+    source_region: str | None = None
+
+
+def judged(snapshot: Mapping[str, Any], kind: str, owner: Owner) -> Copy:
+    """The Copy of one described destination snapshot (with its TagList)."""
+    tags = snapshot.get("TagList")
+    return Copy(
+        source=tag_value(tags, TAG_SOURCE_SNAPSHOT_ARN),
+        status=str(snapshot.get("Status") or "unknown"),
+        ownership=classify(snapshot, kind, owner),
+        deployment=tag_value(tags, TAG_DEPLOYMENT),
+        source_region=tag_value(tags, TAG_SOURCE_REGION),
+    )
+
+
+def list_copies(rds: Any, kind: str, owner: Owner) -> tuple[dict[str, Copy], set[str]]:
+    """The copies of `kind` in the destination (every manual snapshot with the source-ARN tag, judged for
+    `owner`): {identifier: Copy}, and the identifiers of those in progress, whoever's (they all hold one of
+    RDS's copy slots in the region)."""
     id_key = KINDS[kind].identifier_key
-    ours: dict[str, str] = {}
+    copies: dict[str, Copy] = {}
     in_progress: set[str] = set()
     for snapshot in pages(rds, kind, SnapshotType="manual"):
-        source = source_tag(snapshot)
-        if source is not None:
-            ours[snapshot[id_key]] = source
+        if source_tag(snapshot) is not None:
+            copies[snapshot[id_key]] = judged(snapshot, kind, owner)
             if snapshot.get("Status") in IN_PROGRESS_STATUSES:
                 in_progress.add(snapshot[id_key])
-    return ours, in_progress
+    return copies, in_progress
 
 
-def still_in_progress(rds: Any, kind: str, identifiers: set[str]) -> set[str]:
-    """Which of these copies are still in progress (one call for up to PAGE_SIZE of them)."""
+def statuses(rds: Any, kind: str, identifiers: set[str]) -> dict[str, str]:
+    """The status of each of these snapshots that still exists (one call for up to PAGE_SIZE of them)."""
     table = KINDS[kind]
     return {
-        snapshot[table.identifier_key]
+        snapshot[table.identifier_key]: str(snapshot.get("Status") or "unknown")
         for snapshot in pages(rds, kind, Filters=[{"Name": table.identifier_filter, "Values": sorted(identifiers)}])
-        if snapshot.get("Status") in IN_PROGRESS_STATUSES
     }

@@ -13,15 +13,22 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
-# Metric name for each outcome status of the copier; the DeadLettered alarm in the module reads it.
+# The copier's count of broken copies (failed, incompatible-restore) of its own it deleted to copy again;
+# which status each had is in the log line of each (field `replaced`).
+BROKEN_COPY_REPLACED = "broken_copy_replaced"
+# Metric name for each outcome status of the copier (and BROKEN_COPY_REPLACED); the DeadLettered alarm in
+# the module reads it. WaitingForQuota: events waiting because the destination's manual snapshot quota is
+# full (the pruner frees room; past copy_wait_max_hours they are dead-lettered).
 METRIC_NAMES = {
     "started": "CopiesStarted",
     "exists": "CopiesAlreadyPresent",
     "ignored": "EventsIgnored",
     "wait": "CopySlotWaits",
+    "wait_quota": "WaitingForQuota",
     "retry": "Retries",
     "retry_limited": "Retries",
     "dead_lettered": "DeadLettered",
+    BROKEN_COPY_REPLACED: "BrokenCopiesReplaced",
 }
 COPY_METRICS = sorted(set(METRIC_NAMES.values()))
 

@@ -1,9 +1,10 @@
 """What became of one event, and how AWS error codes map onto that.
 
 Statuses: `started`, `exists` and `ignored` are done (the message is deleted); `wait` (no free copy
-slot) and `retry` (a transient error) come back later, bounded by the message's age and receive count;
-`retry_limited` (usually permanent, but sometimes transient, e.g. IAM right after a deploy) comes back
-a few times only; `failed` goes to the dead-letter queue at once, with its reason.
+slot), `wait_quota` (the destination's manual snapshot quota is full: the pruner frees room, so the
+message comes back after hours) and `retry` (a transient error) come back later, bounded by the message's
+age and receive count; `retry_limited` (usually permanent, but sometimes transient, e.g. IAM right after a
+deploy) comes back a few times only; `failed` goes to the dead-letter queue at once, with its reason.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
 DONE = frozenset({"started", "exists", "ignored"})
-POSTPONED = frozenset({"wait", "retry", "retry_limited"})
+POSTPONED = frozenset({"wait", "wait_quota", "retry", "retry_limited"})
 
 THROTTLING_CODES = frozenset(
     {
@@ -60,7 +61,9 @@ ACCESS_CODES = frozenset(
     }
 )
 # "Cannot create more than 100 manual snapshots" is the account's manual snapshot quota; the in-progress
-# copy limit reads "Cannot copy more than 20 snapshots across regions". Only the first is permanent.
+# copy limit reads "Cannot copy more than 20 snapshots across regions". The first lasts until snapshots
+# are deleted (the pruner runs daily), the second until a copy finishes: both are waits, of hours and of
+# minutes.
 MANUAL_QUOTA_MARKER = "manual snapshots"
 
 
@@ -70,6 +73,8 @@ class Outcome:
     code: str
     reason: str
     target: str | None = None
+    # The status of a broken copy of ours deleted at the target name on the way (BrokenCopiesReplaced).
+    replaced: str | None = None
 
     @property
     def done(self) -> bool:
@@ -95,7 +100,7 @@ def classify_client_error(error: ClientError, doing: str) -> Outcome:
         return Outcome("failed", "SourceSnapshotNotFound", message)
     if code in QUOTA_CODES:
         if MANUAL_QUOTA_MARKER in error_message(error).lower():
-            return Outcome("failed", "ManualSnapshotQuotaExceeded", message)
+            return Outcome("wait_quota", "ManualSnapshotQuotaExceeded", message)
         return Outcome("wait", "CopyQuotaExceeded", message)
     if code in INVALID_REQUEST_CODES:
         return Outcome("failed", code, message)

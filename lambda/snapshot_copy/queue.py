@@ -4,12 +4,14 @@ Records that are done are left out of `batchItemFailures`, so the mapping delete
 must come back are reported as failures after their visibility is set to a growing delay. Records that
 cannot succeed are sent to the dead-letter queue by the function itself, with the reason as message
 attributes, and then deleted; where no dead-letter queue is configured they are reported as failures
-and the queue's redrive policy moves them.
+and the queue's redrive policy moves them. Records the invocation has no time left to start are reported
+as failures untouched: they come back after the queue's visibility timeout.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections import Counter
@@ -20,9 +22,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import copy_requests
-from .copy_config import SQS_MAX_VISIBILITY_SECONDS, WAIT_BASE_SECONDS, CopyConfig
+from .copy_config import QUOTA_WAIT_BASE_SECONDS, SQS_MAX_VISIBILITY_SECONDS, WAIT_BASE_SECONDS, CopyConfig
 from .errors import MalformedEventError
 from .events import snapshot_arn_of
+from .metrics import BROKEN_COPY_REPLACED
 from .outcomes import Outcome
 
 logger = logging.getLogger(__name__)
@@ -35,6 +38,12 @@ SQS_BATCH_LIMIT = 10
 # Delays are drawn between this share of their ceiling and the ceiling, so a burst does not come back in
 # step. The module's receive budget (modules/rds-snapshot-copy/modules/receive-budget) assumes this floor.
 JITTER_FLOOR = 0.5
+# Records are started only while this much time is left before the function's timeout: enough for what
+# follows the last record (the visibility delays, ten a call, the copy requests table's one write, the
+# metrics line), which otherwise would be lost with the invocation. A share of the time there was at the
+# start at most, so a short timeout (the module allows 10 s) still starts records.
+DEADLINE_MARGIN_SECONDS = 15
+DEADLINE_MARGIN_MAX_SHARE = 1 / 3
 
 
 def postpone_delay(
@@ -45,7 +54,13 @@ def postpone_delay(
     wait_base: int = WAIT_BASE_SECONDS,
 ) -> int:
     """Seconds until the message is visible again; jittered so a burst does not come back in step."""
-    if status == "wait":
+    if status == "wait_quota":
+        # The receive budget assumes looks at least JITTER_FLOOR x wait_delay_max_seconds apart, its extra
+        # receives covering the first, shorter doublings. A quota wait starts at half an hour or more and
+        # doubles to 12 h, past wait_delay_max_seconds: it takes fewer receives than a slot wait of the
+        # same length, so the budget holds (and the age bound, copy_wait_max_hours, ends it first).
+        base, cap = QUOTA_WAIT_BASE_SECONDS, SQS_MAX_VISIBILITY_SECONDS
+    elif status == "wait":
         base, cap = wait_base, wait_delay_max
     else:
         base, cap = RETRY_BASE_SECONDS, min(RETRY_MAX_SECONDS, wait_delay_max)
@@ -157,19 +172,38 @@ def process_batch(
     now: float | None = None,
     rng: random.Random | None = None,
     dynamodb: Any = None,
+    seconds_left: Callable[[], float] | None = None,
 ) -> BatchResult:
     """Run `handle` on each record and settle it: delete, postpone, or dead-letter with its reason.
 
     With `config.requests_table` and a `dynamodb` client, the records postponed on their first receive and
     those dead-lettered are then recorded in the copy requests table (one BatchWriteItem; never raises).
+    With `seconds_left` (the invocation's time to its timeout), no record is started under the deadline
+    margin: the rest are reported back untouched, and the delays and the table's write still happen.
     """
     now = time.time() if now is None else now
     result = BatchResult()
-    for record in records:
+    margin = None if seconds_left is None else min(DEADLINE_MARGIN_SECONDS, seconds_left() * DEADLINE_MARGIN_MAX_SHARE)
+    for index, record in enumerate(records):
+        if margin is not None and seconds_left is not None and seconds_left() < margin:
+            leave_unstarted(records[index:], result, seconds_left())
+            break
         settle(record, handle(record), result, sqs, config, now, rng)
     set_visibility(sqs, result.visibility, queue_url)
     record_requests(dynamodb, config, result.requests, now)
     return result
+
+
+def leave_unstarted(records: list[dict[str, Any]], result: BatchResult, left: float) -> None:
+    """Report records back as they are: no delay of ours, so they come back after the queue's visibility
+    timeout (six times the function's), their receive count one higher."""
+    result.failures.extend(record.get("messageId", "") for record in records)
+    result.counts["not_started"] += len(records)
+    logger.warning(
+        f"{len(records)} record(s) not started, {left:.1f} s before the timeout: they come back after the "
+        "queue's visibility timeout",
+        extra={"not_started": len(records), "message_ids": [record.get("messageId") for record in records]},
+    )
 
 
 def record_requests(dynamodb: Any, config: CopyConfig, requests: list[tuple[str, str, str | None]], now: float) -> None:
@@ -205,6 +239,9 @@ def settle(
     """Record what becomes of one record in `result` (dead-lettering it at once where that is the answer)."""
     message_id = record.get("messageId", "")
     log = {"message_id": message_id, "status": outcome.status, "code": outcome.code, "target": outcome.target}
+    if outcome.replaced is not None:
+        result.counts[BROKEN_COPY_REPLACED] += 1
+        log["replaced"] = outcome.replaced
     if outcome.done:
         result.counts[outcome.status] += 1
         logger.info(outcome.reason, extra=log)
@@ -213,11 +250,15 @@ def settle(
     receive_count = record_receive_count(record)
     reason = outcome.reason
     if outcome.status != "failed":
-        give_up = give_up_reason(outcome, receive_count, record_age_seconds(record, now), config)
+        age = record_age_seconds(record, now)
+        give_up = give_up_reason(outcome, receive_count, age, config)
         if give_up is None:
             delay = postpone_delay(
                 outcome.status, receive_count, config.wait_delay_max_seconds, rng, config.wait_base_seconds
             )
+            # Never past the wait budget: the message is back, and dead-lettered, when copy_wait_max_hours is
+            # used up, not a 12-hour quota wait later (the reconciler's re-request suppression assumes so).
+            delay = min(delay, max(1, math.ceil(config.max_wait_seconds - age)))
             result.counts[outcome.status] += 1
             result.failures.append(message_id)
             entry = {

@@ -7,26 +7,40 @@ functions with their own clients, clock and window:
   survey(config, clients, now, *, window_days=None, seconds_left=..., sleep=..., run_listings=None) -> Survey
       Lists, at once (in_threads: six listings, one thread each), (1) the live sources in the source region
       (DescribeDBInstances, DescribeDBClusters; Aurora members are their cluster's, read replicas count only
-      with backups on) that the source filter selects, by the TagList of the describe answers, (2) this
-      deployment's copies in the destination, (3) every source snapshot; then reads (4) the copy requests
-      table for the snapshots without a copy. Returns per-source state and the candidates to enqueue;
-      read-only. Raises ReconcileOutOfTimeError when the listings have not ended TIME_MARGIN_SECONDS before
-      the timeout (`seconds_left`).
+      with backups on) that the source filter selects, by the TagList of the describe answers, (2) the
+      destination's copies, (3) every source snapshot; then reads (4) the copy requests table for the
+      snapshots without a copy. Returns per-source state and the candidates to enqueue; read-only. Raises
+      ReconcileOutOfTimeError when the listings have not ended TIME_MARGIN_SECONDS before the timeout.
   reconcile(config, clients, now, *, ...) -> dict
       survey(), then SendMessageBatch (10 a call) to the copier's queue, the sent ones recorded in the table,
       with DRILL_MAX_AGE_DAYS the days since the last drill (drill_age.py, one GetMetricData in the
       destination), the EMF metrics, and the result (see its docstring). Raises ReconcileFailedError after
       publishing when any snapshot could not be sent (the result on its `result`).
 
-A source snapshot is enqueued when it is available, younger than the window (its SnapshotCreateTime, the
-time retention.py judges copies by: what retention pruned is never copied again), older than the grace,
-of a snapshot type whose created-event is enabled, of a source the filter selects (a source that no longer
-exists is judged by its identifier alone, with no tags, as the copier judges it), has no copy of any status,
-and has no request in the table younger than REREQUEST_AFTER_HOURS.
+Whose copies (ownership.classify with config.owner): only OURS copies (identity tag AND identifier) give a
+recovery point; a LEGACY copy (made by 0.4.x: no deployment tag, region and identifier match) makes its
+source snapshot count as copied, so an upgrade re-copies nothing, but is never a recovery point (counted,
+and `status` lists it: `rds-snapshot-copy adopt` makes it ours); anyone else's snapshot (another
+deployment's copy, an operator's CopyTags copy under another name) is not looked at.
 
-Memory: a source snapshot is kept as a `_Listed` (five fields, its source's and type's strings shared),
-never as RDS's dict, until the copies are known; a copy as its source-ARN tag; only the newest copy of each
-source is kept whole.
+Time (snapshot_time.py): a snapshot is judged by its data time, never by when it was copied: a source
+snapshot by `source_data_time` (OriginalSnapshotCreateTime; an in-region cluster snapshot copy follows
+SourceDBClusterSnapshotArn back through the same listing), a copy by `data_time`. The window, the newest
+snapshot, the recovery point and the lag use it; only the grace uses SnapshotCreateTime, since it waits
+for the event RDS sends when the snapshot itself is made.
+
+A source snapshot is enqueued when it is available, younger than the window (by data time, as the pruner
+judges copies: what retention pruned is never copied again), older than the grace, of a snapshot type whose
+created-event is enabled, of a source the filter selects (a source that no longer exists is judged by its
+identifier alone, with no tags, as the copier judges it), has no copy of this deployment (OURS or LEGACY)
+that is available, in progress or being deleted, and has no request in the table younger than
+REREQUEST_AFTER_HOURS. A copy in listing.BROKEN_STATUSES is as good as none: its snapshot is enqueued again
+(the copier deletes and replaces it) and counted (BrokenCopies).
+
+Memory: a source snapshot is kept as a `_Listed` (seven slots, its source's and type's strings shared, its
+SnapshotCreateTime only when it differs from its data time), never as RDS's dict, until the copies are known;
+a copy as its source-ARN tag; only the newest copy of each source is kept whole. A listing holding in-region
+cluster snapshot copies is indexed by ARN (references only) to follow them to their origin.
 """
 
 from __future__ import annotations
@@ -36,7 +50,7 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -50,10 +64,11 @@ from .errors import SnapshotCopyError
 from .events import CREATED_EVENT_IDS, snapshot_created_event
 from .filters import Decision
 from .kinds import KINDS
-from .listing import IN_PROGRESS_STATUSES, described, pages, source_tag
+from .listing import BROKEN_STATUSES, IN_PROGRESS_STATUSES, described, pages, source_tag
+from .ownership import FOREIGN, LEGACY, classify
 from .reconcile_config import ReconcileConfig
-from .recovery import newest_copies, recovery_point
-from .retention import ours
+from .recovery import NewestCopies, recovery_point
+from .snapshot_time import COPIED_FROM_KEY, data_time, source_data_time
 from .tagging import source_arn_tag_value
 
 logger = logging.getLogger(__name__)
@@ -68,6 +83,8 @@ SEND_BATCH_LIMIT = 10  # SQS's entries per SendMessageBatch
 TIME_MARGIN_SECONDS = 30
 ORIGINS = ("reconciler", "backfill")
 AVAILABLE = "available"
+# Reported by the reconciler only (dimensions {FunctionName}): copies of this deployment in BROKEN_STATUSES.
+BROKEN_COPIES = "BrokenCopies"
 
 # Why a source snapshot without a copy is not enqueued: code -> what it means.
 SKIP_REASONS = {
@@ -122,7 +139,7 @@ class Snapshot:
     kind: str
     source: str  # the database or cluster it was taken of
     snapshot_type: str  # "manual", "automated", ...
-    created: datetime | None  # SnapshotCreateTime
+    created: datetime | None  # its data time (snapshot_time.source_data_time), not when it was made
 
 
 @dataclass(slots=True)
@@ -132,10 +149,12 @@ class SourceState:
     source: str
     kind: str
     created: datetime | None = None  # the database's or cluster's own creation time
-    newest_snapshot: datetime | None = None  # newest available source snapshot
-    newest_copy: str | None = None  # identifier of the newest available copy of this deployment
+    newest_snapshot: datetime | None = None  # data time of the newest available source snapshot
+    newest_copy: str | None = None  # identifier of the newest available copy of this deployment (OURS)
     recovery_point: datetime | None = None
     copies_in_progress: int = 0
+    legacy_copies: int = 0  # copies made by 0.4.x (ownership.LEGACY): never a recovery point until adopted
+    broken_copies: int = 0  # copies in BROKEN_STATUSES (enqueued again unless their snapshot is gone or old)
     waiting: int = 0  # snapshots without a copy, requested in the table (enqueued or waiting)
     dead_lettered: int = 0  # snapshots without a copy the copier dead-lettered (table)
 
@@ -182,6 +201,8 @@ class SourceState:
             "newest_copy": self.newest_copy,
             "lag_hours": None if lag is None else round(max(0.0, lag), 3),
             "copies_in_progress": self.copies_in_progress,
+            "legacy_copies": self.legacy_copies,
+            "broken_copies": self.broken_copies,
             "waiting": self.waiting,
             "dead_lettered": self.dead_lettered,
             "source_created": _iso(self.created),
@@ -198,7 +219,9 @@ class Survey:
     sources: dict[tuple[str, str], SourceState] = field(default_factory=dict)
     candidates: list[Snapshot] = field(default_factory=list)  # to enqueue, oldest first
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (ARN, SKIP_REASONS code), copied ones aside
-    copied: int = 0  # source snapshots that have a copy (any status)
+    copied: int = 0  # source snapshots that have a copy, OURS or LEGACY, not broken (any other status)
+    legacy: int = 0  # LEGACY copies in the destination, of any source
+    broken: int = 0  # OURS or LEGACY copies in BROKEN_STATUSES, of any source
     requests: dict[str, copy_requests.Request] = field(default_factory=dict)  # table items read
 
     def entries(self) -> list[dict[str, Any]]:
@@ -251,14 +274,21 @@ def survey(
             if decision.selected:
                 result.sources[(kind, identifier)] = SourceState(identifier, kind, created)
 
-    copied: set[str] = set()  # source-ARN tags of this deployment's copies, any status
+    copied: set[str] = set()  # source-ARN tags of this deployment's copies (OURS or LEGACY), not broken
     wanted: dict[str, tuple[str, Any]] = {}  # newest copy's source tag -> (kind, copy)
     for kind, ours_of_kind in zip(KINDS, copies, strict=True):
         copied |= ours_of_kind.tags
-        for source, count in ours_of_kind.in_progress.items():
-            state = result.sources.get((kind, source))
-            if state is not None:
-                state.copies_in_progress += count
+        for counts, name in (
+            (ours_of_kind.in_progress, "copies_in_progress"),
+            (ours_of_kind.legacy, "legacy_copies"),
+            (ours_of_kind.broken, "broken_copies"),
+        ):
+            for source, count in counts.items():
+                state = result.sources.get((kind, source))
+                if state is not None:
+                    setattr(state, name, getattr(state, name) + count)
+        result.legacy += ours_of_kind.legacy.total()
+        result.broken += ours_of_kind.broken.total()
         for source, copy in ours_of_kind.newest.items():
             state = result.sources.get((kind, source))
             tag = source_tag(copy)
@@ -267,23 +297,23 @@ def survey(
                 wanted[tag] = (kind, copy)
         ours_of_kind.tags.clear()  # the union holds them now
 
-    source_times: dict[str, datetime] = {}
+    source_times: dict[str, datetime] = {}  # source tag -> data time, for the newest copies' recovery points
     pending: list[Snapshot] = []
     in_grace: list[Snapshot] = []
     for kind, snapshots in zip(KINDS, listed, strict=True):
         for raw in snapshots:
-            arn, source, created = raw.arn, raw.source, raw.created
+            arn, source, taken = raw.arn, raw.source, raw.data_time
             tag = source_arn_tag_value(arn)
-            if tag in wanted and created is not None:
-                source_times[tag] = created
+            if tag in wanted and taken is not None:
+                source_times[tag] = taken
             state = result.sources.get((kind, source))
             if (
                 raw.available
                 and state is not None
-                and created is not None
-                and (state.newest_snapshot is None or created > state.newest_snapshot)
+                and taken is not None
+                and (state.newest_snapshot is None or taken > state.newest_snapshot)
             ):
-                state.newest_snapshot = created
+                state.newest_snapshot = taken
             if tag in copied:
                 result.copied += 1
                 continue
@@ -294,15 +324,15 @@ def survey(
                 code = "type_not_enabled"
             elif state is None and not _selected(config, kind, source, decisions):
                 code = "filtered"
-            elif created is None:
+            elif taken is None:
                 code = "no_creation_time"
-            elif oldest is not None and created <= oldest:
+            elif oldest is not None and taken <= oldest:
                 code = "older_than_window"
             if code is not None:
                 result.skipped.append((arn, code))
                 continue
-            snapshot = Snapshot(arn, kind, source, raw.snapshot_type, created)
-            (in_grace if created is not None and created > youngest else pending).append(snapshot)
+            snapshot = Snapshot(arn, kind, source, raw.snapshot_type, taken)
+            (in_grace if (raw.created or taken) > youngest else pending).append(snapshot)
         snapshots.clear()
 
     _apply_requests(config, clients, now, result, pending, in_grace, sleep)
@@ -350,24 +380,29 @@ class _Deadline:
         self.pages += 1
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: _follow_copies gives a copy its origin's time
 class _Listed:
     """A source snapshot as its listing leaves it for survey (RDS's dicts are dropped page by page)."""
 
     arn: str
     source: str
     snapshot_type: str
-    created: datetime | None
+    data_time: datetime | None  # its own (snapshot_time.data_time), then its origin's (_follow_copies)
     available: bool
+    created: datetime | None = None  # SnapshotCreateTime, kept only where it differs from data_time
+    copied_from: str | None = None  # an in-region cluster snapshot copy's SourceDBClusterSnapshotArn
 
 
 @dataclass(slots=True)
 class _Copies:
-    """One kind of this deployment's copies in the destination."""
+    """One kind of this deployment's copies (OURS or LEGACY) in the destination."""
 
-    tags: set[str]  # their source-ARN tags, any status
-    in_progress: Counter[str]  # per source identifier
-    newest: dict[str, Any]  # source identifier -> its newest available copy (RDS's dict, one per source)
+    tags: set[str] = field(default_factory=set)  # their source-ARN tags, any status but BROKEN_STATUSES
+    # Per source identifier: OURS in progress, LEGACY (any status), broken (OURS or LEGACY).
+    in_progress: Counter[str] = field(default_factory=Counter)
+    legacy: Counter[str] = field(default_factory=Counter)
+    broken: Counter[str] = field(default_factory=Counter)
+    newest: dict[str, Any] = field(default_factory=dict)  # source identifier -> its newest available OURS copy
 
 
 _LiveSources = list[tuple[str, datetime | None, Decision]]  # (identifier, created, the filter's decision)
@@ -403,46 +438,86 @@ def _live_sources(config: ReconcileConfig, rds: Any, kind: str, check: _Deadline
 
 
 def _our_copies(config: ReconcileConfig, rds: Any, kind: str, check: _Deadline) -> _Copies:
-    """This deployment's copies of `kind` in the destination: their tags, those in progress, the newest."""
+    """This deployment's copies of `kind` in the destination (ownership.classify with config.owner, OURS or
+    LEGACY; the rest is skipped): their tags, those in progress, legacy or broken, the newest OURS."""
     table = KINDS[kind]
-    answer = _Copies(set(), Counter(), {})
-
-    def watch(snapshots: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        for snapshot in snapshots:
-            if ours(snapshot, config.source_region):
-                tag = source_tag(snapshot)
-                if tag is not None:
-                    answer.tags.add(tag)
-                if snapshot.get("Status") in IN_PROGRESS_STATUSES:
-                    answer.in_progress[snapshot.get(table.source_identifier_key) or ""] += 1
-            yield snapshot
-
+    answer = _Copies()
+    newest = NewestCopies(kind)
     listing = pages(
         rds, kind, before_page=lambda: check(f"the destination's {table.describe_operation}"), SnapshotType="manual"
     )
-    answer.newest = dict(newest_copies(watch(listing), kind, config.source_region))
+    for snapshot in listing:
+        owned = classify(snapshot, kind, config.owner)
+        tag = source_tag(snapshot)
+        if owned == FOREIGN or tag is None:
+            continue
+        source, status = snapshot.get(table.source_identifier_key) or "", snapshot.get("Status")
+        if owned == LEGACY:
+            answer.legacy[source] += 1
+        if status in BROKEN_STATUSES:
+            answer.broken[source] += 1
+            continue
+        answer.tags.add(tag)
+        if owned == LEGACY:
+            continue
+        if status in IN_PROGRESS_STATUSES:
+            answer.in_progress[source] += 1
+        newest.offer(snapshot)
+    answer.newest = newest.by_source
     return answer
 
 
 def _source_snapshots(rds: Any, kind: str, check: _Deadline) -> list[_Listed]:
-    """Every source snapshot of `kind`, as a _Listed (five fields; one string per source and type)."""
+    """Every source snapshot of `kind`, as a _Listed (one string per source and type) with its data time."""
     table = KINDS[kind]
     names: dict[str, str] = {}
     listed: list[_Listed] = []
+    copies = False
     for raw in pages(rds, kind, before_page=lambda: check(f"the source's {table.describe_operation}")):
         created = raw.get("SnapshotCreateTime")
+        created = created if isinstance(created, datetime) else None
+        taken = data_time(raw, kind)
         source = raw.get(table.source_identifier_key) or ""
         snapshot_type = raw.get("SnapshotType") or ""
+        copied_from = raw.get(COPIED_FROM_KEY) or None
+        copies = copies or copied_from is not None
         listed.append(
             _Listed(
                 raw[table.arn_key],
                 names.setdefault(source, source),
                 names.setdefault(snapshot_type, snapshot_type),
-                created if isinstance(created, datetime) else None,
+                taken,
                 raw.get("Status") == AVAILABLE,
+                None if created == taken else created,
+                copied_from,
             )
         )
+    if copies:
+        _follow_copies(listed, kind)
     return listed
+
+
+def _follow_copies(listed: list[_Listed], kind: str) -> None:
+    """Give each in-region copy its origin's data time (snapshot_time.source_data_time), found in `listed`.
+
+    Every data time is first the snapshot's own; an origin that is not listed (shared from another account,
+    deleted) ends the chain there."""
+    by_arn = {snapshot.arn: snapshot for snapshot in listed}
+
+    def view(snapshot: _Listed) -> dict[str, Any]:
+        # What source_data_time reads: a time (every kind has SnapshotCreateTime) and the link.
+        return {"SnapshotCreateTime": snapshot.data_time, COPIED_FROM_KEY: snapshot.copied_from}
+
+    def lookup(arn: str) -> dict[str, Any] | None:
+        origin = by_arn.get(arn)
+        return None if origin is None else view(origin)
+
+    # Resolved from their own times only (all first, then assigned): the order of the listing cannot matter.
+    resolved = [(s, source_data_time(view(s), kind, lookup)) for s in listed if s.copied_from is not None]
+    for snapshot, taken in resolved:
+        if snapshot.created is None:
+            snapshot.created = snapshot.data_time  # it no longer equals the data time
+        snapshot.data_time = taken
 
 
 def _selected(config: ReconcileConfig, kind: str, source: str, decisions: dict[tuple[str, str], Decision]) -> bool:
@@ -514,7 +589,8 @@ def reconcile(
 
     Returns {"enqueued": [source snapshot ARNs sent, or in a dry run those that would be],
     "sources": [SourceState.entry ...], "dry_run", "origin", "window_days" (None: all), "candidates",
-    "already_copied", "skipped": {code: count}, "failed": ["ARN: code"], "unrecorded" (table writes missed),
+    "already_copied", "legacy_copies" (0.4.x copies: adopt them), "broken_copies" (in BROKEN_STATUSES),
+    "skipped": {code: count}, "failed": ["ARN: code"], "unrecorded" (table writes missed),
     "incomplete", "metrics": {name: value}}; with config.drill_max_age_days and clients.cloudwatch, "metrics"
     also holds DaysSinceLastDrill (drill_age.NO_DRILL_DAYS when none is on record; left out when it could not
     be read, which is logged and fails nothing). Raises ReconcileFailedError (after the metrics, with that
@@ -563,6 +639,8 @@ def reconcile(
         "window_days": found.window_days if math.isfinite(found.window_days) else None,
         "candidates": len(candidates),
         "already_copied": found.copied,
+        "legacy_copies": found.legacy,
+        "broken_copies": found.broken,
         "skipped": found.skipped_counts(),
         "failed": failed,
         "unrecorded": unrecorded,
@@ -576,6 +654,12 @@ def reconcile(
     )
     if incomplete:
         logger.warning("stopped before the timeout; the next run sends the rest", extra={"sent": len(enqueued)})
+    for count, what in (
+        (found.broken, f"{' or '.join(sorted(BROKEN_STATUSES))} (their snapshots are enqueued again)"),
+        (found.legacy, "made by 0.4.x (never a recovery point until `rds-snapshot-copy adopt` tags them)"),
+    ):
+        if count:
+            logger.warning(f"copies of this deployment {what}: {count}", extra={"copies": count})
     if failed:
         raise ReconcileFailedError(
             f"{len(failed)} snapshot(s) could not be enqueued: {'; '.join(failed[:20])}", result=result
@@ -638,45 +722,20 @@ def _record(
 def _days_since_last_drill(
     config: ReconcileConfig, clients: Clients, now: datetime, seconds_left: Callable[[], float]
 ) -> float | None:
-    """DaysSinceLastDrill's value; None when there is no check, or no answer (logged: the reconciliation
-    itself stands, and the drill_age alarm treats the missing datapoint as not breaching)."""
+    """DaysSinceLastDrill's value; None when there is no check, no time left or no answer (drill_age.published)."""
     if config.drill_max_age_days is None or clients.cloudwatch is None:
         return None
-    limit = config.drill_max_age_days
     if seconds_left() < TIME_MARGIN_SECONDS:
         logger.error("no time left to read the last drill's time; DaysSinceLastDrill not published this run")
         return None
-    try:
-        days = drill_age.days_since_last_drill(clients.cloudwatch, config.metric_namespace, config.source_region, now)
-    except ClientError as exc:
-        code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
-        logger.error(
-            f"could not read {metrics.LAST_DRILL_TIMESTAMP} in {config.destination_region}: {exc}; "
-            f"{metrics.DAYS_SINCE_LAST_DRILL} not published this run",
-            extra={"code": code},
-        )
-        return None
-    except BotoCoreError as exc:
-        logger.error(
-            f"could not read {metrics.LAST_DRILL_TIMESTAMP} in {config.destination_region}: {exc}; "
-            f"{metrics.DAYS_SINCE_LAST_DRILL} not published this run",
-            extra={"code": type(exc).__name__},
-        )
-        return None
-    if days is None:
-        logger.warning(
-            f"no drill on record: no {metrics.LAST_DRILL_TIMESTAMP} of {config.source_region} in "
-            f"{config.destination_region} (namespace {config.metric_namespace}) in the last "
-            f"{drill_age.LOOKBACK_DAYS} days; run `rds-snapshot-copy drill --publish-metric`",
-            extra={"drill_max_age_days": limit},
-        )
-        return drill_age.NO_DRILL_DAYS
-    if days > limit:
-        logger.warning(
-            f"the last drill that passed is {days:.1f} days old, more than drill_max_age_days ({limit})",
-            extra={"days_since_last_drill": round(days, 3), "drill_max_age_days": limit},
-        )
-    return round(days, 3)
+    return drill_age.published(
+        clients.cloudwatch,
+        config.metric_namespace,
+        config.source_region,
+        config.destination_region,
+        config.drill_max_age_days,
+        now,
+    )
 
 
 def _metric_values(found: Survey, enqueued: int) -> dict[str, float]:
@@ -688,6 +747,7 @@ def _metric_values(found: Survey, enqueued: int) -> dict[str, float]:
         metrics.SOURCES_PAST_RPO: sum(1 for s in states if s.past_rpo(found.now, found.rpo_hours)),
         metrics.SNAPSHOTS_ENQUEUED: enqueued,
         metrics.SOURCES_RECONCILED: len(found.sources),
+        BROKEN_COPIES: found.broken,
     }
 
 

@@ -2,7 +2,9 @@
 
 Only SOURCE_REGION, DESTINATION_REGION and COPY_QUEUE_URL are required; every other setting has a
 working default (the module passes its own: GRACE_MINUTES 15, REREQUEST_AFTER_HOURS = the copier's
-longest wait + 1; DRILL_MAX_AGE_DAYS only when drill_max_age_days is set, and unset there is no drill check).
+longest wait + 1; DRILL_MAX_AGE_DAYS only when drill_max_age_days is set, and unset there is no drill check;
+DEPLOYMENT_NAME, whose copies these are, config.py). Every span is bounded by config.MAX_DAYS / MAX_HOURS
+(a hundred years), so that a huge value is refused by name here instead of overflowing a date later.
 `status` and `backfill` build one directly, or with dataclasses.replace.
 """
 
@@ -13,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import FunctionConfig, boolean, positive_int, require
+from .config import MAX_DAYS, MAX_HOURS, FunctionConfig, boolean, positive_int, require
 from .copy_config import event_ids_from
 from .drill_age import LOOKBACK_DAYS
 from .errors import ConfigurationError
@@ -47,14 +49,19 @@ class ReconcileConfig(FunctionConfig):
         return {
             **super().fields_from_env(env),
             "copy_queue_url": env["COPY_QUEUE_URL"],
-            "retention_days": positive_int(env, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
-            "rpo_hours": number(env, "RPO_HOURS", DEFAULT_RPO_HOURS, minimum=0, inclusive=False),
+            "retention_days": positive_int(env, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS, maximum=MAX_DAYS),
+            "rpo_hours": number(env, "RPO_HOURS", DEFAULT_RPO_HOURS, minimum=0, inclusive=False, maximum=MAX_HOURS),
             "enabled_event_ids": event_ids_from(env.get("ENABLED_EVENT_IDS", "")),
             "source_filter": SourceFilter.from_json(env.get("SOURCE_FILTER")),
             "requests_table": env.get("REQUESTS_TABLE") or None,
-            "grace_minutes": number(env, "GRACE_MINUTES", DEFAULT_GRACE_MINUTES, minimum=0),
+            "grace_minutes": number(env, "GRACE_MINUTES", DEFAULT_GRACE_MINUTES, minimum=0, maximum=MAX_HOURS * 60),
             "rerequest_after_hours": number(
-                env, "REREQUEST_AFTER_HOURS", DEFAULT_REREQUEST_AFTER_HOURS, minimum=0, inclusive=False
+                env,
+                "REREQUEST_AFTER_HOURS",
+                DEFAULT_REREQUEST_AFTER_HOURS,
+                minimum=0,
+                inclusive=False,
+                maximum=MAX_HOURS,
             ),
             "per_source_metrics": boolean(env, "PER_SOURCE_METRICS", False),
             "drill_max_age_days": drill_max_age_days(env),
@@ -75,8 +82,16 @@ def drill_max_age_days(env: Mapping[str, str]) -> int | None:
     return days
 
 
-def number(env: Mapping[str, str], name: str, default: float, minimum: float, inclusive: bool = True) -> float:
-    """A finite decimal number of at least (or, not `inclusive`, more than) `minimum`; `default` when unset."""
+def number(
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    minimum: float,
+    inclusive: bool = True,
+    maximum: float | None = None,
+) -> float:
+    """A finite decimal number of at least (or, not `inclusive`, more than) `minimum` and at most `maximum`
+    (None: no bound); `default` when unset."""
     raw = (env.get(name) or "").strip()
     if not raw:
         return default
@@ -89,4 +104,7 @@ def number(env: Mapping[str, str], name: str, default: float, minimum: float, in
     if value < minimum or (value == minimum and not inclusive):
         bound = f"at least {minimum:g}" if inclusive else f"more than {minimum:g}"
         raise ConfigurationError(f"{name} must be {bound}, got {env.get(name)!r}")
+    if maximum is not None and value > maximum:
+        shown = int(maximum) if float(maximum).is_integer() else maximum
+        raise ConfigurationError(f"{name} must be at most {shown}, got {env.get(name)!r}")
     return value

@@ -1,20 +1,28 @@
 """`rds-snapshot-copy backfill`: the reconciler's run, from a workstation, for any window.
 
 It enqueues, on the copier's queue, an event for every source snapshot without a copy that the reconciler
-would enqueue (snapshot_copy.reconcile: the same filters, types, grace and copy requests table), but over
-the last `--days` (default: the deployment's RETENTION_DAYS) or over everything (`--all`): snapshots
-taken before the module was deployed, for instance. Messages carry origin=backfill; the copier then
+would enqueue (snapshot_copy.reconcile: the same filters, snapshot types, grace, deployment and copy requests
+table), but over the last `--days` (default: the deployment's RETENTION_DAYS) or over everything (`--all`):
+snapshots taken before the module was deployed, for instance. Messages carry origin=backfill; the copier then
 treats them as RDS's own events (its copy slots, waits and dead-letter queue). No metric is published:
 the reconciler's alarm is fed by the function alone.
 
+Every setting is the deployed reconciler's own, read from its environment (`--function`, required): none can
+be given by flag, so a backfill never differs from the deployment (a grace, table or filter typed by hand, or
+left out, would). Only the window is the command's: `--days` (a number more than 0 and at most
+config.MAX_DAYS, refused by argparse otherwise) or `--all`.
+
 `--dry-run` lists what would be enqueued (one row per snapshot) and why the others are not, and sends
-nothing. Exit status: 0 done, 1 when some messages could not be sent (`--json` still prints the summary,
-with them under `failed`), 2 on bad input or when AWS cannot be read (nothing was sent).
+nothing. `--force` also sends the snapshots the copy requests table holds back (requested within
+REREQUEST_AFTER_HOURS, or dead-lettered since): the table is not read, and the new requests are written.
+Exit status: 0 done, 1 when some messages could not be sent (`--json` still prints the summary, with them
+under `failed`), 2 on bad input or when AWS cannot be read (nothing was sent).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import sys
@@ -30,11 +38,14 @@ from rich.table import Table
 
 from rds_snapshot_copy import deployment
 from rds_snapshot_copy.status import console_for, format_time
-from snapshot_copy.reconcile import SKIP_REASONS, ReconcileFailedError, Snapshot, reconcile, survey
+from snapshot_copy.config import MAX_DAYS
+from snapshot_copy.reconcile import SKIP_REASONS, Clients, ReconcileFailedError, Snapshot, reconcile, survey
 
 HELP = (
-    "Enqueue every source snapshot without a copy from the last --days (default: the retention) or --all, "
-    "as the reconciler would, from this workstation. --dry-run lists them and sends nothing."
+    "Enqueue every source snapshot without a copy of this deployment from the last --days (default: the "
+    "retention) or --all, exactly as the deployed reconciler would: its settings (filter, snapshot types, "
+    "grace, copy requests table, deployment) are read from --function, none by flag. --dry-run lists them "
+    "and sends nothing; --force also sends those the copy requests table holds back (requested recently)."
 )
 
 ORIGIN = "backfill"
@@ -53,28 +64,50 @@ SUMMARY_KEYS = (
 )
 
 
-def positive_days(text: str) -> float:
-    try:
-        days = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of days, got {text!r}") from None
-    if not (math.isfinite(days) and days > 0):
-        raise argparse.ArgumentTypeError(f"expected a number of days more than 0, got {text!r}")
-    return days
+# --days: past MAX_DAYS the window's start is before year 1 (OverflowError), and no setting may name more.
+positive_days = deployment.number_type("a number of days", MAX_DAYS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    deployment.add_arguments(parser)
+    deployment.add_function_arguments(parser)
     window = parser.add_mutually_exclusive_group()
     window.add_argument(
         "--days",
         type=positive_days,
         metavar="N",
-        help="only snapshots taken in the last N days (default: the deployment's RETENTION_DAYS)",
+        help=f"only snapshots whose data was taken in the last N days (more than 0, at most {MAX_DAYS}; "
+        "default: the deployment's RETENTION_DAYS)",
     )
     window.add_argument("--all", action="store_true", help="every snapshot, however old")
     parser.add_argument("--dry-run", action="store_true", help="list what would be enqueued; send nothing")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="also enqueue the snapshots the copy requests table holds back (requested recently, or dead-lettered "
+        "since): for a snapshot whose earlier request is known to be lost",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON summary (the progress goes to stderr)")
+
+
+class RequestsUnread:
+    """The copy requests table as `--force` sees it: every read finds nothing, so no request holds a snapshot
+    back; writes go through, so what is sent is recorded as usual (the reconciler then holds it back)."""
+
+    def __init__(self, dynamodb: Any) -> None:
+        self._dynamodb = dynamodb
+
+    def batch_get_item(self, RequestItems: dict[str, Any], **_: Any) -> dict[str, Any]:  # boto3's keyword
+        return {"Responses": {table: [] for table in RequestItems}, "UnprocessedKeys": {}}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._dynamodb, name)
+
+
+def forced(clients: Clients) -> Clients:
+    """`clients` whose copy requests table suppresses nothing (RequestsUnread)."""
+    if clients.dynamodb is None:
+        return clients
+    return dataclasses.replace(clients, dynamodb=RequestsUnread(clients.dynamodb))
 
 
 def window_days(args: argparse.Namespace) -> float | None:
@@ -82,6 +115,11 @@ def window_days(args: argparse.Namespace) -> float | None:
     if args.all:
         return math.inf
     return args.days
+
+
+def summarized(result: dict[str, Any], force: bool) -> dict[str, Any]:
+    """The summary --json prints of a run: reconcile()'s SUMMARY_KEYS, and whether --force was given."""
+    return {key: result[key] for key in SUMMARY_KEYS} | {"force": force}
 
 
 def snapshot_rows(snapshots: Iterable[Snapshot]) -> list[dict[str, Any]]:
@@ -206,6 +244,8 @@ def run(
     try:
         deployed = deployment.load(args, session)
         clients = deployed.clients(session)
+        if args.force:
+            clients = forced(clients)
         retention = deployed.config.retention_days
         if window is not None and window > retention:
             stderr.print(
@@ -215,7 +255,7 @@ def run(
                 highlight=False,
             )
         if args.dry_run:
-            summary = plan(deployed, clients, now, window)
+            summary = plan(deployed, clients, now, window) | {"force": args.force}
         else:
             with progress or SendProgress(stderr) as bar:
                 result = reconcile(
@@ -227,7 +267,7 @@ def run(
                     progress=bar,
                     publish_metrics=False,
                 )
-            summary = {key: result[key] for key in SUMMARY_KEYS}
+            summary = summarized(result, args.force)
     except deployment.DeploymentError as exc:
         stderr.print(f"error: {exc}", markup=False, highlight=False)
         return 2
@@ -235,7 +275,7 @@ def run(
         stderr.print(f"error: {exc}", markup=False, highlight=False)
         if args.json and exc.result is not None:
             # What was sent is still news to a script: it must not re-send those.
-            print(json.dumps({key: exc.result[key] for key in SUMMARY_KEYS}), file=stdout.file)
+            print(json.dumps(summarized(exc.result, args.force)), file=stdout.file)
         return 1
     except (ClientError, BotoCoreError) as exc:
         # survey() reads everything before the first message is sent; sending errors are ReconcileFailedError.

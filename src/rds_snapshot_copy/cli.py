@@ -5,6 +5,7 @@ rds-snapshot-copy demo [--repo DIR]
 rds-snapshot-copy terraformrc
 rds-snapshot-copy status | backfill      (the reconciler's view of each source, and its run from a workstation)
 rds-snapshot-copy restore | drill        (the restore half: one database, or a timed rehearsal)
+rds-snapshot-copy adopt                  (the upgrade from 0.4: make its copies this deployment's)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from rds_snapshot_copy import backfill, drill, restore, status, terraform_cli
+from rds_snapshot_copy import adopt, backfill, drill, restore, status, terraform_cli
 from rds_snapshot_copy import package as packaging
 
 
@@ -52,7 +53,8 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="rds-snapshot-copy",
         description="Operate the RDS/Aurora cross-region snapshot copy: build its function package, run the demo, "
-        "see each source's recovery point, backfill missed snapshots, restore a copy, rehearse a failover.",
+        "see each source's recovery point, backfill missed snapshots, restore a copy, rehearse a failover, adopt "
+        "the copies 0.4.x made.",
     )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -95,6 +97,7 @@ def parser() -> argparse.ArgumentParser:
     backfill.add_arguments(command("backfill", backfill.run, backfill.HELP))
     restore.add_arguments(command("restore", restore.run, restore.HELP))
     drill.add_arguments(command("drill", drill.run, drill.HELP))
+    adopt.add_arguments(command("adopt", adopt.run, adopt.HELP))
     return top
 
 

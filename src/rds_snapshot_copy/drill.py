@@ -1,14 +1,19 @@
 """`rds-snapshot-copy drill`: restore the newest copy of each source into temporary names, measure, clean up.
 
-For every source: the recovery point age at drill time (the RPO a real restore would have had), the RTO
-(from the restore request to available), checks of the restored database (engine, encryption with the
-copy's destination key, provenance tags) and what its instance-hours cost. All restores run at once, so
-a drill of ten sources takes about as long as the slowest.
+For every source: the recovery point age at drill time (the RPO a real restore would have had: how old the
+data of the newest available copy of this deployment is, snapshot_time.data_time), the RTO (from the restore
+request to available), checks of the restored database (engine, encryption with the copy's destination key,
+provenance tags) and what its instance-hours cost. All restores run at once, so a drill of ten sources takes
+about as long as the slowest.
 
-Everything the drill creates is registered before the call that creates it (and unregistered when AWS
-answers that call with an error: nothing was made) and deleted in a `finally`, each looked up before its
-delete: Ctrl-C, SIGTERM or a failure halfway still clean up (`--keep` keeps the databases only when the drill
-completes). Planning, checks and waiting are restore.py's.
+Names are drill-<source>-<yyyymmddhhmm>-<random>, and everything a drill creates carries its own random
+token (TAG_DRILL = <time>-<token>): two drills started in the same second never pick one name, and neither
+takes the other's database for its own. Everything the drill creates is registered before the call that
+creates it (and unregistered when AWS answers that call with an error, AlreadyExists included: this call made
+nothing) and deleted in a `finally`, each looked up before its delete and deleted only when it carries this
+drill's token: Ctrl-C, SIGTERM or a failure halfway still clean up (`--keep` keeps the databases only when
+the drill completes), and nothing of another drill's is ever deleted. Finding the copies, planning, checks
+and waiting are restore.py's.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import random
 import re
 import signal
 import sys
@@ -32,6 +38,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rds_snapshot_copy import prices
+from rds_snapshot_copy.adopt import ADOPT_ACTIONS
 from rds_snapshot_copy.restore import (
     MAX_DATABASE_IDENTIFIER_LENGTH,
     RESTORE_ACTIONS,
@@ -54,9 +61,11 @@ from rds_snapshot_copy.restore import (
     error_code,
     instance_exists,
     locate,
+    located,
     make_clients,
     overrides_from,
     refused,
+    resolve,
     wait,
     writer_name,
 )
@@ -64,11 +73,14 @@ from snapshot_copy.config import DEFAULT_METRIC_NAMESPACE
 from snapshot_copy.kinds import KINDS
 from snapshot_copy.listing import pages
 from snapshot_copy.metrics import DRILL_RPO, DRILL_RTO, DRILL_SOURCE_REGION_DIMENSION, LAST_DRILL_TIMESTAMP
-from snapshot_copy.recovery import newest_copies, recovery_point
+from snapshot_copy.ownership import Owner
+from snapshot_copy.recovery import newest_copies
 
 HELP = (
-    "Restore the newest copy of each source (or --all) into temporary databases, measure RPO and RTO, check "
-    "them, delete them; print the report, write it as JSON, optionally publish the drill's time as a metric."
+    "Restore the newest available copy of each source (or --all) that is the deployment's own (--function, or "
+    "--deployment and the regions) into temporary databases under unique names, measure RPO (the age of the "
+    "copy's data) and RTO, check them, delete what this drill created and nothing else; print the report, "
+    "write it as JSON, optionally publish the drill's time as a metric."
 )
 
 DRILL_ACTIONS: tuple[str, ...] = (
@@ -77,8 +89,8 @@ DRILL_ACTIONS: tuple[str, ...] = (
     "rds:DeleteDBCluster",
     "cloudwatch:PutMetricData",
 )
-# Every AWS action restore and drill call: the operator's policy and the IAM simulation are built from it.
-OPERATOR_ACTIONS: tuple[str, ...] = tuple(sorted(set(DRILL_ACTIONS)))
+# Every AWS action restore, drill and adopt call: the operator's policy and the IAM simulation are built from it.
+OPERATOR_ACTIONS: tuple[str, ...] = tuple(sorted(set(DRILL_ACTIONS) | set(ADOPT_ACTIONS)))
 
 TAG_DRILL = "rds_snapshot_copy_drill"  # on everything a drill creates: finds leftovers of a killed drill
 DRILL_PREFIX = "drill"
@@ -90,26 +102,42 @@ DELETED = "deleted"
 ALREADY_GONE = "already gone"  # it existed, and was gone by the time of its delete
 NEVER_CREATED = "never created"
 _CLEANED = frozenset({DELETED, ALREADY_GONE, NEVER_CREATED})
+NOT_THIS_DRILLS = "not this drill's: left alone"  # there, but without this drill's token
+_CLEANED = _CLEANED | {NOT_THIS_DRILLS}
 LEFT_BEHIND = "LEFT BEHIND"
 _NOT_ALLOWED = re.compile(r"[^a-z0-9-]+")
+# Random hex digits in each name and in each drill's token: two drills of one source in the same minute pick
+# the same name once in 16**6 (and then the second's create is refused, which deletes nothing).
+NAME_SUFFIX_DIGITS = 6
+TOKEN_DIGITS = 12
+_SYSTEM_RANDOM = random.SystemRandom()
 
 
 # ------------------------------------------------------------------------------------------------ naming
 
 
-def drill_name(source: str, when: datetime, taken: set[str], exists: Callable[[str], bool]) -> str:
-    """drill-<source>-<yyyymmddhhmm>, within RDS's limits (the Aurora writer's '-writer' included), and
-    neither `taken` in this drill nor existing in the region."""
+def random_hex(rng: random.Random, digits: int) -> str:
+    return f"{rng.getrandbits(4 * digits):0{digits}x}"
+
+
+def drill_name(
+    source: str,
+    when: datetime,
+    taken: set[str],
+    exists: Callable[[str], bool],
+    rng: random.Random | None = None,
+) -> str:
+    """drill-<source>-<yyyymmddhhmm>-<random hex>, within RDS's limits (the Aurora writer's '-writer'
+    included), and neither `taken` in this drill nor existing in the region."""
+    rng = rng or _SYSTEM_RANDOM
     stamp = when.astimezone(UTC).strftime("%Y%m%d%H%M")
-    room = MAX_DATABASE_IDENTIFIER_LENGTH - len("-writer") - len(f"{DRILL_PREFIX}--{stamp}") - len("-99")
+    room = MAX_DATABASE_IDENTIFIER_LENGTH - len("-writer") - len(f"{DRILL_PREFIX}--{stamp}-") - NAME_SUFFIX_DIGITS
     name = re.sub(r"-{2,}", "-", _NOT_ALLOWED.sub("-", source.lower())).strip("-")[:room].strip("-") or "db"
-    base = f"{DRILL_PREFIX}-{name}-{stamp}"
-    candidate, n = base, 1
-    while candidate in taken or exists(candidate):
-        n += 1
-        candidate = f"{base}-{n}"
-    taken.add(candidate)
-    return candidate
+    while True:
+        candidate = f"{DRILL_PREFIX}-{name}-{stamp}-{random_hex(rng, NAME_SUFFIX_DIGITS)}"
+        if candidate not in taken and not exists(candidate):
+            taken.add(candidate)
+            return candidate
 
 
 # ------------------------------------------------------------------------------------------------ result
@@ -219,21 +247,25 @@ def delete_created(
     sleep: Callable[[float], None],
     poll_seconds: float,
     timeout_seconds: float = CLEANUP_TIMEOUT_SECONDS,
+    token: str | None = None,
 ) -> dict[str, str]:
     """Delete every registered resource: instances first, then (once their members are gone) clusters.
     {identifier: what happened}; anything not deleted says how to delete it.
 
     Each is looked up first: a resource registered but never created (interrupted before its create was
     answered) is "never created" without a delete, which the operator's policy would refuse anyway: it
-    allows deletes only of what carries the drill's tag, and what does not exist has no tags."""
+    allows deletes only of what carries the drill's tag, and what does not exist has no tags. With `token`
+    (this drill's TAG_DRILL value), one there without it is another's (its create was interrupted before
+    AWS refused it): left alone."""
     outcome: dict[str, str] = {}
     instances = [i for kind, i in created.resources if kind == "instance"]
     clusters = [c for kind, c in created.resources if kind == "cluster"]
     deadline = clock() + timeout_seconds
     try:
         for identifier in instances:
-            if not _may_exist(instance_exists, rds, identifier):
-                outcome[identifier] = NEVER_CREATED
+            found = _presence(rds, "instance", identifier, token)
+            if found is not None:
+                outcome[identifier] = found
                 continue
             outcome[identifier] = _delete(
                 lambda i=identifier: rds.delete_db_instance(
@@ -252,8 +284,9 @@ def delete_created(
             while any(_may_exist(instance_exists, rds, i) for i in deleting) and clock() < deadline:
                 sleep(poll_seconds)
         for identifier in clusters:
-            if not _may_exist(cluster_exists, rds, identifier):
-                outcome[identifier] = NEVER_CREATED
+            found = _presence(rds, "cluster", identifier, token)
+            if found is not None:
+                outcome[identifier] = found
                 continue
             outcome[identifier] = _delete(
                 lambda c=identifier: rds.delete_db_cluster(DBClusterIdentifier=c, SkipFinalSnapshot=True),
@@ -277,6 +310,24 @@ def delete_created(
     return outcome
 
 
+def _presence(rds: Any, kind: str, identifier: str, token: str | None) -> str | None:
+    """None when the resource is there to delete (or the look-up failed: the delete finds out); NEVER_CREATED
+    when RDS says it does not exist; NOT_THIS_DRILLS when it is there without this drill's `token`."""
+    try:
+        if kind == "cluster":
+            found = rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"]
+        else:
+            found = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"]
+    except ClientError as exc:
+        return NEVER_CREATED if error_code(exc) in {"DBInstanceNotFound", "DBClusterNotFoundFault"} else None
+    except BotoCoreError:
+        return None
+    if not found:
+        return NEVER_CREATED
+    tags = {t["Key"]: t.get("Value") for t in found[0].get("TagList") or []}
+    return None if token is None or tags.get(TAG_DRILL) == token else NOT_THIS_DRILLS
+
+
 def _may_exist(exists: Callable[[Any, str], bool], rds: Any, identifier: str) -> bool:
     """False only when RDS says it does not exist: a look-up that fails leaves the delete to find out."""
     try:
@@ -297,11 +348,13 @@ def cleanup_text(plan: Plan, outcome: dict[str, str]) -> str:
     left = [state.replace(LEFT_BEHIND, f"{LEFT_BEHIND} {label}", 1) for label, state in states if state not in _CLEANED]
     deleted = [label for label, state in states if state in (DELETED, ALREADY_GONE)]
     never = [label for label, state in states if state == NEVER_CREATED]
+    others = [label for label, state in states if state == NOT_THIS_DRILLS]
     return "; ".join(
         [
             *left,
             *([f"{DELETED}: {', '.join(deleted)}"] if deleted else []),
             *([f"{NEVER_CREATED}: {', '.join(never)}"] if never else []),
+            *([f"{NOT_THIS_DRILLS}: {', '.join(others)}"] if others else []),
         ]
     )
 
@@ -352,49 +405,58 @@ def sigterm_interrupts() -> Iterator[None]:
 
 
 def drill_sources(
-    clients: Clients, names: list[str], all_sources: bool, source_region: str, kind: str | None
+    clients: Clients, names: list[str], all_sources: bool, owner: Owner, kind: str | None
 ) -> list[Located]:
+    """The newest available copy of each named source, or of every source with one (--all), that is `owner`'s."""
     if all_sources:
-        located = []
+        found = []
         for name in [kind] if kind else list(KINDS):
-            newest = newest_copies(pages(clients.rds, name, SnapshotType="manual"), name, source_region)
-            located += [
-                Located(name, source, copy, recovery_point(copy, name)) for source, copy in sorted(newest.items())
-            ]
-        if not located:
-            raise RefusedError([f"no available copies from {source_region} in the destination: nothing to drill"])
-        return located
+            newest = newest_copies(pages(clients.rds, name, SnapshotType="manual"), name, owner)
+            found += [located(name, source, copy) for source, copy in sorted(newest.items())]
+        if not found:
+            raise RefusedError(
+                [
+                    f"no available copies from {owner.source_region} by deployment {owner.deployment} in the "
+                    "destination: nothing to drill (copies made by 0.4.x count once adopted: rds-snapshot-copy "
+                    "adopt)"
+                ]
+            )
+        return found
     if not names:
         raise RefusedError(["name one or more sources, or --all"])
-    problems, located = [], []
-    source_region_calls = SourceRegion(clients, source_region)
+    problems, found = [], []
+    source_region_calls = SourceRegion(clients, owner.source_region)
     for name in dict.fromkeys(names):
         try:
-            located.append(locate(clients, name, source_region, kind, source_region_calls.exists))
+            found.append(locate(clients, name, owner, kind, source_region_calls.exists))
         except RefusedError as exc:
             problems += exc.problems
     if problems:
         raise RefusedError(problems)
-    return located
+    return found
 
 
-def plan_drill(args: argparse.Namespace, clients: Clients, now: datetime) -> list[Plan]:
+def plan_drill(
+    args: argparse.Namespace, clients: Clients, now: datetime, owner: Owner, rng: random.Random | None = None
+) -> list[Plan]:
+    """One plan per source, each under a unique name, every one tagged with this drill's own token."""
+    rng = rng or _SYSTEM_RANDOM
     given = overrides_from(args)
     given.deletion_protection = False  # temporary databases: nothing may stop their deletion
     stamp = now.astimezone(UTC).strftime("%Y%m%d%H%M%S")
-    given.tags = {**given.tags, TAG_DRILL: stamp}
-    located = drill_sources(clients, args.sources, args.all, args.source_region, args.kind)
+    given.tags = {**given.tags, TAG_DRILL: f"{stamp}-{random_hex(rng, TOKEN_DIGITS)}"}
+    chosen = drill_sources(clients, args.sources, args.all, owner, args.kind)
     source_region = SourceRegion(clients, args.source_region)
     taken: set[str] = set()
     plans, problems = [], []
-    for one in located:
+    for one in chosen:
 
         def exists(name: str, kind: str = one.kind) -> bool:
             if kind == "cluster":
                 return cluster_exists(clients.rds, name) or instance_exists(clients.rds, writer_name(name))
             return instance_exists(clients.rds, name)
 
-        target = drill_name(one.source, now, taken, exists)
+        target = drill_name(one.source, now, taken, exists, rng)
         try:
             settings = source_region.settings(one.kind, one.source)
             plans.append(build_plan(clients, one, args.source_region, args.region, target, settings, given))
@@ -403,6 +465,11 @@ def plan_drill(args: argparse.Namespace, clients: Clients, now: datetime) -> lis
     if problems:
         raise RefusedError(problems)
     return plans
+
+
+def drill_token(plan: Plan) -> str | None:
+    """The TAG_DRILL value on everything `plan` creates: this drill's own."""
+    return next((t["Value"] for t in plan.steps[0].params["Tags"] if t["Key"] == TAG_DRILL), None)
 
 
 # ------------------------------------------------------------------------------------------------ running
@@ -416,6 +483,7 @@ class DrillReport:
     results: list[SourceResult]
     kept: bool
     interrupted: str | None = None
+    deployment: str | None = None  # whose copies were drilled (DEPLOYMENT_NAME)
 
     @property
     def ok(self) -> bool:
@@ -431,6 +499,7 @@ class DrillReport:
             "drill_started_at": self.started_at.isoformat(),
             "source_region": self.source_region,
             "region": self.region,
+            "deployment": self.deployment,
             "ok": self.ok,
             "interrupted": self.interrupted,
             "kept": self.kept,
@@ -483,7 +552,7 @@ def run_drill(
                 for result in results:
                     result.cleanup = "kept"
             else:
-                outcome = delete_created(clients.rds, created, clock, sleep, poll_seconds)
+                outcome = delete_created(clients.rds, created, clock, sleep, poll_seconds, token=drill_token(plans[0]))
                 for result in results:
                     result.cleanup = cleanup_text(result.plan, outcome)
                     result.cleanup_by_resource = {
@@ -602,17 +671,20 @@ def run(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     out: Any = None,
     err: Any = None,
+    rng: random.Random | None = None,
 ) -> int:
     """0: every source restored, checked and cleaned up; 1: a restore, check, clean-up or AWS call failed,
-    or the drill was interrupted; 2: bad input (nothing created)."""
+    or the drill was interrupted; 2: bad input (nothing created). `rng` draws the names' suffixes and the
+    drill's token (default: the system's randomness)."""
     stdout = Console(file=out or sys.stdout, soft_wrap=True, width=200)
     stderr = Console(file=err or sys.stderr, soft_wrap=True)
-    clients = clients or make_clients(args.region, args.source_region)
     started = now()
     try:
         if args.sources and args.all:
             raise RefusedError(["name sources or give --all, not both"])
-        plans = plan_drill(args, clients, started)
+        owner = resolve(args).owner
+        clients = clients or make_clients(args.region, args.source_region)
+        plans = plan_drill(args, clients, started, owner, rng)
     except RefusedError as exc:
         return refused(stderr, exc, "nothing was created")
     except (ClientError, BotoCoreError) as exc:
@@ -632,6 +704,7 @@ def run(
         stderr if args.json else stdout,
         args.kms_key_id,
     )
+    report.deployment = owner.deployment
     document = report.as_json()
     if args.report:
         args.report.write_text(json.dumps(document, indent=2, default=str) + "\n")

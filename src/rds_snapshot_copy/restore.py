@@ -7,8 +7,13 @@ flag that gives it; and nothing is changed until every check has passed and `--a
 
 DB instances: RestoreDBInstanceFromDBSnapshot. Aurora: RestoreDBClusterFromSnapshot, then CreateDBInstance
 (the writer) in the restored cluster, requested at once (RDS accepts it while the cluster is creating).
-The copy to restore is found with snapshot_copy.recovery (the same recovery point the other commands
-report); the drill (drill.py) reuses the planning, the checks and the waiting here.
+The copy to restore is the newest *available* copy that is this deployment's (snapshot_copy.ownership:
+its deployment tag, source region tag and identifier, never a tag alone: an operator's CopyTags copy or
+another deployment's copy is never restored as ours), newest by the time its data was taken
+(snapshot_time.data_time, never when it was copied), which is also the recovery point it reports: both are
+snapshot_copy.recovery's, as for the reconciler and `status`. The
+deployment's identity comes from `--function` or from the flags (deployment.identity). The drill (drill.py)
+reuses the finding, the planning, the checks and the waiting here.
 """
 
 from __future__ import annotations
@@ -32,19 +37,33 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from rds_snapshot_copy import deployment
+from snapshot_copy.config import MAX_HOURS
 from snapshot_copy.kinds import KINDS
 from snapshot_copy.listing import describe_one, pages
+from snapshot_copy.ownership import FOREIGN, LEGACY, OURS, Owner, classify
 from snapshot_copy.recovery import newest_copies, recovery_point
-from snapshot_copy.retention import ours
-from snapshot_copy.tagging import MAX_TAGS, RESERVED_PREFIX, TAG_SOURCE_REGION, TAG_SOURCE_SNAPSHOT_ARN
+from snapshot_copy.tagging import (
+    MAX_TAGS,
+    RESERVED_PREFIX,
+    TAG_DEPLOYMENT,
+    TAG_SOURCE_REGION,
+    TAG_SOURCE_SNAPSHOT_ARN,
+    TAG_SOURCE_SNAPSHOT_TIME,
+    tag_value,
+)
 
 HELP = (
     "Restore the newest available copy of a source DB instance or Aurora cluster (or a named copy) in the "
-    "destination region. Prints the plan (API calls and AWS CLI commands); runs it only with --apply."
+    "destination region. Only the deployment's own copies count (its deployment tag, source region tag and "
+    "identifier; the deployment from --function, or --deployment and the regions), newest by when their data "
+    "was taken, which is the recovery point it reports. Prints the plan (API calls and AWS CLI commands); runs "
+    "it only with --apply."
 )
 
 # Every AWS action `restore` calls (drill.py adds its own); the policy an operator needs is built from these.
 RESTORE_ACTIONS: tuple[str, ...] = (
+    "lambda:GetFunctionConfiguration",  # --function: the deployment's identity, in the source region
     "rds:DescribeDBSnapshots",
     "rds:DescribeDBClusterSnapshots",
     "rds:DescribeDBInstances",
@@ -78,11 +97,18 @@ RESTORE_TAG_KEYS = (
     TAG_RESTORED_FROM_SNAPSHOT,
     TAG_RECOVERY_POINT,
 )
-_COPY_TAG_KEYS = frozenset({TAG_SOURCE_REGION, TAG_SOURCE_SNAPSHOT_ARN})
+# The copier's tags: never on what a restore creates (a snapshot of the restored database must not look like
+# a copy), never given by --tag.
+_COPY_TAG_KEYS = frozenset({TAG_SOURCE_REGION, TAG_SOURCE_SNAPSHOT_ARN, TAG_DEPLOYMENT, TAG_SOURCE_SNAPSHOT_TIME})
 
 # RDS's rules for DB instance and DB cluster identifiers.
 MAX_DATABASE_IDENTIFIER_LENGTH = 63
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+
+# Bounds of the numeric flags: past them a sleep or a deadline overflows.
+MAX_POLL_SECONDS = 3600.0
+MAX_TIMEOUT_SECONDS = MAX_HOURS * 3600.0
+MAX_PORT = 65535
 
 # The source region may be the reason for the restore: one try, and a short wait, then go on without it.
 SOURCE_REGION_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=5)
@@ -108,8 +134,8 @@ USABLE_KEY_STATE = "Enabled"
 # (its first automated backup) long after that (hashicorp/terraform-provider-aws#44104), so the time it
 # first reaches one of these is recorded apart from the time it is `available`.
 USABLE_STATUSES = frozenset({"available", "backing-up"})
-# A create answered with these may be this very request, retried by botocore after its first answer was
-# lost: the name is then ours only if the database carries the request's tags.
+# A create answered with these made nothing: the name was taken, by someone else or (botocore retrying after
+# a lost answer) by this very request. Only a create that succeeded registers what it made (Created).
 _ALREADY_EXISTS = frozenset({"DBInstanceAlreadyExists", "DBClusterAlreadyExistsFault"})
 
 # What an AWS error from the restore call means for the operator, by error code.
@@ -201,54 +227,71 @@ def copies_of(rds: Any, kind: str, source: str) -> list[dict[str, Any]]:
     return list(pages(rds, kind, SnapshotType="manual", **{KINDS[kind].source_identifier_key: source}))
 
 
+def located(kind: str, source: str, copy: Mapping[str, Any]) -> Located:
+    """A copy to restore, with its recovery point: when its data was taken (recovery.recovery_point)."""
+    return Located(kind, source, copy, recovery_point(copy, kind))
+
+
 def locate(
     clients: Clients,
     source: str,
-    source_region: str,
+    owner: Owner,
     kind: str | None = None,
     source_exists: Callable[[str], str | None] | None = None,
 ) -> Located:
-    """The newest available copy of `source` made by the deployment copying from `source_region`."""
+    """The newest available copy of `source` that is `owner`'s; RefusedError saying why there is none."""
     found: dict[str, Mapping[str, Any]] = {}
     waiting: list[str] = []
+    legacy: list[str] = []
+    others: set[str] = set()  # other deployments whose copies of `source` are here
     for name in [kind] if kind else list(KINDS):
         snapshots = copies_of(clients.rds, name, source)
-        newest = newest_copies(snapshots, name, source_region).get(source)
+        newest = newest_copies(snapshots, name, owner).get(source)
         if newest is not None:
             found[name] = newest
-        waiting += [
-            f"{s[KINDS[name].identifier_key]} ({s.get('Status')})"
-            for s in snapshots
-            if ours(s, source_region) and s.get("Status") != "available"
-        ]
+        for snapshot in snapshots:
+            identifier = snapshot[KINDS[name].identifier_key]
+            verdict = classify(snapshot, name, owner)
+            if verdict == OURS and snapshot.get("Status") != "available":
+                waiting.append(f"{identifier} ({snapshot.get('Status')})")
+            elif verdict == LEGACY:
+                legacy.append(identifier)
+            elif verdict == FOREIGN and (other := tag_value(snapshot.get("TagList"), TAG_DEPLOYMENT)):
+                others.add(other)
     if len(found) > 1:
         raise RefusedError(
             [f"{source} names both a DB instance and an Aurora cluster with copies: say which with --kind db|cluster"]
         )
     if found:
         ((name, copy),) = found.items()
-        return Located(name, source, copy, recovery_point(copy, name))
+        return located(name, source, copy)
+    whose = f"{source} from {owner.source_region} by deployment {owner.deployment}"
+    hints = []
+    if legacy:
+        hints.append(
+            f"{len(legacy)} copy(ies) of it made by 0.4.x carry no deployment tag ({', '.join(sorted(legacy))}): "
+            "`rds-snapshot-copy adopt` makes them this deployment's, or restore one by name with --snapshot"
+        )
+    if others:
+        hints.append(
+            f"copies of it by deployment(s) {', '.join(sorted(others))} are there: is --deployment (or --function) "
+            "the right deployment?"
+        )
     if waiting:
-        raise RefusedError(
-            [
-                f"no available copy of {source} from {source_region}: every copy is still in progress: "
-                + ", ".join(waiting)
-            ]
+        problem = f"no available copy of {whose}: none of its copies is available yet: " + ", ".join(waiting)
+    elif (live := source_exists(source) if source_exists else None) is not None:
+        problem = (
+            f"no available copy of {whose}: the {live} exists in {owner.source_region} but has no copy in the "
+            "destination yet (is it covered by the module's filters?)"
         )
-    live = source_exists(source) if source_exists else None
-    if live is not None:
-        raise RefusedError(
-            [
-                f"no available copy of {source} from {source_region}: the {live} exists there but has no copy in the "
-                "destination yet (is it covered by the module's filters?)"
-            ]
+    elif legacy or others:
+        problem = f"no available copy of {whose}"
+    else:
+        problem = (
+            f"unknown database {source}: no copy of it from {owner.source_region} in the destination, and "
+            f"{owner.source_region} has no DB instance or Aurora cluster of that name (or did not answer)"
         )
-    raise RefusedError(
-        [
-            f"unknown database {source}: no copy of it from {source_region} in the destination, and {source_region} "
-            "has no DB instance or Aurora cluster of that name (or did not answer)"
-        ]
-    )
+    raise RefusedError([problem, *hints])
 
 
 def locate_snapshot(clients: Clients, snapshot: str, kind: str | None = None) -> Located:
@@ -267,7 +310,7 @@ def locate_snapshot(clients: Clients, snapshot: str, kind: str | None = None) ->
                 [f"snapshot {snapshot} is {found.get('Status')}, not available: it cannot be restored yet"]
             )
         source = found.get(KINDS[name].source_identifier_key) or snapshot
-        return Located(name, source, found, recovery_point(found, name))
+        return located(name, source, found)
     raise RefusedError([f"no DB snapshot or DB cluster snapshot named {snapshot} in the destination region"])
 
 
@@ -945,11 +988,18 @@ class Job:
             try:
                 getattr(rds, xform_name(step.operation))(**step.params)
             except ClientError as exc:
-                # AWS answered with an error: nothing was created, so there is nothing to delete (and a
-                # delete of it would be refused by a policy that reads the tags of what it deletes).
-                if error_code(exc) not in _ALREADY_EXISTS or not carries_tags(rds, kind, identifier, step.params):
-                    created.remove(kind, identifier)
+                # AWS answered with an error: this call created nothing, so there is nothing of ours to
+                # delete. A name taken is someone else's (another drill started in the same second, say)
+                # unless proven otherwise, and it is never deleted on a guess.
+                created.remove(kind, identifier)
                 self.error = explain(exc, step, self.plan)
+                if error_code(exc) in _ALREADY_EXISTS and carries_tags(rds, kind, identifier, step.params):
+                    noun = "db-cluster" if kind == "cluster" else "db-instance"
+                    self.error += (
+                        f" ({identifier} carries every tag of this request: if botocore's retry of this very call "
+                        f"made it, delete it with: aws rds delete-{noun} --region {self.plan.region} "
+                        f"--{noun}-identifier {identifier} --skip-final-snapshot)"
+                    )
                 self.status = "failed"
                 return
         self.status = "requested"
@@ -1053,12 +1103,9 @@ def wait(
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    """The arguments restore and drill share: where, and the overrides of the restored database's settings."""
-    parser.add_argument("--source-region", required=True, help="the region the copies were made from (their tag)")
-    # Named for what it is: status and backfill take --region for the reconciler's (source) region.
-    parser.add_argument(
-        "--destination-region", dest="region", required=True, help="the destination region, where the copies are"
-    )
+    """The arguments restore and drill share: whose copies, and the overrides of the restored database's
+    settings."""
+    deployment.add_identity_arguments(parser)
     parser.add_argument("--kind", choices=sorted(KINDS), help="db or cluster, when a name is both")
     parser.add_argument("--db-subnet-group", help="DB subnet group (default: the source's, if it exists here)")
     parser.add_argument(
@@ -1075,11 +1122,23 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         help="DB parameter group, or for Aurora the DB cluster parameter group (default: the source's)",
     )
     parser.add_argument("--instance-parameter-group", help="Aurora only: the writer's DB parameter group")
-    parser.add_argument("--port", type=int, help="port (default: the source's, else the snapshot's)")
-    parser.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE", help="extra tag (repeatable)")
-    parser.add_argument("--poll-seconds", type=float, default=30.0, help="seconds between status checks (%(default)s)")
     parser.add_argument(
-        "--timeout-seconds", type=float, default=6 * 3600.0, help="give up waiting after this long (%(default)s)"
+        "--port",
+        type=deployment.number_type("a port number", MAX_PORT, whole=True),
+        help="port (default: the source's, else the snapshot's)",
+    )
+    parser.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE", help="extra tag (repeatable)")
+    parser.add_argument(
+        "--poll-seconds",
+        type=deployment.number_type("a number of seconds", MAX_POLL_SECONDS),
+        default=30.0,
+        help=f"seconds between status checks (%(default)s; at most {MAX_POLL_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--timeout-seconds",
+        type=deployment.number_type("a number of seconds", MAX_TIMEOUT_SECONDS),
+        default=6 * 3600.0,
+        help="give up waiting after this long (%(default)s)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object (progress goes to stderr)")
 
@@ -1130,28 +1189,47 @@ def overrides_from(args: argparse.Namespace) -> Overrides:
     )
 
 
-def plan_restore(args: argparse.Namespace, clients: Clients) -> Plan:
+def resolve(args: argparse.Namespace, session: Any = None) -> deployment.Identity:
+    """The deployment's identity (--function or the flags); its regions are set on `args` (source_region and
+    region, the destination). Raises RefusedError naming what is missing or contradictory."""
+    try:
+        found = deployment.identity(
+            getattr(args, "function", None), args.source_region, args.region, getattr(args, "deployment", None), session
+        )
+    except deployment.DeploymentError as exc:
+        raise RefusedError([str(exc)]) from None
+    args.source_region, args.region = found.source_region, found.destination_region
+    return found
+
+
+def plan_restore(args: argparse.Namespace, clients: Clients, owner: Owner) -> Plan:
     if not args.source and not args.snapshot:
         raise RefusedError(["name the source database (positional) or a copy (--snapshot)"])
     given = overrides_from(args)
     source_region = SourceRegion(clients, args.source_region)
     if args.snapshot:
-        located = locate_snapshot(clients, args.snapshot, args.kind)
-        if args.source and args.source != located.source:
-            raise RefusedError([f"--snapshot {args.snapshot} is a copy of {located.source}, not of {args.source}"])
+        chosen = locate_snapshot(clients, args.snapshot, args.kind)
+        if args.source and args.source != chosen.source:
+            raise RefusedError([f"--snapshot {args.snapshot} is a copy of {chosen.source}, not of {args.source}"])
     else:
-        located = locate(clients, args.source, args.source_region, args.kind, source_region.exists)
-    settings = source_region.settings(located.kind, located.source)
-    return build_plan(
+        chosen = locate(clients, args.source, owner, args.kind, source_region.exists)
+    settings = source_region.settings(chosen.kind, chosen.source)
+    plan = build_plan(
         clients,
-        located,
+        chosen,
         args.source_region,
         args.region,
-        args.target or located.source,
+        args.target or chosen.source,
         settings,
         given,
         writer=args.writer,
     )
+    verdict = classify(chosen.copy, chosen.kind, owner)
+    if verdict != OURS:
+        # Named by the operator: restored as asked, and said plainly whose it is.
+        whose = "a 0.4.x copy without a deployment tag" if verdict == LEGACY else "not a copy this deployment made"
+        plan.notes.append(f"{chosen.snapshot_identifier} is {whose} (deployment {owner.deployment}); restored as named")
+    return plan
 
 
 def print_plan(plan: Plan, console: Console) -> None:
@@ -1199,16 +1277,20 @@ def run(
     """0: planned or restored; 2: bad input or refused (nothing changed); 1: an AWS failure."""
     stdout = Console(file=out or sys.stdout, soft_wrap=True)
     stderr = Console(file=err or sys.stderr, soft_wrap=True)
-    clients = clients or make_clients(args.region, args.source_region)
     try:
-        plan = plan_restore(args, clients)
+        owner = resolve(args).owner
+        clients = clients or make_clients(args.region, args.source_region)
+        plan = plan_restore(args, clients, owner)
     except RefusedError as exc:
         return refused(stderr, exc, "nothing was changed")
     except (ClientError, BotoCoreError) as exc:
         return aws_failed(stderr, exc, "planning")
     if not args.apply:
         if args.json:
-            print(json.dumps({"applied": False, **plan.as_json()}, default=str), file=stdout.file)
+            print(
+                json.dumps({"applied": False, "deployment": owner.deployment, **plan.as_json()}, default=str),
+                file=stdout.file,
+            )
         else:
             print_plan(plan, stdout)
             stdout.print("\n(dry run: nothing was changed; add --apply to restore)", markup=False, highlight=False)
@@ -1245,6 +1327,7 @@ def run(
         return 1
     result = {
         "applied": True,
+        "deployment": owner.deployment,
         **plan.as_json(),
         "status": "available" if not job.error else "failed",
         "error": job.error,

@@ -6,6 +6,12 @@ dead-lettered (the copy requests table), and whether it is within the RPO; then 
 dead-letter queue's message counts. The figures are the reconciler's own (snapshot_copy.reconcile.survey,
 read-only): `--json` prints its entries unchanged. Nothing is written and no metric is published.
 
+The reconciler's rules hold here: a copy counts only when it is this deployment's (its deployment tag AND
+its identifier, ownership.py) and available; times are the data's (snapshot_time.py), never when a snapshot
+was copied. Copies made by 0.4.x (no deployment tag) are never a recovery point: they are counted (a note
+under the table, `legacy_copies` in --json) with the hint to run `rds-snapshot-copy adopt`; copies that
+failed are counted too (`broken_copies`: the reconciler enqueues their snapshots again).
+
 Exit status: 0 when no source is past the RPO, 1 when one is (what the recovery_point alarm counts: a
 database younger than the RPO that has no copy yet is not late), 2 on bad input or when AWS cannot be read.
 """
@@ -46,7 +52,11 @@ _QUEUE_COUNTS = {
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     deployment.add_arguments(parser)
-    parser.add_argument("--json", action="store_true", help="print one JSON object: rpo_hours, sources, queue")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: rpo_hours, now, sources, legacy_copies, broken_copies, queue",
+    )
 
 
 def queue_state(sqs: Any, url: str) -> dict[str, Any]:
@@ -70,12 +80,15 @@ def _counts(attributes: dict[str, str]) -> dict[str, int]:
 
 
 def collect(config: ReconcileConfig, clients: Clients, now: datetime) -> dict[str, Any]:
-    """The --json document: {"rpo_hours", "now", "sources": [the reconciler's entries], "queue"}."""
+    """The --json document: {"rpo_hours", "now", "sources": [the reconciler's entries], "legacy_copies" (0.4.x
+    copies, of any source), "broken_copies" (this deployment's copies in a failed state), "queue"}."""
     found = survey(config, clients, now)
     return {
         "rpo_hours": config.rpo_hours,
         "now": now.isoformat(),
         "sources": found.entries(),
+        "legacy_copies": found.legacy,
+        "broken_copies": found.broken,
         "queue": queue_state(clients.sqs, config.copy_queue_url),
     }
 
@@ -100,7 +113,9 @@ def rpo_verdict(entry: dict[str, Any]) -> str:
     if entry["within_rpo"]:
         return "yes"
     if entry["past_rpo"]:
-        return "NO" if entry["recovery_point"] else "NO (no copy)"
+        if entry["recovery_point"]:
+            return "NO"
+        return "NO (0.4.x copies only)" if entry.get("legacy_copies") else "NO (no copy)"
     return "no copy yet"  # a database younger than the RPO
 
 
@@ -148,6 +163,15 @@ def footer(report: dict[str, Any]) -> list[str]:
         lines.append("dead-letter queue: none (the events queue has no RedrivePolicy)")
     else:
         lines.append(f"dead-letter queue {_queue_name(dlq['url'])}: {dlq['visible'] + dlq['in_flight']} message(s)")
+    legacy = report.get("legacy_copies") or 0
+    if legacy:
+        lines.append(
+            f"copies made by 0.4.x (no deployment tag), not counted as recovery points: {legacy}; run "
+            "`rds-snapshot-copy adopt` to make them this deployment's"
+        )
+    broken = report.get("broken_copies") or 0
+    if broken:
+        lines.append(f"copies of this deployment that failed (the reconciler enqueues their snapshots again): {broken}")
     past = sum(1 for e in report["sources"] if e["past_rpo"])
     total = len(report["sources"])
     rpo = f"RPO {report['rpo_hours']:g} h"
@@ -159,7 +183,12 @@ def render(report: dict[str, Any], console: Console, title: str | None = None) -
     table = Table(title=title, show_lines=False)
     for key, header in COLUMNS.items():
         table.add_column(header, no_wrap=key in ("source", "newest_snapshot", "newest_copy"))
-    styles = {"NO": "bold red", "NO (no copy)": "bold red", "no copy yet": "yellow"}
+    styles = {
+        "NO": "bold red",
+        "NO (no copy)": "bold red",
+        "NO (0.4.x copies only)": "bold red",
+        "no copy yet": "yellow",
+    }
     for row in rows(report["sources"]):
         table.add_row(*(row[key] for key in COLUMNS), style=styles.get(row["within_rpo"]))
     if report["sources"]:

@@ -40,6 +40,9 @@ def test_the_calls_follow_the_fleet_and_the_missing_snapshots_are_enqueued() -> 
         assert run["already_copied"] == sources * 7 - 12
         assert run["within_timeout"] and not run["incomplete"]
         assert run["metrics"]["SourcesReconciled"] == sources
+        # The copies are this deployment's (ownership.py): every source has its recovery point, within the RPO.
+        assert run["metrics"]["SourcesPastRpo"] == 0 and run["metrics"]["RecoveryPointAgeWorstHours"] < 26
+        assert (run["legacy_copies"], run["broken_copies"]) == (0, 0)
         assert run["peak_memory_mib"] > 0
         # The six listings run at once: the run lasts as long as the slowest, then the table and queue calls.
         listings = [

@@ -21,6 +21,8 @@ def test_the_figures_follow_the_fleet() -> None:
         assert r["delete_calls"] == r["deleted"] > 0
         assert r["api_calls"] == r["listing_calls"] + r["delete_calls"] + r["quota_calls"]
         assert not r["incomplete"]
+        # Every copy of the fleet is this deployment's (its name and tags as the copier makes them).
+        assert r["examined"] == r["kept"] + r["deleted"] == r["made"] > copies * 0.95
     # The backlog has far more to delete than a day's expiries, for the same number of copies.
     assert runs[(1000, "backlog")]["deleted"] > 10 * runs[(1000, "steady")]["deleted"]
 

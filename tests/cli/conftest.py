@@ -1,13 +1,18 @@
-"""Fixtures for the restore and drill commands: a source region (us-east-1) with a DB instance and an Aurora
-cluster in a VPC, and a destination (us-west-2) with a same-named DB subnet group and security group, the
-copies' KMS key and copies made the way the copier makes them (its tags, the destination key)."""
+"""Fixtures for the restore, drill and adopt commands: a source region (us-east-1) with a DB instance and an
+Aurora cluster in a VPC, and a destination (us-west-2) with a same-named DB subnet group and security group,
+the copies' KMS key and copies made the way the copier makes them (its identifier, its tags with this
+deployment's name and the source's data time, the destination key), or the way 0.4.x made them (no
+deployment tag), or by someone else."""
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -17,14 +22,20 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from rds_snapshot_copy import drill, restore
-from snapshot_copy.tagging import copy_tags
+from rds_snapshot_copy import adopt, drill, restore
+from snapshot_copy.config import DEFAULT_DEPLOYMENT_NAME
+from snapshot_copy.naming import target_identifier
+from snapshot_copy.snapshot_time import data_time
+from snapshot_copy.tagging import TAG_DEPLOYMENT, TAG_SOURCE_SNAPSHOT_TIME, copy_tags
 from tests.iam.recording import calls_of
-from tests.unit.harness import ACCOUNT, DESTINATION_REGION, SOURCE_REGION
+from tests.unit.harness import ACCOUNT, DESTINATION_REGION, SOURCE_REGION, backdate_source
 
 SUBNET_GROUP = "prod-db"
 SECURITY_GROUP = "app-db"
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, the connection is refused at once
+DEPLOYMENT = DEFAULT_DEPLOYMENT_NAME  # whose copies the commands look for unless told otherwise
+FUNCTION = f"{DEPLOYMENT}-reconcile"
+LEGACY = None  # World.copy(deployment=LEGACY): a copy as 0.4.x made it
 
 
 @dataclass
@@ -182,36 +193,69 @@ class World:
         )
 
     # -- copies, as the copier makes them
-    def copy(self, kind: str, source: str, snapshot: str, tags: dict[str, str] | None = None) -> dict[str, Any]:
+    def copy(
+        self,
+        kind: str,
+        source: str,
+        snapshot: str,
+        tags: dict[str, str] | None = None,
+        deployment: str | None = DEPLOYMENT,
+        identifier: str | None = None,
+        hours_old: float | None = None,
+    ) -> dict[str, Any]:
+        """A source snapshot (taken `hours_old` ago, or now) and its copy in the destination, named and tagged
+        as the copier of `deployment` does (LEGACY: as 0.4.x did, without the deployment and time tags);
+        `identifier` names it otherwise."""
         source_tags = [{"Key": k, "Value": v} for k, v in (tags or {}).items()]
         if kind == "db":
-            made = self.source_rds.create_db_snapshot(
+            self.source_rds.create_db_snapshot(
                 DBInstanceIdentifier=source, DBSnapshotIdentifier=snapshot, Tags=source_tags
-            )["DBSnapshot"]
+            )
+        else:
+            self.source_rds.create_db_cluster_snapshot(
+                DBClusterIdentifier=source, DBClusterSnapshotIdentifier=snapshot, Tags=source_tags
+            )
+        if hours_old is not None:
+            backdate_source(snapshot, hours_old, kind)
+        if kind == "db":
+            made = self.source_rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot)["DBSnapshots"][0]
+        else:
+            made = self.source_rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=snapshot)[
+                "DBClusterSnapshots"
+            ][0]
+        arn = made["DBSnapshotArn" if kind == "db" else "DBClusterSnapshotArn"]
+        copied_tags = copy_tags(source_tags, SOURCE_REGION, arn, deployment or DEPLOYMENT, data_time(made, kind))
+        if deployment is LEGACY:
+            copied_tags = [t for t in copied_tags if t["Key"] not in (TAG_DEPLOYMENT, TAG_SOURCE_SNAPSHOT_TIME)]
+        target = identifier or target_identifier(snapshot, arn, kind)
+        if kind == "db":
             return self.rds.copy_db_snapshot(
-                SourceDBSnapshotIdentifier=made["DBSnapshotArn"],
-                TargetDBSnapshotIdentifier=f"{snapshot}-copy",
+                SourceDBSnapshotIdentifier=arn,
+                TargetDBSnapshotIdentifier=target,
                 KmsKeyId=self.key_arn,
                 SourceRegion=SOURCE_REGION,
-                Tags=copy_tags(source_tags, SOURCE_REGION, made["DBSnapshotArn"]),
+                Tags=copied_tags,
             )["DBSnapshot"]
-        made = self.source_rds.create_db_cluster_snapshot(
-            DBClusterIdentifier=source, DBClusterSnapshotIdentifier=snapshot, Tags=source_tags
-        )["DBClusterSnapshot"]
         return self.rds.copy_db_cluster_snapshot(
-            SourceDBClusterSnapshotIdentifier=made["DBClusterSnapshotArn"],
-            TargetDBClusterSnapshotIdentifier=f"{snapshot}-copy",
+            SourceDBClusterSnapshotIdentifier=arn,
+            TargetDBClusterSnapshotIdentifier=target,
             KmsKeyId=self.key_arn,
             SourceRegion=SOURCE_REGION,
-            Tags=copy_tags(source_tags, SOURCE_REGION, made["DBClusterSnapshotArn"]),
+            Tags=copied_tags,
         )["DBClusterSnapshot"]
 
-    def set_copy_status(self, identifier: str, status: str) -> None:
+    def _copy_model(self, identifier: str) -> Any:
         from moto.rds.models import rds_backends
 
         backend = rds_backends[ACCOUNT][DESTINATION_REGION]
-        snapshot = backend.database_snapshots.get(identifier) or backend.cluster_snapshots[identifier]
-        snapshot.status = status
+        return backend.database_snapshots.get(identifier) or backend.cluster_snapshots[identifier]
+
+    def set_copy_status(self, identifier: str, status: str) -> None:
+        self._copy_model(identifier).status = status
+
+    def set_copy_created(self, identifier: str, when: datetime) -> None:
+        """MOTO GAP: copies are made now; when this one was copied (its SnapshotCreateTime)."""
+        self._copy_model(identifier).created = when.astimezone(UTC).replace(tzinfo=None)
 
     # -- clients
     def clients(self, source_down: bool = False, rds: Any = None) -> restore.Clients:
@@ -258,6 +302,33 @@ class World:
         return sorted(c["DBClusterIdentifier"] for c in self.rds.describe_db_clusters()["DBClusters"])
 
 
+def deployment_function(env: dict[str, str], name: str = FUNCTION) -> str:
+    """A function of a deployment in moto's source region, with `env` as its environment (created, never
+    invoked: no Docker needed): its ARN."""
+    role = boto3.client("iam", region_name=SOURCE_REGION).create_role(
+        RoleName=f"{name}-role",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("handler.py", "def lambda_handler(event, context):\n    return {}\n")
+    return boto3.client("lambda", region_name=SOURCE_REGION).create_function(
+        FunctionName=name,
+        Runtime="python3.13",
+        Role=role,
+        Handler="handler.lambda_handler",
+        Code={"ZipFile": package.getvalue()},
+        Environment={"Variables": env},
+    )["FunctionArn"]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _shared_botocore_loader() -> Iterator[None]:
     """Speed only, as in tests/unit: parse botocore's models once, and one RSA key pair for every KMS key."""
@@ -293,10 +364,14 @@ def world(aws_env: None) -> Iterator[World]:
             stubber.deactivate()
 
 
-def _parse(add_arguments: Callable[[argparse.ArgumentParser], None], argv: list[str]) -> argparse.Namespace:
+def _parse(
+    add_arguments: Callable[[argparse.ArgumentParser], None], argv: list[str], regions: bool = True
+) -> argparse.Namespace:
+    """The command's arguments; with `regions`, the test's two regions by flag before `argv`."""
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    return parser.parse_args(["--source-region", SOURCE_REGION, "--destination-region", DESTINATION_REGION, *argv])
+    given = ["--source-region", SOURCE_REGION, "--destination-region", DESTINATION_REGION] if regions else []
+    return parser.parse_args([*given, *argv])
 
 
 class NoSleep:
@@ -316,12 +391,12 @@ class NoSleep:
 
 @pytest.fixture
 def run_restore() -> Callable[..., Run]:
-    def invoke(clients: restore.Clients, *argv: str, clock: NoSleep | None = None) -> Run:
+    def invoke(clients: restore.Clients, *argv: str, clock: NoSleep | None = None, regions: bool = True) -> Run:
         clock = clock or NoSleep()
         out, err = io.StringIO(), io.StringIO()
         with calls_of("operator"):
             code = restore.run(
-                _parse(restore.add_arguments, list(argv)), clients, clock.clock, clock.sleep, out=out, err=err
+                _parse(restore.add_arguments, list(argv), regions), clients, clock.clock, clock.sleep, out=out, err=err
             )
         return Run(code, out.getvalue(), err.getvalue())
 
@@ -330,14 +405,40 @@ def run_restore() -> Callable[..., Run]:
 
 @pytest.fixture
 def run_drill() -> Callable[..., Run]:
-    def invoke(clients: restore.Clients, *argv: str, clock: NoSleep | None = None, now: Any = None) -> Run:
+    def invoke(
+        clients: restore.Clients,
+        *argv: str,
+        clock: NoSleep | None = None,
+        now: Any = None,
+        rng: Any = None,
+        regions: bool = True,
+    ) -> Run:
         clock = clock or NoSleep()
         out, err = io.StringIO(), io.StringIO()
         kwargs = {"now": now} if now else {}
+        if rng is not None:
+            kwargs["rng"] = rng
         with calls_of("operator"):
             code = drill.run(
-                _parse(drill.add_arguments, list(argv)), clients, clock.clock, clock.sleep, out=out, err=err, **kwargs
+                _parse(drill.add_arguments, list(argv), regions),
+                clients,
+                clock.clock,
+                clock.sleep,
+                out=out,
+                err=err,
+                **kwargs,
             )
+        return Run(code, out.getvalue(), err.getvalue())
+
+    return invoke
+
+
+@pytest.fixture
+def run_adopt() -> Callable[..., Run]:
+    def invoke(*argv: str, rds: Any = None, regions: bool = True) -> Run:
+        out, err = io.StringIO(), io.StringIO()
+        with calls_of("operator"):
+            code = adopt.run(_parse(adopt.add_arguments, list(argv), regions), rds, out=out, err=err)
         return Run(code, out.getvalue(), err.getvalue())
 
     return invoke

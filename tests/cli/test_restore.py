@@ -1,16 +1,27 @@
-"""`restore`: the newest available copy of a named source, planned (dry run) or applied, for a DB instance
-and an Aurora cluster; defaults from the source; every bad input refused with nothing changed."""
+"""`restore`: the newest available copy of this deployment of a named source (newest by its data's time),
+planned (dry run) or applied, for a DB instance and an Aurora cluster; the deployment by --function or flags;
+defaults from the source; every bad input refused with nothing changed."""
 
 from __future__ import annotations
 
 import json
 import shlex
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from rds_snapshot_copy import restore
-from tests.cli.conftest import SECURITY_GROUP, SUBNET_GROUP, NoSleep, World
+from rds_snapshot_copy import cli, restore
+from tests.cli.conftest import (
+    DEPLOYMENT,
+    FUNCTION,
+    LEGACY,
+    SECURITY_GROUP,
+    SUBNET_GROUP,
+    NoSleep,
+    World,
+    deployment_function,
+)
 from tests.iam.recording import RECORDER
 from tests.unit.harness import DESTINATION_REGION, SOURCE_REGION
 
@@ -149,9 +160,9 @@ def test_aurora_restore_is_the_cluster_then_its_writer(world: World, run_restore
 
 def test_the_newest_available_copy_wins(world: World, run_restore) -> None:
     world.instance("orders")
-    world.copy("db", "orders", "orders-1")
-    newest = world.copy("db", "orders", "orders-2")
-    in_progress = world.copy("db", "orders", "orders-3")
+    world.copy("db", "orders", "orders-1", hours_old=30)
+    newest = world.copy("db", "orders", "orders-2", hours_old=6)
+    in_progress = world.copy("db", "orders", "orders-3", hours_old=1)
     world.set_copy_status(in_progress["DBSnapshotIdentifier"], "copying")
     document = plan_json(run_restore(world.clients(), "orders", "--json"))
     assert document["snapshot"] == newest["DBSnapshotArn"]
@@ -191,7 +202,9 @@ def test_no_available_copy_every_copy_in_progress(world: World, run_restore) -> 
 
 def test_no_copy_of_a_live_source(world: World, run_restore) -> None:
     world.instance("orders")
-    refused(run_restore(world.clients(), "orders", "--apply"), "the DB instance exists there but has no copy")
+    refused(
+        run_restore(world.clients(), "orders", "--apply"), f"the DB instance exists in {SOURCE_REGION} but has no copy"
+    )
 
 
 def test_copies_of_another_source_region_do_not_count(world: World, run_restore) -> None:
@@ -458,3 +471,153 @@ def test_operator_actions_cover_every_call_a_restore_makes() -> None:
     assert {"rds:RestoreDBInstanceFromDBSnapshot", "rds:RestoreDBClusterFromSnapshot", "kms:DescribeKey"} <= set(
         OPERATOR_ACTIONS
     )
+
+
+# ----------------------------------------------------- whose copies, and how old their data is (issue 15)
+
+
+def test_a_newer_copy_of_another_deployment_is_never_restored_as_ours(world: World, run_restore) -> None:
+    """Two deployments copy `orders` from one region into one destination: each restores its own."""
+    world.instance("orders")
+    ours = world.copy("db", "orders", "orders-1", hours_old=30)
+    theirs = world.copy("db", "orders", "orders-2", hours_old=2, deployment="dev")
+
+    document = plan_json(run_restore(world.clients(), "orders", "--json"))
+
+    assert document["snapshot"] == ours["DBSnapshotArn"]
+    assert document["deployment"] == DEPLOYMENT
+    dev = plan_json(run_restore(world.clients(), "orders", "--json", "--deployment", "dev"))
+    assert dev["snapshot"] == theirs["DBSnapshotArn"]
+
+
+def test_an_operators_copy_with_copied_tags_is_never_restored_as_ours(world: World, run_restore) -> None:
+    """An operator keeps a copy of a copy (CopyTags=True brings every tag over) under a name of their own; the
+    copy it was made from is pruned. The newest copy that is ours is the older one."""
+    world.instance("orders")
+    older = world.copy("db", "orders", "orders-1", hours_old=30)
+    newer = world.copy("db", "orders", "orders-2", hours_old=6)
+    kept = world.rds.copy_db_snapshot(
+        SourceDBSnapshotIdentifier=newer["DBSnapshotIdentifier"],
+        TargetDBSnapshotIdentifier="audit-keep-forever",
+        CopyTags=True,
+    )["DBSnapshot"]
+    assert {t["Key"] for t in kept["TagList"]} >= {"source_snapshot_arn", "source_region", "snapshot_copy_deployment"}
+    world.rds.delete_db_snapshot(DBSnapshotIdentifier=newer["DBSnapshotIdentifier"])
+
+    document = plan_json(run_restore(world.clients(), "orders", "--json"))
+
+    assert document["snapshot"] == older["DBSnapshotArn"]
+    # Named, it is restored as asked, and the plan says whose it is.
+    named = plan_json(run_restore(world.clients(), "--snapshot", "audit-keep-forever", "--json"))
+    assert named["snapshot"] == kept["DBSnapshotArn"]
+    assert any("audit-keep-forever is not a copy this deployment made" in note for note in named["notes"])
+
+
+def test_the_newest_copy_is_the_newest_data_not_the_latest_copied(world: World, run_restore) -> None:
+    """Aurora: a cluster snapshot's SnapshotCreateTime on a copy is when it was copied. A copy made now of
+    40-hour-old data (an in-region copy of an old snapshot, copied late) is not the recovery point: the copy of
+    3-hour-old data made two hours ago is, and its data time is the recovery point reported."""
+    world.cluster("ledger")
+    recent = world.copy("cluster", "ledger", "ledger-recent", hours_old=3)
+    world.set_copy_created(recent["DBClusterSnapshotIdentifier"], datetime.now(UTC) - timedelta(hours=2))
+    world.copy("cluster", "ledger", "ledger-old-data", hours_old=40)
+
+    document = plan_json(run_restore(world.clients(), "ledger", "--json"))
+
+    assert document["snapshot"] == recent["DBClusterSnapshotArn"]
+    age = datetime.now(UTC) - datetime.fromisoformat(document["recovery_point"])
+    assert timedelta(hours=2, minutes=59) < age < timedelta(hours=3, minutes=1), age
+    tags = {t["Key"]: t["Value"] for t in document["operations"][0]["parameters"]["Tags"]}
+    assert tags["recovery_point"] == document["recovery_point"]
+    assert "snapshot_copy_deployment" not in tags and "source_snapshot_time" not in tags  # never the copy tags
+
+
+def test_copies_made_by_0_4_are_not_restored_until_adopted(world: World, run_restore) -> None:
+    world.instance("orders")
+    legacy = world.copy("db", "orders", "orders-1", deployment=LEGACY)
+
+    run = run_restore(world.clients(), "orders", "--apply")
+
+    refused(run, "no available copy of orders", "made by 0.4.x", legacy["DBSnapshotIdentifier"], "adopt")
+    assert world.instances() == []
+    named = plan_json(run_restore(world.clients(), "--snapshot", legacy["DBSnapshotIdentifier"], "--json"))
+    assert any("a 0.4.x copy without a deployment tag" in note for note in named["notes"])
+
+
+def test_another_deployments_copies_are_named_when_none_is_ours(world: World, run_restore) -> None:
+    world.instance("orders")
+    world.copy("db", "orders", "orders-1", deployment="dev")
+    refused(run_restore(world.clients(), "orders"), "by deployment rds-snapshot-copy", "by deployment(s) dev")
+
+
+def test_function_gives_the_regions_and_the_deployment(world: World, run_restore) -> None:
+    world.instance("orders")
+    world.copy("db", "orders", "orders-1", hours_old=1)
+    prod = world.copy("db", "orders", "orders-2", hours_old=5, deployment="prod")
+    deployment_function(
+        {"SOURCE_REGION": SOURCE_REGION, "DESTINATION_REGION": DESTINATION_REGION, "DEPLOYMENT_NAME": "prod"}
+    )
+
+    run = run_restore(
+        world.clients(), "orders", "--function", FUNCTION, "--source-region", SOURCE_REGION, regions=False
+    )
+    document = plan_json(run_restore(world.clients(), "orders", "--json", "--function", FUNCTION))
+
+    assert run.code == 0, run.err
+    assert (document["deployment"], document["snapshot"]) == ("prod", prod["DBSnapshotArn"])
+    assert (document["source_region"], document["region"]) == (SOURCE_REGION, DESTINATION_REGION)
+    refused(
+        run_restore(world.clients(), "orders", "--function", FUNCTION, "--deployment", "dev"),
+        "--deployment dev differs from function rds-snapshot-copy-reconcile (us-east-1)'s DEPLOYMENT_NAME (prod)",
+    )
+    refused(
+        run_restore(world.clients(), "orders", "--function", "absent", "--source-region", SOURCE_REGION, regions=False),
+        f"no function absent in {SOURCE_REGION}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "missing --source-region, --destination-region"),
+        (["--source-region", SOURCE_REGION], "missing --destination-region"),
+        (["--source-region", SOURCE_REGION, "--destination-region", SOURCE_REGION], "regions must differ"),
+        (
+            ["--source-region", SOURCE_REGION, "--destination-region", DESTINATION_REGION, "--deployment", "Prod_1"],
+            "DEPLOYMENT_NAME must be the module's name",
+        ),
+    ],
+)
+def test_the_deployment_is_required_and_checked(world: World, run_restore, argv: list[str], message: str) -> None:
+    world.instance("orders")
+    world.copy("db", "orders", "orders-1")
+    refused(run_restore(world.clients(), "orders", *argv, regions=False), message)
+
+
+@pytest.mark.parametrize("command", ["restore", "drill"])
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--poll-seconds", "1e308"),
+        ("--poll-seconds", "nan"),
+        ("--poll-seconds", "0"),
+        ("--timeout-seconds", "inf"),
+        ("--timeout-seconds", "-5"),
+        ("--port", "70000"),
+        ("--port", "5432.5"),
+    ],
+)
+def test_absurd_numbers_are_refused_by_flag(capsys: pytest.CaptureFixture[str], command: str, flag: str, value: str):
+    """A sleep of 1e308 seconds ends in OverflowError, of nan in ValueError: refused by argparse, naming the flag."""
+    argv = [command, "orders", "--source-region", SOURCE_REGION, "--destination-region", DESTINATION_REGION]
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([*argv, flag, value])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: expected" in err and "Traceback" not in err, err
+
+
+def test_copy_tags_cannot_be_given_with_tag(world: World, run_restore) -> None:
+    world.instance("orders")
+    world.copy("db", "orders", "orders-1")
+    refused(run_restore(world.clients(), "orders", "--tag", "snapshot_copy_deployment=x"), "set by the restore itself")

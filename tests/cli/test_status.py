@@ -11,7 +11,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -20,7 +20,9 @@ import reconcile_snapshots
 from rich.console import Console
 
 from rds_snapshot_copy import deployment, status
+from snapshot_copy.naming import target_identifier
 from tests.unit.harness import (
+    ACCOUNT,
     DESTINATION_REGION,
     REQUESTS_TABLE,
     SOURCE_REGION,
@@ -302,7 +304,7 @@ def test_json_sources_are_the_reconcilers_entries(
 ) -> None:
     document = run_status(*flags(queues), "--json").json()
 
-    assert set(document) == {"rpo_hours", "now", "sources", "queue"}
+    assert set(document) == {"rpo_hours", "now", "sources", "legacy_copies", "broken_copies", "queue"}
     assert document["rpo_hours"] == 26.0
     for name, value in (
         ("SOURCE_REGION", SOURCE_REGION),
@@ -430,3 +432,81 @@ def test_output_that_is_not_a_terminal_is_wide_and_plain() -> None:
     console = status.console_for(io.StringIO())
     assert console.width >= status.NON_TERMINAL_WIDTH
     assert not console.is_terminal and console.color_system is None
+
+
+# -- issue 15: whose copies and the data's time, as `status` shows them. These run against 0.4.0 too.
+
+# tagging.TAG_DEPLOYMENT, spelled out so that this file also runs against 0.4.0 (which has no such tag).
+DEPLOYMENT_TAG = "snapshot_copy_deployment"
+
+
+def copy_of(snapshot: dict[str, Any], deployment: str | None = "rds-snapshot-copy") -> dict[str, Any]:
+    """A copy of a source DB snapshot at the copier's name with the copier's tags: of `deployment` (the
+    default one, which a deployment given by flags is), or without the deployment tag, as 0.4.x made it."""
+    arn = snapshot["DBSnapshotArn"]
+    tags = {"source_region": SOURCE_REGION, "source_snapshot_arn": arn}
+    if deployment is not None:
+        tags[DEPLOYMENT_TAG] = deployment
+    return boto3.client("rds", region_name=DESTINATION_REGION).copy_db_snapshot(
+        SourceDBSnapshotIdentifier=arn,
+        TargetDBSnapshotIdentifier=target_identifier(snapshot["DBSnapshotIdentifier"], arn, "db"),
+        SourceRegion=SOURCE_REGION,
+        Tags=[{"Key": key, "Value": value} for key, value in tags.items()],
+    )["DBSnapshot"]
+
+
+def test_an_in_region_copy_shows_the_age_of_its_data(aws: None, queues: Queues, sources: SourceFactory) -> None:
+    """The newest copy is 50 h old; an operator copies a 30-hour-old snapshot inside the source region (to
+    share it) and the copier copies that. Its data is 30 h old: past the 26 h RPO, exit 1. On 0.4.0 `status`
+    showed the in-region copy's SnapshotCreateTime: age 0.0 h, within the RPO, exit 0."""
+    old = sources.db_snapshot("orders-50h", instance="orders")
+    backdate_source("orders-50h", hours=50)
+    sources.db_snapshot("orders-30h", instance="orders")
+    backdate_source("orders-30h", hours=30)
+    shared = sources.rds.copy_db_snapshot(
+        SourceDBSnapshotIdentifier="orders-30h", TargetDBSnapshotIdentifier="orders-30h-shared"
+    )["DBSnapshot"]
+    drop_automated_snapshots()
+    copy_of(old)
+    copy_of(shared)
+
+    run = run_status(*flags(queues))
+
+    assert run.code == 1, run.err
+    (row,) = status.rows(run_status(*flags(queues), "--json").json()["sources"])
+    assert (row["age"], row["lag"], row["within_rpo"]) == ("30.0 h", "0.0 h", "NO")
+    assert "RPO 26 h: 1 of 1 source(s) past it" in run.out
+
+
+def test_copies_made_by_0_4_are_listed_but_are_no_recovery_point(
+    aws: None, queues: Queues, sources: SourceFactory
+) -> None:
+    """After the upgrade, a 0.4.x copy (no deployment tag) and another deployment's copy are no recovery point
+    of this one: the database, two days old, is past the RPO; the 0.4.x copy is counted with the hint to adopt
+    it. On 0.4.0 either copy was the recovery point: within the RPO, exit 0."""
+    from moto.rds.models import rds_backends
+
+    legacy = sources.db_snapshot("orders-1", instance="orders")
+    backdate_source("orders-1", hours=2)
+    theirs = sources.db_snapshot("billing-1", instance="billing")
+    backdate_source("billing-1", hours=2)
+    for name in ("orders", "billing"):
+        rds_backends[ACCOUNT][SOURCE_REGION].databases[name].instance_create_time = datetime.now(UTC) - timedelta(
+            days=2
+        )
+    drop_automated_snapshots()
+    copy_of(legacy, deployment=None)
+    copy_of(theirs, deployment="dev")
+
+    run = run_status(*flags(queues))
+
+    assert run.code == 1, run.err
+    document = run_status(*flags(queues), "--json").json()
+    assert (document["legacy_copies"], document["broken_copies"]) == (1, 0)
+    by_source = {row["source"]: row for row in status.rows(document["sources"])}
+    assert by_source["orders"]["within_rpo"] == "NO (0.4.x copies only)"
+    assert by_source["billing"]["within_rpo"] == "NO (no copy)"
+    assert {e["source"]: e["legacy_copies"] for e in document["sources"]} == {"orders": 1, "billing": 0}
+    text = " ".join(run.out.split())
+    assert "copies made by 0.4.x (no deployment tag), not counted as recovery points: 1;" in text
+    assert "run `rds-snapshot-copy adopt`" in text

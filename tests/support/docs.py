@@ -69,26 +69,26 @@ def outputs_table(directory: Path) -> str:
     return "\n".join(rows)
 
 
+# The sections of the generated part: a heading, a line under it, and the directory whose .tf files are read.
+SECTIONS = (
+    (
+        "### Module `modules/rds-snapshot-copy`",
+        "Providers: `aws.source` (queue, rule, function, IAM, alarms) and `aws.destination` (KMS key).",
+        ROOT / "modules" / "rds-snapshot-copy",
+    ),
+    (
+        "### Repository root",
+        "The root passes these to the module (and configures the two providers from the regions).",
+        ROOT,
+    ),
+)
+
+
 def render() -> str:
-    module = ROOT / "modules" / "rds-snapshot-copy"
-    return "\n\n".join(
-        [
-            BEGIN,
-            "### Module `modules/rds-snapshot-copy`",
-            "Providers: `aws.source` (queue, rule, function, IAM, alarms) and `aws.destination` (KMS key).",
-            "#### Inputs",
-            inputs_table(module),
-            "#### Outputs",
-            outputs_table(module),
-            "### Repository root",
-            "The root passes these to the module (and configures the two providers from the regions).",
-            "#### Inputs",
-            inputs_table(ROOT),
-            "#### Outputs",
-            outputs_table(ROOT),
-            END,
-        ]
-    )
+    parts = [BEGIN]
+    for heading, note, directory in SECTIONS:
+        parts += [heading, note, "#### Inputs", inputs_table(directory), "#### Outputs", outputs_table(directory)]
+    return "\n\n".join([*parts, END])
 
 
 def updated_readme(text: str) -> str:

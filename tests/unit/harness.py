@@ -50,6 +50,7 @@ FUNCTION_ENV_VARS = (
     "WAIT_DELAY_MAX_SECONDS",
     "MAX_ERROR_TRIES",
     "METRIC_NAMESPACE",
+    "DEPLOYMENT_NAME",
     "AWS_LAMBDA_FUNCTION_NAME",
     # the reconciler's (and the copier's REQUESTS_TABLE)
     "COPY_QUEUE_URL",
@@ -248,6 +249,43 @@ def set_destination_status(identifier: str, status: str, kind: str = "db") -> No
     backend = destination_backend()
     snapshots = backend.cluster_snapshots if kind == "cluster" else backend.database_snapshots
     snapshots[identifier].status = status
+
+
+def destination_snapshot(
+    destination_rds: Any, identifier: str, tags: dict[str, str], kind: str = "db", status: str | None = None
+) -> None:
+    """A manual snapshot named `identifier` in the destination with these tags (a copy of 0.4.x, another
+    deployment's, an operator's own), in `status` (MOTO GAP: moto's snapshots are `available` at once)."""
+    if kind == "cluster":
+        try:
+            destination_rds.describe_db_clusters(DBClusterIdentifier="destcluster")
+        except destination_rds.exceptions.DBClusterNotFoundFault:
+            destination_rds.create_db_cluster(
+                DBClusterIdentifier="destcluster",
+                Engine="aurora-postgresql",
+                MasterUsername="admin_user",
+                MasterUserPassword="not-a-real-password",
+            )
+        destination_rds.create_db_cluster_snapshot(
+            DBClusterIdentifier="destcluster", DBClusterSnapshotIdentifier=identifier, Tags=_tags(tags)
+        )
+    else:
+        try:
+            destination_rds.describe_db_instances(DBInstanceIdentifier="destdb")
+        except destination_rds.exceptions.DBInstanceNotFoundFault:
+            destination_rds.create_db_instance(
+                DBInstanceIdentifier="destdb",
+                DBInstanceClass="db.t3.micro",
+                Engine="postgres",
+                AllocatedStorage=20,
+                MasterUsername="admin_user",
+                MasterUserPassword="not-a-real-password",
+            )
+        destination_rds.create_db_snapshot(
+            DBInstanceIdentifier="destdb", DBSnapshotIdentifier=identifier, Tags=_tags(tags)
+        )
+    if status is not None:
+        set_destination_status(identifier, status, kind)
 
 
 def our_copies(destination_rds: Any, kind: str = "db") -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from botocore.stub import Stubber
 
 from snapshot_copy.errors import CopyFailedError
 from snapshot_copy.naming import target_identifier
+from snapshot_copy.tagging import format_time
 
 from .harness import (
     ACCOUNT,
@@ -43,6 +44,9 @@ def test_manual_db_snapshot_is_copied_encrypted(function_env: dict, sources, des
     assert copy["Encrypted"] is True
     assert copy["KmsKeyId"] == kms_key_arn
     assert copy["DBSnapshotArn"].split(":")[3] == DESTINATION_REGION
+    # This deployment's identity, and when the source's data was taken.
+    assert tag_dict(copy)["snapshot_copy_deployment"] == "rds-snapshot-copy"
+    assert tag_dict(copy)["source_snapshot_time"] == format_time(snapshot["OriginalSnapshotCreateTime"])
 
 
 def test_encrypted_db_snapshot_is_copied_with_the_destination_key(
@@ -161,6 +165,8 @@ def test_unencrypted_cluster_snapshot_is_copied_without_a_key_and_warns(
                 "Tags": [
                     {"Key": "source_region", "Value": SOURCE_REGION},
                     {"Key": "source_snapshot_arn", "Value": arn},
+                    {"Key": "snapshot_copy_deployment", "Value": "rds-snapshot-copy"},
+                    {"Key": "source_snapshot_time", "Value": format_time(snapshot["SnapshotCreateTime"])},
                 ],
             },
         )

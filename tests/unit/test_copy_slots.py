@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from snapshot_copy import slots as slots_module
-from snapshot_copy.listing import IN_PROGRESS_STATUSES, PAGE_SIZE, list_our_copies
+from snapshot_copy.listing import IN_PROGRESS_STATUSES, PAGE_SIZE, list_copies
+from snapshot_copy.naming import target_identifier
+from snapshot_copy.ownership import FOREIGN, LEGACY, OURS, Owner
 from snapshot_copy.slots import CopySlots
 
 from .harness import (
@@ -215,25 +217,70 @@ class FakeRds:
         return self._page(self.cluster, "DBClusterSnapshots", kwargs)
 
 
-def snap(identifier: str, status: str, source: str | None = "arn:src", kind: str = "db") -> dict[str, Any]:
+OWNER = Owner("rds-snapshot-copy", "us-east-1")
+SOURCE = "arn:aws:rds:us-east-1:123456789012:snapshot"
+
+
+def snap(
+    identifier: str,
+    status: str,
+    source: str | None = SOURCE,
+    kind: str = "db",
+    deployment: str | None = OWNER.deployment,
+) -> dict[str, Any]:
+    """A destination snapshot named `identifier`: with `source`, this deployment's copy of the source
+    snapshot `identifier` (named as the copier names it); without, a snapshot that is no copy."""
     key = "DBClusterSnapshotIdentifier" if kind == "cluster" else "DBSnapshotIdentifier"
     tags = [{"Key": "team", "Value": "x"}]
-    if source is not None:
-        tags.append({"Key": "source_snapshot_arn", "Value": f"{source}:{identifier}"})
-    return {key: identifier, "Status": status, "TagList": tags}
+    if source is None:
+        return {key: identifier, "Status": status, "TagList": tags}
+    arn = (
+        f"{source}:{identifier}" if kind == "db" else f"{source.replace(':snapshot', ':cluster-snapshot')}:{identifier}"
+    )
+    tags += [{"Key": "source_snapshot_arn", "Value": arn}, {"Key": "source_region", "Value": "us-east-1"}]
+    if deployment is not None:
+        tags.append({"Key": "snapshot_copy_deployment", "Value": deployment})
+    return {key: target_identifier(identifier, arn, kind), "Status": status, "TagList": tags}
 
 
-def test_list_our_copies_reads_every_page() -> None:
+def name(identifier: str, kind: str = "db") -> str:
+    """The copier's name for the copy of source snapshot `identifier` (see snap)."""
+    return snap(identifier, "available", kind=kind)[
+        "DBClusterSnapshotIdentifier" if kind == "cluster" else "DBSnapshotIdentifier"
+    ]
+
+
+def test_list_copies_reads_every_page() -> None:
     snapshots = [snap(f"s{i}", "copying" if i % 3 == 0 else "available") for i in range(2 * PAGE_SIZE + 7)]
     snapshots += [snap(f"other{i}", "copying", source=None) for i in range(5)]
     rds = FakeRds(db=snapshots)
-    ours, in_progress = list_our_copies(rds, "db")
-    assert len(ours) == 2 * PAGE_SIZE + 7
-    assert ours["s5"] == "arn:src:s5"
-    assert in_progress == {f"s{i}" for i in range(2 * PAGE_SIZE + 7) if i % 3 == 0}
+    copies, in_progress = list_copies(rds, "db", OWNER)
+    assert len(copies) == 2 * PAGE_SIZE + 7
+    assert copies[name("s5")].source == f"{SOURCE}:s5"
+    assert (copies[name("s5")].status, copies[name("s5")].ownership) == ("copying" if 5 % 3 == 0 else "available", OURS)
+    assert in_progress == {name(f"s{i}") for i in range(2 * PAGE_SIZE + 7) if i % 3 == 0}
     assert len(rds.calls) == 3
     assert all(c[1]["SnapshotType"] == "manual" and c[1]["MaxRecords"] == PAGE_SIZE for c in rds.calls)
     assert [c[1].get("Marker") for c in rds.calls] == [None, str(PAGE_SIZE), str(2 * PAGE_SIZE)]
+
+
+def test_list_copies_judges_each_copy_for_this_deployment() -> None:
+    rds = FakeRds(
+        db=[
+            snap("mine", "available"),
+            snap("old", "failed", deployment=None),
+            snap("theirs", "copying", deployment="another-deployment"),
+        ]
+    )
+    copies, in_progress = list_copies(rds, "db", OWNER)
+    assert {i: (c.ownership, c.status) for i, c in copies.items()} == {
+        name("mine"): (OURS, "available"),
+        name("old"): (LEGACY, "failed"),
+        name("theirs"): (FOREIGN, "copying"),
+    }
+    assert copies[name("theirs")].deployment == "another-deployment"
+    # Another deployment's copy in progress holds one of RDS's slots in the region all the same.
+    assert in_progress == {name("theirs")}
 
 
 def test_copy_slots_lists_once_per_kind_and_tracks_what_it_starts() -> None:
@@ -241,13 +288,13 @@ def test_copy_slots_lists_once_per_kind_and_tracks_what_it_starts() -> None:
         db=[snap("a", "copying"), snap("b", "available")],
         cluster=[snap("c", "pending", kind="cluster")],
     )
-    slots = CopySlots(rds, {"db": 3, "cluster": 1})
+    slots = CopySlots(rds, {"db": 3, "cluster": 1}, owner=OWNER)
     assert slots.free("db") == 2
-    assert slots.existing_source("db", "a") == "arn:src:a"
-    assert slots.existing_source("db", "zzz") is None
+    assert slots.existing("db", name("a")).source == f"{SOURCE}:a"
+    assert slots.existing("db", "zzz") is None
     slots.took("db", "new", "arn:new")
     assert slots.free("db") == 1
-    assert slots.existing_source("db", "new") == "arn:new"
+    assert (slots.existing("db", "new").source, slots.existing("db", "new").ownership) == ("arn:new", OURS)
     assert slots.free("cluster") == 0
     assert [name for name, _ in rds.calls] == ["describe_db_snapshots", "describe_db_cluster_snapshots"]
     slots.fill("db")
@@ -257,7 +304,7 @@ def test_copy_slots_lists_once_per_kind_and_tracks_what_it_starts() -> None:
 
 def test_fill_never_lowers_the_count() -> None:
     rds = FakeRds(db=[snap(f"s{i}", "copying") for i in range(5)])
-    slots = CopySlots(rds, {"db": 3, "cluster": 5})
+    slots = CopySlots(rds, {"db": 3, "cluster": 5}, owner=OWNER)
     slots.fill("db")
     assert slots.in_progress("db") == 5
     assert slots.free("db") == 0
@@ -276,37 +323,53 @@ def test_the_listing_is_kept_between_invocations_and_refreshed_by_identifier(mon
     rds = FakeRds(db=[snap(f"old{i}", "available") for i in range(150)] + [snap("a", "copying"), snap("b", "copying")])
     listings: dict = {}
 
-    first = CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time)
+    first = CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time, owner=OWNER)
     assert first.free("db") == 1
     assert len(rds.calls) == 2  # the full listing: 152 snapshots, two pages
-    first.took("db", "c", "arn:src:c")
+    first.took("db", name("c"), f"{SOURCE}:c")
 
     clock.now += slots_module.REFRESH_TTL_SECONDS - 1
-    second = CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time)  # the next invocation of the container
+    # the next invocation of the container
+    second = CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time, owner=OWNER)
     assert second.free("db") == 0
-    assert second.existing_source("db", "old7") == "arn:src:old7"
+    assert second.existing("db", name("old7")).source == f"{SOURCE}:old7"
     assert len(rds.calls) == 2  # nothing listed again
 
     rds.db[-2]["Status"] = "available"  # copy "a" finished
     rds.db.append(snap("c", "copying"))
     clock.now += 2
     assert second.free("db") == 1
+    assert second.existing("db", name("a")).status == "available"  # the refresh says how each one is now
     refresh = rds.calls[2:]
     assert len(refresh) == 1
-    assert refresh[0][1]["Filters"] == [{"Name": "db-snapshot-id", "Values": ["a", "b", "c"]}]
+    assert refresh[0][1]["Filters"] == [{"Name": "db-snapshot-id", "Values": sorted(name(i) for i in "abc")}]
     assert "SnapshotType" not in refresh[0][1]
 
     clock.now += slots_module.FULL_LISTING_TTL_SECONDS
-    assert CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time).free("db") == 1
+    assert CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time, owner=OWNER).free("db") == 1
     assert rds.calls[-1][1]["SnapshotType"] == "manual"
+
+
+def test_a_refresh_keeps_a_failed_copy_as_failed_and_forgets_a_deleted_one() -> None:
+    clock = Clock()
+    rds = FakeRds(db=[snap("a", "copying"), snap("b", "copying")])
+    listings: dict = {}
+    CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time, owner=OWNER).free("db")
+    rds.db[0]["Status"] = "failed"
+    del rds.db[1]
+    clock.now += slots_module.REFRESH_TTL_SECONDS
+    slots = CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time, owner=OWNER)
+    assert slots.free("db") == 3
+    assert slots.existing("db", name("a")).status == "failed"
+    assert slots.existing("db", name("b")) is None
 
 
 def test_a_refusal_holds_the_slots_full_until_the_next_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = Clock()
     rds = FakeRds(db=[snap("a", "copying")])
     listings: dict = {}
-    slots = CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time)
+    slots = CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time, owner=OWNER)
     slots.fill("db")  # RDS refused: another container's copies hold the other slots
-    assert CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time).free("db") == 0
+    assert CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time, owner=OWNER).free("db") == 0
     clock.now += slots_module.REFRESH_TTL_SECONDS
-    assert CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time).free("db") == 2
+    assert CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time, owner=OWNER).free("db") == 2

@@ -15,10 +15,13 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 from botocore.stub import Stubber
 
 from snapshot_copy.errors import CopyFailedError, CopyPostponedError, SnapshotCopyError
+from snapshot_copy.events import snapshot_arn_of
+from snapshot_copy.naming import target_identifier
 from snapshot_copy.outcomes import Outcome, classify_client_error, classify_exception
 
 from .harness import (
     ACCOUNT,
+    REQUESTS_TABLE,
     SOURCE_REGION,
     cluster_event,
     db_event,
@@ -43,7 +46,7 @@ CASES = {
     "internal-500": ("InternalFailure", "oops", 500, CopyPostponedError, "InternalFailure"),
     "unknown-503": ("SomethingNew", "unavailable", 503, CopyPostponedError, "SomethingNew"),
     "copy-limit": ("SnapshotQuotaExceeded", COPY_LIMIT, 400, CopyPostponedError, "CopyQuotaExceeded"),
-    "manual-quota": ("SnapshotQuotaExceeded", MANUAL_QUOTA, 400, CopyFailedError, "ManualSnapshotQuotaExceeded"),
+    "manual-quota": ("SnapshotQuotaExceeded", MANUAL_QUOTA, 400, CopyPostponedError, "ManualSnapshotQuotaExceeded"),
     "not-found": ("DBSnapshotNotFound", "gone", 404, CopyFailedError, "SourceSnapshotNotFound"),
     "access-denied": ("AccessDenied", "not allowed", 403, CopyPostponedError, "AccessDenied"),
     "kms": ("KMSKeyNotAccessibleFault", "key disabled", 400, CopyPostponedError, "KMSKeyNotAccessibleFault"),
@@ -81,7 +84,7 @@ def test_classify_client_error(case: str) -> None:
     if raised is CopyFailedError:
         assert outcome.status == "failed"
     else:
-        assert outcome.status in {"wait", "retry", "retry_limited"}
+        assert outcome.status in {"wait", "wait_quota", "retry", "retry_limited"}
     assert message in outcome.reason and "copying" in outcome.reason
 
 
@@ -89,8 +92,10 @@ def test_classification_statuses() -> None:
     status = {case: classify_client_error(client_error(*CASES[case][:3]), "x").status for case in CASES}
     assert status["throttling"] == status["internal-500"] == status["unknown-503"] == "retry"
     assert status["copy-limit"] == "wait"
+    # The manual snapshot quota is full until the pruner deletes expired copies: a wait of hours.
+    assert status["manual-quota"] == "wait_quota"
     assert status["access-denied"] == status["kms"] == "retry_limited"
-    assert status["manual-quota"] == status["not-found"] == "failed"
+    assert status["not-found"] == status["invalid"] == "failed"
 
 
 def test_unknown_4xx_is_retried_a_few_times_only() -> None:
@@ -190,23 +195,30 @@ def test_connection_error_on_copy_is_postponed(
     assert our_copies(destination_rds) == []
 
 
-@pytest.mark.parametrize(("tag", "status"), [("ours", "exists"), ("other", "failed")])
+@pytest.mark.parametrize(
+    ("tag", "status"),
+    [("ours", "exists"), ("legacy", "exists"), ("other-source", "failed"), ("other-deployment", "failed")],
+)
 def test_copy_already_exists_race(tag: str, status: str, function_env: dict, sources) -> None:
     # The listing did not show it (another invocation started it meanwhile); RDS says it exists.
     snapshot = sources.db_snapshot(f"race-{tag}")
     arn = snapshot["DBSnapshotArn"]
-    tag_value = arn if tag == "ours" else f"arn:aws:rds:eu-west-1:{ACCOUNT}:snapshot:other"
+    target = target_identifier(f"race-{tag}", arn, "db")
+    tags = {
+        "source_region": SOURCE_REGION,
+        "source_snapshot_arn": f"arn:aws:rds:eu-west-1:{ACCOUNT}:snapshot:other" if tag == "other-source" else arn,
+    }
+    if tag != "legacy":
+        tags["snapshot_copy_deployment"] = "another-deployment" if tag == "other-deployment" else "rds-snapshot-copy"
+    found = {
+        "DBSnapshotIdentifier": target,
+        "Status": "copying",
+        "TagList": [{"Key": k, "Value": v} for k, v in tags.items()],
+    }
     with Stubber(handler_clients().destination_rds) as stub:
         stub_listing(stub)
         stub_copy_error(stub, "DBSnapshotAlreadyExists", "exists")
-        stub.add_response(
-            "describe_db_snapshots",
-            {
-                "DBSnapshots": [
-                    {"DBSnapshotIdentifier": "x", "TagList": [{"Key": "source_snapshot_arn", "Value": tag_value}]}
-                ]
-            },
-        )
+        stub.add_response("describe_db_snapshots", {"DBSnapshots": [found]}, {"DBSnapshotIdentifier": target})
         if status == "exists":
             result = invoke(db_event(snapshot))
             assert (result["status"], result["code"]) == ("exists", "AlreadyCopied")
@@ -214,7 +226,21 @@ def test_copy_already_exists_race(tag: str, status: str, function_env: dict, sou
             with pytest.raises(CopyFailedError) as info:
                 invoke(db_event(snapshot))
             assert info.value.code == "TargetNameTaken"
+            assert ("another-deployment" if tag == "other-deployment" else "eu-west-1") in str(info.value)
         stub.assert_no_pending_responses()
+
+
+def test_copy_already_exists_race_with_a_copy_being_deleted_is_retried(function_env: dict, sources) -> None:
+    snapshot = sources.db_snapshot("race-gone")
+    with Stubber(handler_clients().destination_rds) as stub:
+        stub_listing(stub)
+        stub_copy_error(stub, "DBSnapshotAlreadyExists", "exists")
+        stub.add_client_error("describe_db_snapshots", "DBSnapshotNotFound", "gone", 404)
+        with pytest.raises(CopyPostponedError) as info:
+            invoke(db_event(snapshot))
+        stub.assert_no_pending_responses()
+    # Not "SourceSnapshotNotFound": it is the copy that is gone, and the source is still there.
+    assert info.value.code == "CopyBeingDeleted"
 
 
 # ---- in an SQS batch ----
@@ -274,7 +300,6 @@ def test_copy_limit_error_makes_the_rest_of_the_batch_wait(
 @pytest.mark.parametrize(
     ("case", "dlq_code"),
     [
-        ("manual-quota", "ManualSnapshotQuotaExceeded"),
         ("not-found", "SourceSnapshotNotFound"),
         ("invalid", "InvalidParameterValue"),
     ],
@@ -305,7 +330,7 @@ def test_sqs_permanent_error_without_dlq_is_left_to_redrive(function_env: dict, 
     records = queues.records([db_event(sources.db_snapshot("sqs-perm-nodlq"))])
     with Stubber(handler_clients().destination_rds) as stub:
         stub_listing(stub)
-        stub_copy_error(stub, "SnapshotQuotaExceeded", MANUAL_QUOTA)
+        stub_copy_error(stub, "InvalidParameterValue", "bad")
         response = invoke(sqs_event(records))
     assert failures(response) == {records[0]["messageId"]}
     # not postponed: its visibility is untouched (the harness received it for 12 h)
@@ -347,6 +372,78 @@ def test_access_errors_are_retried_until_max_error_tries(
         assert with_dlq.dead_letters() == []
         assert with_dlq.visible_in(message_id) <= 10 * 2 ** (receive_count - 1)
         assert only_metrics(capsys).Retries == 1
+
+
+# ---- the destination's manual snapshot quota: a wait of hours, not a dead letter ----
+
+
+@pytest.mark.parametrize(
+    ("receive_count", "low", "high"),
+    [(1, 1800, 3600), (2, 3600, 7200), (3, 7200, 14400), (5, 21600, 43200), (40, 21600, 43200)],
+)
+def test_sqs_manual_snapshot_quota_waits_hours_and_is_not_dead_lettered(
+    receive_count: int,
+    low: int,
+    high: int,
+    with_dlq,
+    sources,
+    requests_table,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The daily pruner frees room; dead-lettering at once (0.4.0) let the reconciler's request suppression
+    # (copy_wait_max_hours + 1) outlast an automated snapshot of one day's retention: never copied.
+    caplog.set_level(logging.INFO)
+    capsys.readouterr()  # only the next invocation's metrics
+    records = with_dlq.records([db_event(sources.db_snapshot("sqs-quota"))], receive_count=receive_count)
+    with Stubber(handler_clients().destination_rds) as stub:
+        stub_listing(stub)
+        stub_copy_error(stub, "SnapshotQuotaExceeded", MANUAL_QUOTA)
+        response = invoke(sqs_event(records))
+    assert failures(response) == {records[0]["messageId"]}
+    assert with_dlq.dead_letters() == []
+    # From half an hour (jittered) to SQS's longest, 12 h, whatever wait_delay_max_seconds (900 s) says.
+    assert low - 1 <= with_dlq.visible_in(records[0]["messageId"]) <= high
+    metrics = only_metrics(capsys)
+    assert (metrics.WaitingForQuota, metrics.CopySlotWaits, metrics.DeadLettered) == (1, 0, 0)
+    postponed = [r for r in caplog.records if getattr(r, "code", None) == "ManualSnapshotQuotaExceeded"]
+    assert postponed and MANUAL_QUOTA in postponed[0].getMessage()
+    items = requests_table.scan(TableName=REQUESTS_TABLE)["Items"]
+    if receive_count == 1:  # recorded as waiting, so the reconciler adds no message meanwhile
+        assert [(i["state"]["S"], i["source_snapshot_arn"]["S"]) for i in items] == [
+            ("waiting", snapshot_arn_of(records[0]["body"]))
+        ]
+    else:
+        assert items == []
+
+
+def test_sqs_manual_snapshot_quota_is_dead_lettered_once_copy_wait_max_hours_is_used_up(
+    with_dlq, sources, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sent = int((time.time() - 72 * 3600) * 1000)
+    records = with_dlq.records([db_event(sources.db_snapshot("sqs-quota-old"))], receive_count=8, sent_timestamp=sent)
+    capsys.readouterr()
+    with Stubber(handler_clients().destination_rds) as stub:
+        stub_listing(stub)
+        stub_copy_error(stub, "SnapshotQuotaExceeded", MANUAL_QUOTA)
+        response = invoke(sqs_event(records))
+    assert response == {"batchItemFailures": []}
+    (dead,) = with_dlq.dead_letters()
+    attributes = dlq_attributes(dead)
+    assert attributes["error_code"] == "ManualSnapshotQuotaExceeded"
+    assert "gave up after waiting 72.0 h" in attributes["error_reason"] and MANUAL_QUOTA in attributes["error_reason"]
+    assert only_metrics(capsys).DeadLettered == 1
+
+
+def test_a_quota_wait_never_outlasts_copy_wait_max_hours(with_dlq, sources) -> None:
+    # 71 h waited, 1 h left: the next look is within that hour (then dead-lettered), not up to 12 h later.
+    sent = int((time.time() - 71 * 3600) * 1000)
+    records = with_dlq.records([db_event(sources.db_snapshot("sqs-quota-late"))], receive_count=9, sent_timestamp=sent)
+    with Stubber(handler_clients().destination_rds) as stub:
+        stub_listing(stub)
+        stub_copy_error(stub, "SnapshotQuotaExceeded", MANUAL_QUOTA)
+        assert failures(invoke(sqs_event(records))) == {records[0]["messageId"]}
+    assert with_dlq.visible_in(records[0]["messageId"]) <= 3600 + 1
 
 
 def test_max_error_tries_from_env(with_dlq, sources, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,12 +19,19 @@ from botocore.stub import Stubber
 
 from rds_snapshot_copy.demo.emulator import patch_service_quotas
 from snapshot_copy.errors import ConfigurationError
+from snapshot_copy.kinds import KINDS
+from snapshot_copy.naming import target_identifier
 from tests.iam.recording import calls_of
 
 from .harness import ACCOUNT, DESTINATION_REGION, SOURCE_REGION, destination_backend, metric_records
 
 NOW = datetime.now(UTC)
 OTHER_REGION = "eu-west-3"
+# DEPLOYMENT_NAME's default (the module's default name), and the tags of copy_tags.json the copier writes
+# since 0.5 (spelled out: the tests also run against 0.4.0, where they did not exist).
+DEPLOYMENT = "rds-snapshot-copy"
+TAG_DEPLOYMENT = "snapshot_copy_deployment"
+TAG_SOURCE_TIME = "source_snapshot_time"
 
 
 class Context:
@@ -53,6 +60,7 @@ def prune_env(monkeypatch: pytest.MonkeyPatch, aws: None) -> dict[str, str]:
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.delenv("DEPLOYMENT_NAME", raising=False)  # the default: the module's default name
     prune_snapshots.clients_for.cache_clear()
     yield env
     prune_snapshots.clients_for.cache_clear()
@@ -64,11 +72,14 @@ def run(context: Context | None = None) -> dict[str, Any]:
 
 
 class Destination:
-    """Snapshots in the destination region, shaped like the copier's copies (or not)."""
+    """Snapshots in the destination region, shaped like the copier's copies (or not). A copy is made under
+    the identifier the copier gives it (naming.target_identifier of its source ARN) and named in the tests by
+    its source snapshot's name (`named`, `identifiers`)."""
 
     def __init__(self) -> None:
         self.rds = boto3.client("rds", region_name=DESTINATION_REGION)
-        self._made: set[str] = set()
+        self._made: set[tuple[str, str]] = set()
+        self._names: dict[str, str] = {}  # identifier -> the name a test gave it
 
     def _source(self, kind: str, name: str) -> None:
         if (kind, name) in self._made:
@@ -90,22 +101,33 @@ class Destination:
 
     def copy(
         self,
-        identifier: str,
+        name: str,
         days_old: float,
         source: str = "orders",
         kind: str = "db",
         source_region: str | None = SOURCE_REGION,
         tagged: bool = True,
         status: str = "available",
+        deployment: str | None = DEPLOYMENT,
+        copied_days_ago: float | None = None,
+        identifier: str | None = None,
     ) -> str:
+        """A copy of source snapshot `name` whose data is `days_old`, made `copied_days_ago` (default: when
+        its data was taken). `deployment` None: a 0.4.x copy (no deployment or source-time tag)."""
         self._source(kind, source)
+        arn = f"arn:aws:rds:{source_region or SOURCE_REGION}:{ACCOUNT}:{KINDS[kind].arn_resource_type}:{name}"
+        identifier = identifier or target_identifier(name, arn, kind)
+        self._names[identifier] = name
+        taken = NOW - timedelta(days=days_old)
+        copied = taken if copied_days_ago is None else NOW - timedelta(days=copied_days_ago)
         tags = []
         if source_region is not None:
             tags.append({"Key": "source_region", "Value": source_region})
         if tagged:
-            arn = f"arn:aws:rds:{source_region or SOURCE_REGION}:{ACCOUNT}:snapshot:{identifier}"
             tags.append({"Key": "source_snapshot_arn", "Value": arn})
-        taken = NOW - timedelta(days=days_old)
+        if deployment is not None:
+            tags.append({"Key": TAG_DEPLOYMENT, "Value": deployment})
+            tags.append({"Key": TAG_SOURCE_TIME, "Value": taken.replace(microsecond=0).isoformat()})
         backend = destination_backend()
         if kind == "cluster":
             self.rds.create_db_cluster_snapshot(
@@ -115,18 +137,22 @@ class Destination:
         else:
             self.rds.create_db_snapshot(DBInstanceIdentifier=source, DBSnapshotIdentifier=identifier, Tags=tags)
             snapshot = backend.database_snapshots[identifier]
-            snapshot.original_snapshot_create_time = taken
-        snapshot.created = taken
+            snapshot.original_snapshot_create_time = taken  # RDS keeps it through every copy
+        snapshot.created = copied  # SnapshotCreateTime: a cluster copy's is when it was copied
         snapshot.status = status
         return identifier
 
+    def named(self, identifiers: list[str]) -> list[str]:
+        """The tests' names of these identifiers, sorted."""
+        return sorted(self._names.get(i, i) for i in identifiers)
+
     def identifiers(self, kind: str = "db") -> set[str]:
+        """What is in the destination, by the tests' names."""
         if kind == "cluster":
-            return {
-                s["DBClusterSnapshotIdentifier"]
-                for s in self.rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
-            }
-        return {s["DBSnapshotIdentifier"] for s in self.rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]}
+            found = self.rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
+            return set(self.named([s["DBClusterSnapshotIdentifier"] for s in found]))
+        found = self.rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]
+        return set(self.named([s["DBSnapshotIdentifier"] for s in found]))
 
 
 @pytest.fixture
@@ -140,7 +166,7 @@ def test_expired_copies_go_and_the_newest_keep_last_stay(kind: str, destination:
     for name, age in ages.items():
         destination.copy(name, age, kind=kind)
     result = run()
-    assert sorted(result["deleted"]) == ["c40", "c50", "c60"]
+    assert destination.named(result["deleted"]) == ["c40", "c50", "c60"]
     assert destination.identifiers(kind) == {"c0", "c10", "c20"}
     assert result["kept"] == 3 and not result["dry_run"] and not result["incomplete"]
 
@@ -157,7 +183,7 @@ def test_keep_last_keeps_old_copies_of_a_quiet_source(
     destination.copy("busy-90", 90, source="busy")
     destination.copy("busy-91", 91, source="busy")
     result = run()
-    assert sorted(result["deleted"]) == ["busy-91", "quiet-300"]
+    assert destination.named(result["deleted"]) == ["busy-91", "quiet-300"]
 
 
 def test_a_dry_run_deletes_nothing_and_names_what_it_would(
@@ -168,11 +194,17 @@ def test_a_dry_run_deletes_nothing_and_names_what_it_would(
         destination.copy(f"d{age}", age)
     caplog.set_level(logging.INFO)
     result = run()
-    assert sorted(result["deleted"]) == ["d40", "d50"] and result["dry_run"]
+    assert destination.named(result["deleted"]) == ["d40", "d50"] and result["dry_run"]
     assert destination.identifiers() == {"d1", "d2", "d3", "d40", "d50"}
     messages = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("would delete d40") for m in messages)
     assert sum(m.startswith("keep ") for m in messages) == 3
+    # The rule that expired each, in the result too.
+    reasons = {destination.named([identifier])[0]: why for identifier, why in result["reasons"].items()}
+    assert reasons == {
+        "d40": "data 40.0 days old, older than the retention of 35 days",
+        "d50": "data 50.0 days old, older than the retention of 35 days",
+    }
 
 
 def test_untagged_foreign_and_half_tagged_snapshots_are_never_touched(destination: Destination) -> None:
@@ -192,7 +224,7 @@ def test_copies_in_progress_are_never_deleted_and_do_not_count_as_kept(destinati
         destination.copy(f"a{age}", age)
     result = run()
     # keep_last 3 counts available copies: a40, a50, a60 stay, a70 goes; the copy in progress stays.
-    assert result["deleted"] == ["a70"]
+    assert destination.named(result["deleted"]) == ["a70"]
     assert "copying-old" in destination.identifiers()
 
 
@@ -259,7 +291,7 @@ def test_the_quota_metric_counts_every_manual_snapshot(
     destination.copy("cl-1", 1, kind="cluster")
     capsys.readouterr()
     result = run()
-    assert result["deleted"] == ["ours-b"]
+    assert destination.named(result["deleted"]) == ["ours-b"]
     records = metric_records(capsys)
     by_kind = {r.SnapshotKind: r for r in records if hasattr(r, "SnapshotKind")}
     # 5 DB snapshots before, one deleted: 4, of a quota of 100 (AWS's default; moto has no RDS quotas).
@@ -292,8 +324,9 @@ def test_the_applied_quota_is_read_from_service_quotas(destination: Destination)
 
 
 def test_a_delete_that_fails_fails_the_run_with_every_name(destination: Destination) -> None:
-    for age in (1, 2, 3, 40):
+    for age in (1, 2, 3):
         destination.copy(f"f{age}", age)
+    expired = destination.copy("f40", 40)
     rds = prune_snapshots.clients_for(DESTINATION_REGION).rds
     original = rds.delete_db_snapshot
 
@@ -304,7 +337,7 @@ def test_a_delete_that_fails_fails_the_run_with_every_name(destination: Destinat
 
     rds.delete_db_snapshot = refuse
     try:
-        with pytest.raises(prune_snapshots.PruneFailedError, match="f40: AccessDenied"):
+        with pytest.raises(prune_snapshots.PruneFailedError, match=f"{expired}: AccessDenied"):
             run()
     finally:
         rds.delete_db_snapshot = original
@@ -316,6 +349,9 @@ def test_a_delete_that_fails_fails_the_run_with_every_name(destination: Destinat
         ("KEEP_LAST", "0", "KEEP_LAST must be at least 1"),
         ("DRY_RUN", "maybe", "DRY_RUN must be true or false"),
         ("RETENTION_DAYS", "x", "RETENTION_DAYS must be a whole number"),
+        # Past a hundred years (config.MAX_DAYS) a date computation overflowed: refused by name instead.
+        ("RETENTION_DAYS", "1000000", "RETENTION_DAYS must be at most 36500, got 1000000"),
+        ("KEEP_LAST", "1000000000", "KEEP_LAST must be at most 36500, got 1000000000"),
     ],
 )
 def test_bad_settings_are_named(
@@ -324,3 +360,11 @@ def test_bad_settings_are_named(
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError, match=message):
         run()
+
+
+def test_the_longest_retention_is_accepted(destination: Destination, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RETENTION_DAYS", "36500")
+    monkeypatch.setenv("KEEP_LAST", "36500")
+    destination.copy("old", 400)
+    result = run()
+    assert result["deleted"] == [] and result["retention_days"] == 36500

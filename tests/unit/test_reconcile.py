@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,7 @@ import reconcile_snapshots
 from snapshot_copy import copy_requests
 from snapshot_copy.errors import ConfigurationError
 from snapshot_copy.events import parse_event
+from snapshot_copy.naming import target_identifier
 from snapshot_copy.reconcile import (
     TIME_MARGIN_SECONDS,
     Clients,
@@ -29,6 +31,7 @@ from snapshot_copy.reconcile import (
 from snapshot_copy.reconcile_config import ReconcileConfig
 from tests.iam.recording import calls_of
 from tests.unit.harness import (
+    ACCOUNT,
     DESTINATION_REGION,
     REQUESTS_TABLE,
     SOURCE_REGION,
@@ -532,3 +535,256 @@ def test_dry_run_and_backfill_send_nothing_and_publish_nothing(
     assert sent["enqueued"] == [snapshot["DBSnapshotArn"]]
     (message,) = received(queues)
     assert message["MessageAttributes"]["origin"]["StringValue"] == "backfill"
+
+
+# -- issue 15: whose copies, the data's time, only `available`, bounds. These run against 0.4.0 too (they
+# import nothing 0.4.0 lacks), where each fails: see each test's docstring.
+
+# tagging.TAG_DEPLOYMENT, spelled out so that this file also runs against 0.4.0 (which has no such tag).
+DEPLOYMENT_TAG = "snapshot_copy_deployment"
+
+
+def hand_copy(destination_rds: Any, snapshot: dict[str, Any], tags: dict[str, str], name: str | None = None) -> Any:
+    """A copy of a source DB snapshot made by someone other than this deployment's copier: at the copier's own
+    target name unless `name`, with exactly `tags`."""
+    arn = snapshot["DBSnapshotArn"]
+    return destination_rds.copy_db_snapshot(
+        SourceDBSnapshotIdentifier=arn,
+        TargetDBSnapshotIdentifier=name or target_identifier(snapshot["DBSnapshotIdentifier"], arn, "db"),
+        SourceRegion=SOURCE_REGION,
+        Tags=[{"Key": key, "Value": value} for key, value in tags.items()],
+    )["DBSnapshot"]
+
+
+def our_copy(destination_rds: Any, snapshot: dict[str, Any], deployment: str = "rds-snapshot-copy") -> Any:
+    """A copy as the copier of `deployment` makes it (its name and its tags; the copier itself is tested in
+    test_copy.py): the default is the deployment of a reconciler with no DEPLOYMENT_NAME."""
+    arn = snapshot["DBSnapshotArn"]
+    tags = {"source_region": SOURCE_REGION, "source_snapshot_arn": arn, DEPLOYMENT_TAG: deployment}
+    return hand_copy(destination_rds, snapshot, tags)
+
+
+def test_another_deployments_copy_is_not_this_ones(
+    reconcile_env: dict, monkeypatch: pytest.MonkeyPatch, queues: Queues, sources: SourceFactory, destination_rds: Any
+) -> None:
+    """prod and dev share a source region and a destination: dev's copy (both region tags, the copier's own
+    name) neither makes the snapshot copied for prod nor gives prod a recovery point. On 0.4.0 the tags alone
+    made it prod's: nothing enqueued, within the RPO."""
+    snapshot = sources.db_snapshot("orders-1", instance="orders")
+    drop_automated_snapshots()
+    arn = snapshot["DBSnapshotArn"]
+    our_copy(destination_rds, snapshot, deployment="dev")
+    monkeypatch.setenv("DEPLOYMENT_NAME", "prod")
+
+    result = run()
+
+    assert result["enqueued"] == [arn]
+    orders = entry(result, "orders")
+    assert (orders["recovery_point"], orders["within_rpo"], orders["newest_copy"]) == (None, False, None)
+    assert result["already_copied"] == 0
+
+
+def test_an_operators_copy_with_our_tags_under_another_name_is_not_ours(
+    reconcile_env: dict, queues: Queues, sources: SourceFactory, destination_rds: Any
+) -> None:
+    """An operator keeps a copy with CopyTags=True as `audit-keep-forever` (every tag comes over), then this
+    deployment's own copy is gone: the snapshot has no copy of ours (enqueued) and no recovery point. On 0.4.0
+    the kept copy counted: nothing enqueued, within the RPO."""
+    snapshot = sources.db_snapshot("orders-1", instance="orders")
+    drop_automated_snapshots()
+    copy = our_copy(destination_rds, snapshot)
+    assert run()["enqueued"] == []
+    destination_rds.copy_db_snapshot(
+        SourceDBSnapshotIdentifier=copy["DBSnapshotIdentifier"],
+        TargetDBSnapshotIdentifier="audit-keep-forever",
+        CopyTags=True,
+    )
+    destination_rds.delete_db_snapshot(DBSnapshotIdentifier=copy["DBSnapshotIdentifier"])
+    assert [c["DBSnapshotIdentifier"] for c in our_copies(destination_rds)] == ["audit-keep-forever"]
+
+    result = run()
+
+    assert result["enqueued"] == [snapshot["DBSnapshotArn"]]
+    assert (entry(result, "orders")["recovery_point"], entry(result, "orders")["within_rpo"]) == (None, False)
+
+
+def test_a_copy_made_by_0_4_counts_as_copied_but_never_as_a_recovery_point(
+    reconcile_env: dict, queues: Queues, sources: SourceFactory, destination_rds: Any, capsys: Any
+) -> None:
+    """After an upgrade, a 0.4.x copy (region tags, the copier's name, no deployment tag) is not copied again,
+    but it is no recovery point until adopted; it is counted, per source and in all. On 0.4.0 it was the
+    recovery point (within the RPO)."""
+    snapshot = sources.db_snapshot("orders-1", instance="orders")
+    backdate_source("orders-1", hours=2)
+    drop_automated_snapshots()
+    arn = snapshot["DBSnapshotArn"]
+    hand_copy(destination_rds, snapshot, {"source_region": SOURCE_REGION, "source_snapshot_arn": arn})
+    capsys.readouterr()
+
+    result = run()
+
+    orders = entry(result, "orders")
+    assert (orders["recovery_point"], orders["within_rpo"]) == (None, False)
+    assert result["enqueued"] == [] and result["already_copied"] == 1
+    assert orders["legacy_copies"] == 1 and result["legacy_copies"] == 1
+    assert reconcile_metrics(capsys).SourcesPastRpo == 0  # created moments ago: not late yet
+
+
+def test_an_in_region_copy_of_old_data_is_judged_by_the_datas_time(
+    reconcile_env: dict, queues: Queues, sources: SourceFactory, source_rds: Any
+) -> None:
+    """An operator copies a 40-day-old snapshot inside the source region (to re-encrypt or share it): its
+    data is 40 days old, older than the 35-day window, whatever its SnapshotCreateTime says. On 0.4.0 it was
+    enqueued (and its copy pruned as 40 days old, and enqueued again after REREQUEST_AFTER_HOURS, ...)."""
+    sources.db_snapshot("orders-old", instance="orders")
+    backdate_source("orders-old", hours=40 * 24)
+    source_rds.copy_db_snapshot(SourceDBSnapshotIdentifier="orders-old", TargetDBSnapshotIdentifier="orders-shared")
+    drop_automated_snapshots()
+
+    result = run()
+
+    assert result["enqueued"] == []
+    assert result["skipped"] == {"older_than_window": 2}
+
+
+def test_the_recovery_point_of_an_in_region_copy_is_the_datas_time(
+    reconcile_env: dict,
+    queues: Queues,
+    sources: SourceFactory,
+    source_rds: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The newest copy is 50 h old (past the 26 h RPO); an operator copies a 30-hour-old snapshot inside the
+    source region and the copier copies that copy. The recovery point is 30 h old: still past the RPO. On
+    0.4.0 it was the in-region copy's SnapshotCreateTime: 0.0 h, within the RPO."""
+    destination_rds = boto3.client("rds", region_name=DESTINATION_REGION)
+    old = sources.db_snapshot("orders-50h", instance="orders")
+    backdate_source("orders-50h", hours=50)
+    sources.db_snapshot("orders-30h", instance="orders")
+    backdate_source("orders-30h", hours=30)
+    shared = source_rds.copy_db_snapshot(
+        SourceDBSnapshotIdentifier="orders-30h", TargetDBSnapshotIdentifier="orders-30h-shared"
+    )["DBSnapshot"]
+    drop_automated_snapshots()
+    our_copy(destination_rds, old)
+    our_copy(destination_rds, shared)
+    capsys.readouterr()
+
+    result = run()
+
+    orders = entry(result, "orders")
+    assert orders["within_rpo"] is False and orders["past_rpo"] is True
+    assert 29.9 < orders["recovery_point_age_hours"] < 30.1
+    assert orders["lag_hours"] == 0.0  # the newest snapshot's data is as old
+    assert reconcile_metrics(capsys).SourcesPastRpo == 1
+
+
+class ClusterCopies:
+    """MOTO GAP: moto gives a cluster snapshot copy no SourceDBClusterSnapshotArn; this source RDS client adds
+    it to the named copies (copy identifier -> origin identifier), as RDS describes an in-region copy."""
+
+    def __init__(self, rds: Any, copied_from: dict[str, str]) -> None:
+        self._rds = rds
+        self._copied_from = copied_from
+
+    def describe_db_cluster_snapshots(self, **params: Any) -> dict[str, Any]:
+        answer = self._rds.describe_db_cluster_snapshots(**params)
+        for snapshot in answer["DBClusterSnapshots"]:
+            origin = self._copied_from.get(snapshot["DBClusterSnapshotIdentifier"])
+            if origin is not None:
+                snapshot["SourceDBClusterSnapshotArn"] = (
+                    f"arn:aws:rds:{SOURCE_REGION}:{ACCOUNT}:cluster-snapshot:{origin}"
+                )
+        return answer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._rds, name)
+
+
+def test_an_in_region_cluster_snapshot_copy_takes_its_origins_time(
+    reconcile_env: dict, queues: Queues, sources: SourceFactory, source_rds: Any
+) -> None:
+    """A cluster snapshot has no OriginalSnapshotCreateTime: a copy of a copy of 40-day-old data is followed
+    back (SourceDBClusterSnapshotArn, in the same listing) to its origin, whichever is listed first. On 0.4.0
+    both copies were enqueued (their SnapshotCreateTime is now)."""
+    sources.cluster_snapshot("ledger-old", cluster="ledger")
+    backdate_source("ledger-old", hours=40 * 24, kind="cluster")
+    for origin, name in (("ledger-old", "a-ledger-shared"), ("a-ledger-shared", "b-ledger-again")):
+        source_rds.copy_db_cluster_snapshot(
+            SourceDBClusterSnapshotIdentifier=origin, TargetDBClusterSnapshotIdentifier=name
+        )
+    young = sources.cluster_snapshot("ledger-young", cluster="ledger")
+    backdate_source("ledger-young", hours=2, kind="cluster")
+    drop_automated_snapshots()
+    rds = ClusterCopies(source_rds, {"a-ledger-shared": "ledger-old", "b-ledger-again": "a-ledger-shared"})
+    clients = Clients(rds, boto3.client("rds", region_name=DESTINATION_REGION), queues.sqs)
+
+    result = reconcile(ReconcileConfig.from_env(), clients, datetime.now(UTC), dry_run=True)
+
+    assert result["enqueued"] == [young["DBClusterSnapshotArn"]]
+    assert result["skipped"] == {"older_than_window": 3}
+    # The newest snapshot is the 2-hour-old one, not the copies made moments ago.
+    newest = datetime.fromisoformat(entry(result, "ledger")["newest_snapshot"])
+    assert 1.9 < (datetime.now(UTC) - newest).total_seconds() / 3600 < 2.1
+
+
+@pytest.mark.parametrize("status", ["failed", "incompatible-restore"])
+def test_a_broken_copy_is_no_copy(
+    reconcile_env: dict,
+    queues: Queues,
+    sources: SourceFactory,
+    destination_rds: Any,
+    capsys: pytest.CaptureFixture[str],
+    status: str,
+) -> None:
+    """A copy that failed is enqueued again (the copier replaces it) and counted. On 0.4.0 it counted as
+    copied: the snapshot was never copied again."""
+    snapshot = sources.db_snapshot("orders-1", instance="orders")
+    drop_automated_snapshots()
+    copy = our_copy(destination_rds, snapshot)
+    set_destination_status(copy["DBSnapshotIdentifier"], status)
+    capsys.readouterr()
+
+    result = run()
+
+    assert result["enqueued"] == [snapshot["DBSnapshotArn"]]
+    assert (result["already_copied"], result["broken_copies"], entry(result, "orders")["broken_copies"]) == (0, 1, 1)
+    assert entry(result, "orders")["recovery_point"] is None
+    assert reconcile_metrics(capsys).BrokenCopies == 1
+
+
+@pytest.mark.parametrize("status", ["creating", "copying", "pending", "deleting"])
+def test_a_copy_in_progress_or_being_deleted_still_counts_as_copied(
+    reconcile_env: dict, queues: Queues, sources: SourceFactory, destination_rds: Any, status: str
+) -> None:
+    snapshot = sources.db_snapshot("orders-1", instance="orders")
+    drop_automated_snapshots()
+    copy = our_copy(destination_rds, snapshot)
+    set_destination_status(copy["DBSnapshotIdentifier"], status)
+
+    result = run()
+
+    assert (result["enqueued"], result["already_copied"], result["broken_copies"]) == ([], 1, 0)
+    assert entry(result, "orders")["recovery_point"] is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("RETENTION_DAYS", "1000000", "RETENTION_DAYS must be at most 36500, got 1000000"),
+        ("RPO_HOURS", "1e300", "RPO_HOURS must be at most 876000, got '1e300'"),
+        ("GRACE_MINUTES", "1e300", "GRACE_MINUTES must be at most 52560000, got '1e300'"),
+        ("REREQUEST_AFTER_HOURS", "1e300", "REREQUEST_AFTER_HOURS must be at most 876000, got '1e300'"),
+    ],
+)
+def test_huge_spans_are_refused_by_name(
+    reconcile_env: dict, monkeypatch: pytest.MonkeyPatch, sources: SourceFactory, name: str, value: str, message: str
+) -> None:
+    """On 0.4.0 a huge RETENTION_DAYS or GRACE_MINUTES ended in OverflowError (a date before year 1), a huge
+    RPO_HOURS or REREQUEST_AFTER_HOURS was taken as it is."""
+    sources.db_snapshot("orders-1", instance="orders")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        run()
+    monkeypatch.setenv(name, {"RETENTION_DAYS": "36500", "GRACE_MINUTES": "52560000"}.get(name, "876000"))
+    assert run()["sources"]  # the bound itself is accepted, and computes
