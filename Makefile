@@ -15,7 +15,7 @@ UV := $(VENV)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: demo test test-py313 bench clean
+.PHONY: demo test test-py313 lint unit tf-test bench clean
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/rds-snapshot-copy demo
@@ -26,6 +26,20 @@ test: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(IAM_SIMULATOR)/node_module
 # The functions' unit tests under Lambda's Python.
 test-py313: $(VENV313)/.installed
 	$(VENV313)/bin/python -m pytest -p no:cacheprovider tests/unit
+
+# A quick loop while working; `make test` remains the one command CI runs (it includes all three).
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	terraform fmt -check -recursive
+
+# The functions' and the command's tests, under the development Python only (seconds, no emulator).
+unit: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -p no:cacheprovider -q tests/unit tests/cli
+
+# The module's native Terraform tests (mock providers, offline), in a scratch copy so no .terraform lands here.
+tf-test: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -p no:cacheprovider -q tests/test_terraform.py -k native_tests
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python -m bench.burst --events 1000

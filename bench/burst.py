@@ -42,11 +42,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 import copy_snapshot
 from snapshot_copy import copy_requests, reconcile
+from snapshot_copy.config import DEFAULT_DEPLOYMENT_NAME
 from snapshot_copy.copy_config import WAIT_BASE_SECONDS, CopyConfig
 from snapshot_copy.errors import SnapshotCopyError
 from snapshot_copy.metrics import COPY_METRICS, SOURCES_PAST_RPO
 from snapshot_copy.naming import target_identifier
 from snapshot_copy.reconcile_config import ReconcileConfig
+from snapshot_copy.tagging import copy_tags
 
 from .fake_aws import CallStats, Faults
 from .fake_dynamodb import FakeDynamoDb, Table
@@ -208,15 +210,14 @@ def make_rds(
         manual_quota=scenario.quota,
         duration_of=workload.duration_by_arn.__getitem__,
     )
+    yesterday = datetime.fromtimestamp(EPOCH, UTC) - timedelta(days=1)
     for index in range(scenario.existing_snapshots):
         old_arn = f"arn:aws:rds:{SOURCE_REGION}:{ACCOUNT}:snapshot:rds:db-{index:04d}-2024-05-31-03-00"
         destination.add_existing(
             target_identifier(f"rds:db-{index:04d}-2024-05-31-03-00", old_arn, "db"),
-            [{"Key": "source_region", "Value": SOURCE_REGION}, {"Key": "source_snapshot_arn", "Value": old_arn}],
-            extra={
-                "DBInstanceIdentifier": f"db-{index:04d}",
-                "OriginalSnapshotCreateTime": datetime.fromtimestamp(EPOCH, UTC) - timedelta(days=1),
-            },
+            # This deployment's copies: the tags its copier wrote (the module's default name).
+            copy_tags([], SOURCE_REGION, old_arn, DEFAULT_DEPLOYMENT_NAME, yesterday),
+            extra={"DBInstanceIdentifier": f"db-{index:04d}", "OriginalSnapshotCreateTime": yesterday},
         )
     median = scenario.copy_median_hours * 3600
     for index in range(scenario.foreign_in_progress):
@@ -470,8 +471,18 @@ def run_module(scenario: Scenario, workload: Workload, out: Any = sys.stderr) ->
     jitter = random.Random(scenario.seed + 2)
 
     def invoke(event: dict[str, Any]) -> Any:
+        started = sim.now
         sim.sleep(0.02)  # the invocation's own overhead
-        return copy_snapshot.handle(event, context, config, clients, clock, jitter)
+        # The time to the function's timeout, as the Lambda context would tell it, on the simulated clock.
+        return copy_snapshot.handle(
+            event,
+            context,
+            config,
+            clients,
+            clock,
+            jitter,
+            seconds_left=lambda: scenario.lambda_timeout - (sim.now - started),
+        )
 
     mapping = EventSourceMapping(
         sim,
@@ -578,6 +589,7 @@ def run_module(scenario: Scenario, workload: Workload, out: Any = sys.stderr) ->
         "makespan_over_ideal": round(makespan / greedy, 3) if greedy else None,
         "lower_bound_hours": round(bound / 3600, 2),
         "waits": emf["CopySlotWaits"],
+        "quota_waits": emf["WaitingForQuota"],
         "longest_wait_hours": round(max(waited, default=0.0) / 3600, 2),
         "max_receive_count": queue.max_receive_count_seen,
         "max_in_progress": result.max_in_progress,

@@ -3,11 +3,13 @@ each source's recovery point.
 
 Runs on a schedule. Contract: `lambda_handler(event, context)`; environment SOURCE_REGION,
 DESTINATION_REGION, COPY_QUEUE_URL (the copier's queue), RETENTION_DAYS (default 35: only source snapshots
-younger than this are enqueued), RPO_HOURS (default 26); with defaults ENABLED_EVENT_IDS, SOURCE_FILTER,
+whose data is younger than this are enqueued), RPO_HOURS (default 26); with defaults DEPLOYMENT_NAME (whose
+copies count: the module's name, default "rds-snapshot-copy"), ENABLED_EVENT_IDS, SOURCE_FILTER,
 REQUESTS_TABLE, GRACE_MINUTES, REREQUEST_AFTER_HOURS, PER_SOURCE_METRICS, METRIC_NAMESPACE, and optional
 DRILL_MAX_AGE_DAYS (snapshot_copy/reconcile_config.py). Returns a dict with `enqueued` (the source
 snapshot ARNs put on the queue) and `sources` (one entry per selected database or cluster: source, kind,
-recovery_point, recovery_point_age_hours, within_rpo, and more); see snapshot_copy/reconcile.py, which does the work.
+recovery_point, recovery_point_age_hours, within_rpo, and more); see snapshot_copy/reconcile.py, which does
+the work and states the rules: only this deployment's available copies count, and time is the data's.
 """
 
 from __future__ import annotations

@@ -60,6 +60,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import copy_requests, drill_age, metrics
+from .config import MAX_DAYS
 from .errors import SnapshotCopyError
 from .events import CREATED_EVENT_IDS, snapshot_created_event
 from .filters import Decision
@@ -91,7 +92,7 @@ SKIP_REASONS = {
     "not_available": "the source snapshot is not available",
     "type_not_enabled": "its snapshot type's created-event is not enabled",
     "filtered": "its source is left out by the source filter",
-    "no_creation_time": "RDS gives no creation time",
+    "no_creation_time": "RDS gives no time for its data",
     "older_than_window": "older than the window (retention would prune its copy)",
     "in_grace": "younger than the grace period (its own event is still expected)",
     "requested": "requested recently (copy requests table)",
@@ -244,14 +245,14 @@ def survey(
     """Read the sources, copies, snapshots and requests (see the module's docstring); change nothing.
 
     `now` must be timezone-aware (RDS's times are). `window_days`: None for config.retention_days, or a
-    number of days (float('inf'): every snapshot). The six listings (live instances and clusters, source
-    DB and cluster snapshots, destination DB and cluster copies) are independent and run through
-    `run_listings` (None: in_threads, one thread each); each checks `seconds_left()` before every page and
+    number of days up to config.MAX_DAYS (float('inf'): every snapshot). The six listings (live instances
+    and clusters, source DB and cluster snapshots, destination DB and cluster copies) are independent and run
+    through `run_listings` (None: in_threads, one thread each); each checks `seconds_left()` before every page and
     raises ReconcileOutOfTimeError under TIME_MARGIN_SECONDS. `sleep` paces the table's retries.
     """
     window = float(config.retention_days if window_days is None else window_days)
-    if not window > 0:
-        raise ValueError(f"window_days must be more than 0, got {window_days!r}")
+    if not 0 < window <= MAX_DAYS and window != math.inf:  # past MAX_DAYS, dates overflow
+        raise ValueError(f"window_days must be more than 0 and at most {MAX_DAYS} (or inf), got {window_days!r}")
     result = Survey(now=now, rpo_hours=config.rpo_hours, window_days=window)
     enabled_types = enabled_snapshot_types(config.enabled_event_ids)
     oldest = now - timedelta(days=window) if math.isfinite(window) else None

@@ -1,6 +1,20 @@
 locals {
   # The tags every copy carries (the function reads the same file: lambda/snapshot_copy/copy_tags.json).
   copy_tags = jsondecode(file("${path.module}/copy_tags.json"))
+
+  # What IAM can know of "this deployment's copy": the tags the copier sets, all three. The deployment tag
+  # with this deployment's name (two deployments may share a source region), the source_region tag with this
+  # source region, and a source_snapshot_arn tag. RDS authorises a delete against the snapshot's own tags
+  # (aws:ResourceTag). Tags alone prove nothing (CopyTags copies them onto an operator's own copy, and
+  # whoever may tag can write them), so the functions also require the copier's identifier before they
+  # delete (lambda/snapshot_copy/ownership.py): the policy is the outer fence, the code the inner one.
+  # Both deleting roles use these conditions: the pruner's expired copies (iam_pruner.tf) and the copier's
+  # broken ones (below).
+  own_copy_conditions = [
+    { test = "StringEquals", variable = "aws:ResourceTag/${local.copy_tags.deployment}", values = [var.name] },
+    { test = "StringEquals", variable = "aws:ResourceTag/${local.copy_tags.source_region}", values = [local.source_region] },
+    { test = "Null", variable = "aws:ResourceTag/${local.copy_tags.source_snapshot_arn}", values = ["false"] },
+  ]
 }
 
 # The copier's own permissions. modules/function adds the rest to the role's policy: writing its log group
@@ -23,7 +37,8 @@ data "aws_iam_policy_document" "copier" {
   }
 
   # Copies are tagged as they are created, which RDS authorises as tagging the target. Only tagging that
-  # marks a copy as this deployment's: the request must set the source_region tag to this source region.
+  # marks a copy as this deployment's: the request must set the deployment tag to this deployment's name and
+  # the source_region tag to this source region, so the role can never write another deployment's identity.
   statement {
     sid       = "TagDestinationSnapshots"
     actions   = ["rds:AddTagsToResource"]
@@ -31,8 +46,38 @@ data "aws_iam_policy_document" "copier" {
 
     condition {
       test     = "StringEquals"
+      variable = "aws:RequestTag/${local.copy_tags.deployment}"
+      values   = [var.name]
+    }
+
+    condition {
+      test     = "StringEquals"
       variable = "aws:RequestTag/${local.copy_tags.source_region}"
       values   = [local.source_region]
+    }
+  }
+
+  # DeleteBrokenDbCopies, DeleteBrokenClusterCopies: a copy of its own that failed (status failed or
+  # incompatible-restore) sits at the target name and blocks the copy; the copier deletes it and copies
+  # again. Only snapshots tagged as this deployment's copies, in the destination region (the code also
+  # checks the identifier and the status first: lambda/snapshot_copy/copier.py).
+  dynamic "statement" {
+    for_each = local.snapshot_kinds
+
+    content {
+      sid       = "DeleteBroken${title(statement.key)}Copies"
+      actions   = ["rds:${statement.value.delete_action}"]
+      resources = [local.destination_snapshot_arn[statement.key]]
+
+      dynamic "condition" {
+        for_each = local.own_copy_conditions
+
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
     }
   }
 

@@ -1,8 +1,9 @@
-# The least privilege of the person who runs `rds-snapshot-copy restore` and `drill` (the README's
-# "Regional failover" runbook): rendered, not attached, because who operates is the user's choice (a role,
-# an SSO permission set, a group). Output as operator_policy_json. Every call the two commands make (their
-# tests' and the end-to-end drill's) is proven against it by the IAM simulation (tests/iam), with a list of
-# what it must never allow; its actions are drill.OPERATOR_ACTIONS exactly.
+# The least privilege of the person who runs `rds-snapshot-copy restore`, `drill` and `adopt` (the README's
+# "Regional failover" runbook and "Upgrading from 0.4"): rendered, not attached, because who operates is the
+# user's choice (a role, an SSO permission set, a group). Output as operator_policy_json. Every call the
+# commands make (their tests' and the end-to-end drill's and adoption's) is proven against it by the IAM
+# simulation (tests/iam), with a list of what it must never allow; its actions are drill.OPERATOR_ACTIONS
+# exactly.
 #
 # Restores happen in the destination region, from the copies, with the copies' key; a drill may delete only
 # what a drill created (named drill-* and tagged rds_snapshot_copy_drill, both: the tag alone could be put
@@ -140,6 +141,56 @@ data "aws_iam_policy_document" "operator" {
       test     = "Bool"
       variable = "kms:GrantIsForAWSResource"
       values   = ["true"]
+    }
+  }
+
+  # `--function NAME`: the deployment's identity (its regions and name) read from one of its functions'
+  # environment, in the source region. Only this deployment's three functions (a version or alias of one too).
+  statement {
+    sid     = "ReadDeploymentSettings"
+    actions = ["lambda:GetFunctionConfiguration"]
+    resources = flatten([
+      for arn in [module.copier.function_arn, module.pruner.function_arn, module.reconciler.function_arn] : [arn, "${arn}:*"]
+    ])
+  }
+
+  # `adopt --apply`: the deployment tag with this deployment's name, and no other tag, on a copy 0.4.x made
+  # (tagged with this source region and a source ARN, and with no deployment tag yet). A snapshot that
+  # already carries an identity, another deployment's or this one's, cannot be re-tagged; nor can the
+  # source_region or source_snapshot_arn tags be written, which would make a snapshot look like a copy.
+  statement {
+    sid       = "AdoptLegacyCopies"
+    actions   = ["rds:AddTagsToResource"]
+    resources = local.destination_snapshot_arns
+
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/${local.copy_tags.deployment}"
+      values   = ["true"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.copy_tags.source_region}"
+      values   = [local.source_region]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/${local.copy_tags.source_snapshot_arn}"
+      values   = ["false"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/${local.copy_tags.deployment}"
+      values   = [var.name]
+    }
+
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "aws:TagKeys"
+      values   = [local.copy_tags.deployment]
     }
   }
 

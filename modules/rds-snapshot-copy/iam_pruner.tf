@@ -5,14 +5,6 @@
 locals {
   pruner_deletes = var.retention_days != null && !var.prune_dry_run
 
-  # A snapshot is one of this deployment's copies when it carries the tags the copier sets (copy_tags.json):
-  # the source_region tag with this source region, and a source_snapshot_arn tag. RDS authorises a delete
-  # against the snapshot's own tags (aws:ResourceTag), so nothing else in the region can be deleted.
-  prune_copy_conditions = [
-    { test = "StringEquals", variable = "aws:ResourceTag/${local.copy_tags.source_region}", values = [local.source_region] },
-    { test = "Null", variable = "aws:ResourceTag/${local.copy_tags.source_snapshot_arn}", values = ["false"] },
-  ]
-
   # Only requests to the destination region: for the actions on "*", and for the quota ARNs, whose region
   # the ARN names already.
   prune_destination_only = {
@@ -25,18 +17,19 @@ locals {
 data "aws_iam_policy_document" "pruner" {
   provider = aws.source
 
-  # DeleteDbSnapshotCopies, DeleteClusterSnapshotCopies. Only while the pruner deletes: with pruning off
-  # (retention_days null) or in a dry run the role cannot delete anything at all.
+  # DeleteDbSnapshotCopies, DeleteClusterSnapshotCopies: only snapshots tagged as this deployment's copies
+  # (iam.tf's own_copy_conditions: its name, its source region, a source ARN). Only while the pruner deletes:
+  # with pruning off (retention_days null) or in a dry run the role cannot delete anything at all.
   dynamic "statement" {
     for_each = { for kind, spec in local.snapshot_kinds : kind => spec if local.pruner_deletes }
 
     content {
       sid       = "Delete${title(statement.key)}SnapshotCopies"
       actions   = ["rds:${statement.value.delete_action}"]
-      resources = ["arn:${local.partition}:rds:${local.destination_region}:${local.account_id}:${statement.value.arn_resource_type}:*"]
+      resources = [local.destination_snapshot_arn[statement.key]]
 
       dynamic "condition" {
-        for_each = local.prune_copy_conditions
+        for_each = local.own_copy_conditions
 
         content {
           test     = condition.value.test

@@ -88,9 +88,12 @@ locals {
       for region in local.rds_regions : "arn:${local.partition}:rds:${region}:${local.account_id}:${spec.arn_resource_type}:*"
     ]
   }
-  destination_snapshot_arns = [
-    for kind, spec in local.snapshot_kinds : "arn:${local.partition}:rds:${local.destination_region}:${local.account_id}:${spec.arn_resource_type}:*"
-  ]
+  # Every snapshot of a kind in the destination, where copies are tagged, deleted (the pruner, the copier's
+  # broken copies) and adopted.
+  destination_snapshot_arn = {
+    for kind, spec in local.snapshot_kinds : kind => "arn:${local.partition}:rds:${local.destination_region}:${local.account_id}:${spec.arn_resource_type}:*"
+  }
+  destination_snapshot_arns = values(local.destination_snapshot_arn)
   option_group_arns = var.option_group_name == null ? [] : [
     "arn:${local.partition}:rds:${local.destination_region}:${local.account_id}:og:${var.option_group_name}",
   ]
@@ -121,6 +124,9 @@ locals {
   # set: with the optional attributes' defaults, the default {} renders all four keys, empty.
   source_filter_json = jsonencode(var.source_filter)
 
+  # Every function's: whose copies it may touch (the deployment tag's value, ownership.py), the module's name.
+  deployment_environment = { DEPLOYMENT_NAME = var.name }
+
   lambda_environment = merge(
     {
       SOURCE_REGION                  = local.source_region
@@ -140,6 +146,7 @@ locals {
       REQUESTS_TABLE = aws_dynamodb_table.copy_requests.name
     },
     { SOURCE_FILTER = local.source_filter_json },
+    local.deployment_environment,
     # Lambda rejects null environment values, so the variable is only present when set.
     var.option_group_name == null ? {} : { OPTION_GROUP_NAME = var.option_group_name },
   )

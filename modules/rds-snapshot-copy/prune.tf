@@ -16,6 +16,7 @@ locals {
       DRY_RUN            = tostring(var.prune_dry_run)
       METRIC_NAMESPACE   = var.metric_namespace
     },
+    local.deployment_environment,
     # Absent means pruning is off: the function then only publishes the quota metrics.
     var.retention_days == null ? {} : { RETENTION_DAYS = tostring(var.retention_days) },
   )

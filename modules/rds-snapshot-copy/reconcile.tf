@@ -31,6 +31,8 @@ locals {
     PER_SOURCE_METRICS    = tostring(var.per_source_recovery_point_metrics)
     METRIC_NAMESPACE      = var.metric_namespace
     },
+    # `status`, `backfill` and `adopt --function` read the deployment's identity from this environment too.
+    local.deployment_environment,
     # Set: each run reads the drills' LastDrillTimestamp back and publishes DaysSinceLastDrill, which the
     # drill_age alarm compares with the limit (alarms.tf). Unset: no check, and no call.
     var.drill_max_age_days == null ? {} : { DRILL_MAX_AGE_DAYS = tostring(var.drill_max_age_days) },

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Prefix of every name: the copier function and log group (`name`), queue (`name-events`), dead-letter queue (`name-dlq`), rule (`name-snapshot-created`), role (`name-copier`), key alias (`alias/name`), the pruner function (`name-prune`), its role (`name-pruner`), schedule (`name-prune-schedule`) and dead-letter queue (`name-scheduled-dlq`, shared with the reconciler), the reconciler function (`name-reconcile`), its role (`name-reconciler`) and schedule (`name-reconcile`), and the copy requests table (`name-copy-requests`). At most 47 characters, so that the rule's name stays within 64."
+  description = "Prefix of every name: the copier function and log group (`name`), queue (`name-events`), dead-letter queue (`name-dlq`), rule (`name-snapshot-created`), role (`name-copier`), key alias (`alias/name`), the pruner function (`name-prune`), its role (`name-pruner`), schedule (`name-prune-schedule`) and dead-letter queue (`name-scheduled-dlq`, shared with the reconciler), the reconciler function (`name-reconcile`), its role (`name-reconciler`) and schedule (`name-reconcile`), and the copy requests table (`name-copy-requests`). At most 47 characters, so that the rule's name stays within 64. It is also the deployment's identity: every copy carries it in its `snapshot_copy_deployment` tag, and the functions prune, count and restore only copies that carry it (with the copier's identifier); a renamed deployment no longer owns the copies made under the old name."
   type        = string
   default     = "rds-snapshot-copy"
 
@@ -348,7 +348,7 @@ variable "source_filter" {
 }
 
 variable "retention_days" {
-  description = "Age in days after which the pruner deletes this deployment's copies in the destination region (manual snapshots tagged with this source region and a source snapshot ARN), keeping the keep_last newest of each source. Null turns pruning off: the pruner then only publishes the manual snapshot quota metrics, and its role has no delete permission. The reconciler only enqueues source snapshots younger than this, so that it never copies again what the pruner deleted (35 days when null, the longest RDS keeps automated snapshots)."
+  description = "Age in days, 1 to 36500, after which the pruner deletes this deployment's copies in the destination region (manual snapshots tagged with this deployment's name and source region and a source snapshot ARN, under the copier's own identifier), keeping the keep_last newest of each source. Null turns pruning off: the pruner then only publishes the manual snapshot quota metrics, and its role has no delete permission. The reconciler only enqueues source snapshots younger than this, so that it never copies again what the pruner deleted (35 days when null, the longest RDS keeps automated snapshots)."
   type        = number
   default     = 35
 
@@ -356,10 +356,17 @@ variable "retention_days" {
     condition     = var.retention_days == null || try(var.retention_days >= 1 && floor(var.retention_days) == var.retention_days, false)
     error_message = "retention_days must be a whole number of days, at least 1, or null to turn pruning off."
   }
+
+  # The functions' bound for every span in days (MAX_DAYS, lambda/snapshot_copy/config.py): a hundred years.
+  # Past it their date arithmetic overflows, so a larger value would crash the pruner and the reconciler.
+  validation {
+    condition     = var.retention_days == null || try(var.retention_days <= 36500, false)
+    error_message = "retention_days must be at most 36500 days (a hundred years, the functions' longest span), not ${coalesce(var.retention_days, "null")}; null turns pruning off."
+  }
 }
 
 variable "keep_last" {
-  description = "Copies of each source database or cluster the pruner always keeps, the newest ones, however old. At least 1: the newest copy must stay, because RDS copies a DB snapshot incrementally only while the previous copy of the same source, encrypted with the same key, is in the destination region; without it the next copy is a full one."
+  description = "Copies of each source database or cluster the pruner always keeps, the newest ones, however old: 1 to 36500. At least 1: the newest copy must stay, because RDS copies a DB snapshot incrementally only while the previous copy of the same source, encrypted with the same key, is in the destination region; without it the next copy is a full one."
   type        = number
   default     = 3
   nullable    = false
@@ -367,6 +374,12 @@ variable "keep_last" {
   validation {
     condition     = var.keep_last >= 1 && floor(var.keep_last) == var.keep_last
     error_message = "keep_last must be a whole number, at least 1: the newest copy keeps the next copy incremental."
+  }
+
+  # The pruner's bound (prune_config.MAX_KEEP_LAST, config.MAX_DAYS): a daily copy for a hundred years.
+  validation {
+    condition     = var.keep_last <= 36500
+    error_message = "keep_last must be at most 36500 (a daily copy for a hundred years, the pruner's bound), not ${var.keep_last}."
   }
 }
 
@@ -412,7 +425,7 @@ variable "quota_alarm_threshold_percent" {
 }
 
 variable "rpo_hours" {
-  description = "Recovery point objective, in hours: a source database or cluster is past it when the source snapshot behind its newest available copy in the destination region is older than this, or when it has had no available copy for longer than this since it was created. The reconciler publishes the number of sources past it (SourcesPastRpo) on each run, and the recovery_point alarm fires at one. 26 by default: daily backups, with two hours for the snapshot and its copy."
+  description = "Recovery point objective, in hours (more than 0, at most 876000): a source database or cluster is past it when the source snapshot behind its newest available copy in the destination region is older than this, or when it has had no available copy for longer than this since it was created. The reconciler publishes the number of sources past it (SourcesPastRpo) on each run, and the recovery_point alarm fires at one. 26 by default: daily backups, with two hours for the snapshot and its copy."
   type        = number
   default     = 26
   nullable    = false
@@ -420,6 +433,13 @@ variable "rpo_hours" {
   validation {
     condition     = var.rpo_hours > 0
     error_message = "rpo_hours must be a positive number of hours (26 for daily backups), not ${var.rpo_hours}."
+  }
+
+  # The functions' bound for every span in hours (MAX_HOURS, lambda/snapshot_copy/config.py): a hundred
+  # years. Past it the reconciler's date arithmetic overflows.
+  validation {
+    condition     = var.rpo_hours <= 876000
+    error_message = "rpo_hours must be at most 876000 hours (a hundred years, the functions' longest span), not ${var.rpo_hours}."
   }
 }
 

@@ -7,6 +7,7 @@ provider found in a local filesystem mirror from that mirror, and everything els
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -86,12 +87,21 @@ def cli_config_text(mirror: Path | None) -> str:
     )
 
 
+# Where the CLI configuration is written: one file per distinct content, kept, so that repeated calls (every
+# `rds-snapshot-copy terraformrc`, every test session) reuse it instead of leaving a directory behind each time.
+CONFIG_DIR = Path(os.environ.get("RDS_SNAPSHOT_COPY_CACHE", "~/.cache/rds-snapshot-copy")).expanduser()
+
+
 @lru_cache(maxsize=1)
 def cli_config_file() -> Path:
-    """Write the CLI configuration once per process and return its path."""
-    directory = Path(tempfile.mkdtemp(prefix="tf-cli-"))
-    path = directory / "terraformrc"
-    path.write_text(cli_config_text(find_mirror()))
+    """Write the CLI configuration (once per content; atomically, for concurrent callers) and return its path."""
+    text = cli_config_text(find_mirror())
+    CONFIG_DIR.mkdir(parents=True, exist_ok=True)
+    path = CONFIG_DIR / f"terraformrc-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    if not path.exists() or path.read_text() != text:
+        with tempfile.NamedTemporaryFile("w", dir=CONFIG_DIR, prefix=".terraformrc-", delete=False) as out:
+            out.write(text)
+        os.replace(out.name, path)
     return path
 
 

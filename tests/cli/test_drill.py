@@ -1,10 +1,13 @@
-"""`drill`: temporary restores of the newest copies, RPO/RTO, checks, cost, clean-up (also when interrupted
-or failing halfway), the JSON report and the metric."""
+"""`drill`: temporary restores of the newest copies of this deployment, RPO (the age of their data)/RTO,
+checks, cost, clean-up (also when interrupted or failing halfway, and never of another drill's database, even
+one started in the same second), the JSON report and the metric."""
 
 from __future__ import annotations
 
 import json
 import os
+import random
+import re
 import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +18,8 @@ from botocore.exceptions import ClientError
 
 from rds_snapshot_copy import drill, prices, restore
 from snapshot_copy.metrics import DRILL_RPO, DRILL_RTO, DRILL_SOURCE_REGION_DIMENSION, LAST_DRILL_TIMESTAMP
-from tests.cli.conftest import NoSleep, Slow, World
+from snapshot_copy.snapshot_time import data_time
+from tests.cli.conftest import DEPLOYMENT, LEGACY, NoSleep, Slow, World
 from tests.unit.harness import DESTINATION_REGION, SOURCE_REGION
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -94,9 +98,10 @@ def test_rto_is_request_to_available_and_rpo_the_recovery_point_age(world: World
     assert run.code == 0, run.err
     assert source["rto_seconds"] == 600.0
     assert source["usable_seconds"] == 600.0  # straight from creating to available
-    taken = copy["OriginalSnapshotCreateTime"]
-    assert source["rpo_seconds"] == round((NOW - taken).total_seconds(), 1)
-    assert source["restored"]["target"] == "drill-orders-202611251200"
+    # The copy's data time: its OriginalSnapshotCreateTime, or the source time tag (to the second) if earlier.
+    (described,) = world.rds.describe_db_snapshots(DBSnapshotIdentifier=copy["DBSnapshotIdentifier"])["DBSnapshots"]
+    assert source["rpo_seconds"] == round((NOW - data_time(described, "db")).total_seconds(), 1)
+    assert re.fullmatch(r"drill-orders-202611251200-[0-9a-f]{6}", source["restored"]["target"])
 
 
 def test_keep_leaves_the_restored_databases_without_deletion_protection(world: World, run_drill) -> None:
@@ -201,16 +206,29 @@ def test_all_with_no_copies_is_refused(world: World, run_drill) -> None:
     assert run.code == 2 and "nothing to drill" in run.err
 
 
+class Draws(random.Random):
+    """An rng whose getrandbits gives these values, in turn."""
+
+    def __init__(self, *values: int) -> None:
+        super().__init__(0)
+        self.values = list(values)
+
+    def getrandbits(self, k: int) -> int:
+        return self.values.pop(0)
+
+
 def test_drill_names_fit_rds_limits_and_never_collide() -> None:
     taken: set[str] = set()
-    existing = {"drill-orders-202611251200"}
-    first = drill.drill_name("orders", NOW, taken, existing.__contains__)
-    second = drill.drill_name("Orders", NOW, taken, existing.__contains__)
-    assert first == "drill-orders-202611251200-2" and second == "drill-orders-202611251200-3"
+    existing = {"drill-orders-202611251200-00000a"}
+    first = drill.drill_name("orders", NOW, taken, existing.__contains__, Draws(0xA, 0xB))
+    second = drill.drill_name("Orders", NOW, taken, existing.__contains__, Draws(0xB, 0xC))
+    assert first == "drill-orders-202611251200-00000b" and second == "drill-orders-202611251200-00000c"
     long = drill.drill_name("a" * 63, NOW, set(), lambda _: False)
     assert len(long + "-writer") <= 63 and not long.endswith("-") and "--" not in long
-    odd = drill.drill_name("x--y__z-", NOW, set(), lambda _: False)
-    assert odd == "drill-x-y-z-202611251200"
+    assert restore.valid_database_identifier(long + "-writer")
+    odd = drill.drill_name("x--y__z-", NOW, set(), lambda _: False, Draws(0xABCDEF))
+    assert odd == "drill-x-y-z-202611251200-abcdef"
+    assert len({drill.drill_name("orders", NOW, set(), lambda _: False) for _ in range(50)}) == 50
 
 
 def test_cost_of_an_unknown_class_is_unknown() -> None:
@@ -276,15 +294,24 @@ class LostAnswer:
         return getattr(self._rds, name)
 
 
-def test_a_create_that_failed_is_not_deleted_unless_its_retry_made_it(world: World, run_drill) -> None:
+def test_a_create_refused_as_already_existing_deletes_nothing(world: World, run_drill) -> None:
+    """Only a create that succeeded registers what it made. Even when the database of that name carries every
+    tag of the request (botocore's retry after a lost answer, most likely), it is not deleted on that guess:
+    the error says so and how to delete it."""
     world.instance("orders")
     world.copy("db", "orders", "orders-1")
     run = run_drill(world.clients(rds=LostAnswer(world.rds)), "orders", "--json")
     assert run.code == 1
     (source,) = json.loads(run.out)["sources"]
+    target = source["restored"]["target"]
     assert "DBInstanceAlreadyExists" in source["error"]
-    assert source["cleanup"] == "deleted"  # it carries the drill's tags: this drill's own
-    assert world.instances() == []
+    assert f"{target} carries every tag of this request" in source["error"]
+    assert (
+        f"aws rds delete-db-instance --region {DESTINATION_REGION} --db-instance-identifier {target}"
+        in (source["error"])
+    )
+    assert source["cleanup"] == "nothing created"
+    assert world.instances() == [target]
 
 
 # -------------------------------------------------------------------------------- usable before available
@@ -362,3 +389,144 @@ def test_cost_under_a_dollar_shows_three_decimals() -> None:
     assert drill.cost_text(prices.estimate("aurora-postgresql", "db.r6g.large", 4 * 3600)) == "$1.04"
     assert drill.cost_text(prices.estimate("postgres", "db.x99.huge", 600)) == "unknown"
     assert drill.cost_text(None) == "-"
+
+
+# ------------------------------------------------------------------- two drills at once (issue 15, names)
+
+
+class BeforeFirstRestore:
+    """Runs `hook(params)` inside the first RestoreDBInstanceFromDBSnapshot, before it is sent; a hook's answer
+    (not None) is returned instead of sending it."""
+
+    def __init__(self, rds: Any, hook: Any) -> None:
+        self._rds = rds
+        self._hook = hook
+
+    def restore_db_instance_from_db_snapshot(self, **params: Any) -> Any:
+        hook, self._hook = self._hook, None
+        answer = hook(params) if hook is not None else None
+        return answer if answer is not None else self._rds.restore_db_instance_from_db_snapshot(**params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._rds, name)
+
+
+def interleave(world: World, run_drill: Any, first_rng: Any = None, second_rng: Any = None) -> tuple[Any, Any]:
+    """Drill A and drill B of `orders`, started in the same second: A plans, B plans, A creates, B creates,
+    B finishes (waits, checks, cleans up), then A finishes. (A's create is made from inside B's, the moment B
+    has planned.)"""
+    second: list[Any] = []
+
+    def during_first(first_params: dict[str, Any]) -> Any:
+        made: list[Any] = []
+
+        def during_second(_: dict[str, Any]) -> None:
+            made.append(world.rds.restore_db_instance_from_db_snapshot(**first_params))
+
+        kwargs = {"rng": second_rng} if second_rng is not None else {}
+        second.append(
+            run_drill(
+                world.clients(rds=BeforeFirstRestore(world.rds, during_second)),
+                "orders",
+                "--json",
+                now=lambda: NOW,
+                **kwargs,
+            )
+        )
+        return made[0]
+
+    kwargs = {"rng": first_rng} if first_rng is not None else {}
+    first = run_drill(
+        world.clients(rds=BeforeFirstRestore(world.rds, during_first)), "orders", "--json", now=lambda: NOW, **kwargs
+    )
+    return first, second[0]
+
+
+def test_two_drills_started_in_the_same_second_never_share_a_database(world: World, run_drill) -> None:
+    """In 0.4.0 both picked drill-orders-<minute>; the second's create was refused, it took the first's
+    database (same tags) for its own and deleted it, and the first failed."""
+    world.instance("orders")
+    world.copy("db", "orders", "orders-1")
+
+    first, second = interleave(world, run_drill)
+
+    assert (first.code, second.code) == (0, 0), (first.out, first.err, second.out, second.err)
+    (a,), (b,) = json.loads(first.out)["sources"], json.loads(second.out)["sources"]
+    assert a["restored"]["target"] != b["restored"]["target"]
+    assert (a["status"], a["cleanup"], b["status"], b["cleanup"]) == ("ok", "deleted", "ok", "deleted")
+    assert world.instances() == []
+
+
+def test_a_drill_whose_name_is_taken_meanwhile_deletes_nothing_of_the_other(world: World, run_drill) -> None:
+    """The worst case, forced: both draw the same suffix (and token). The second's create is refused; it
+    created nothing, so it deletes nothing, and the first completes."""
+    world.instance("orders")
+    world.copy("db", "orders", "orders-1")
+
+    first, second = interleave(world, run_drill, random.Random(15), random.Random(15))
+
+    (a,), (b,) = json.loads(first.out)["sources"], json.loads(second.out)["sources"]
+    assert a["restored"]["target"] == b["restored"]["target"]
+    assert second.code == 1 and "DBInstanceAlreadyExists" in b["error"]
+    assert b["cleanup"] == "nothing created"
+    assert first.code == 0, first.out + first.err
+    assert (a["status"], a["cleanup"]) == ("ok", "deleted")
+    assert world.instances() == []
+
+
+def test_clean_up_leaves_a_database_without_this_drills_token_alone(world: World) -> None:
+    """Registered before its create (interrupted before AWS answered), then found under another drill's token:
+    the other drill's, never deleted."""
+    clock = NoSleep()
+    world.rds.create_db_instance(
+        DBInstanceIdentifier="drill-orders-202611251200-00000a",
+        DBInstanceClass="db.t3.small",
+        Engine="postgres",
+        AllocatedStorage=20,
+        MasterUsername="admin_user",
+        MasterUserPassword="not-a-real-password",
+        Tags=[{"Key": drill.TAG_DRILL, "Value": "20261125120000-another"}],
+    )
+    created = restore.Created()
+    created.add("instance", "drill-orders-202611251200-00000a")
+
+    outcome = drill.delete_created(world.rds, created, clock.clock, clock.sleep, 30.0, token="20261125120000-mine")
+
+    assert outcome == {"drill-orders-202611251200-00000a": drill.NOT_THIS_DRILLS}
+    assert world.instances() == ["drill-orders-202611251200-00000a"]
+
+
+# ---------------------------------------------------------- whose copies, and how old their data is (issue 15)
+
+
+def test_drill_all_restores_only_this_deployments_copies(world: World, run_drill) -> None:
+    world.instance("orders")
+    ours = world.copy("db", "orders", "orders-1", hours_old=30)
+    theirs = world.copy("db", "orders", "orders-2", hours_old=2, deployment="dev")  # newer, another deployment's
+    world.instance("billing")
+    world.copy("db", "billing", "billing-1", deployment=LEGACY)  # 0.4.x's: not until adopted
+
+    run = run_drill(world.clients(), "--all", "--json")
+
+    assert run.code == 0, run.err
+    document = json.loads(run.out)
+    assert document["deployment"] == DEPLOYMENT
+    (source,) = document["sources"]
+    assert (source["source"], source["snapshot"]) == ("orders", ours["DBSnapshotArn"])
+    assert 29.9 * 3600 < source["rpo_seconds"] < 30.1 * 3600
+    dev = json.loads(run_drill(world.clients(), "--all", "--json", "--deployment", "dev").out)
+    assert [s["snapshot"] for s in dev["sources"]] == [theirs["DBSnapshotArn"]]
+    refused = run_drill(world.clients(), "billing")
+    assert refused.code == 2 and "made by 0.4.x" in refused.err and "nothing was created" in refused.err
+
+
+def test_drill_rpo_is_the_age_of_the_copys_data(world: World, run_drill) -> None:
+    """Aurora: a copy made now of 40-hour-old data has an RPO of 40 h, not 0 (its SnapshotCreateTime)."""
+    world.cluster("ledger")
+    world.copy("cluster", "ledger", "ledger-1", hours_old=40)
+
+    run = run_drill(world.clients(), "ledger", "--json")
+
+    assert run.code == 0, run.err
+    (source,) = json.loads(run.out)["sources"]
+    assert 39.9 * 3600 < source["rpo_seconds"] < 40.1 * 3600, source["rpo_seconds"]

@@ -584,7 +584,7 @@ def test_function_gives_the_regions_and_the_deployment(world: World, run_restore
         (["--source-region", SOURCE_REGION, "--destination-region", SOURCE_REGION], "regions must differ"),
         (
             ["--source-region", SOURCE_REGION, "--destination-region", DESTINATION_REGION, "--deployment", "Prod_1"],
-            "DEPLOYMENT_NAME must be the module's name",
+            "--deployment must be the module's name",
         ),
     ],
 )

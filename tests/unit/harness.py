@@ -297,6 +297,14 @@ def our_copies(destination_rds: Any, kind: str = "db") -> list[dict[str, Any]]:
     return [s for s in snapshots if any(t["Key"] == "source_snapshot_arn" for t in s.get("TagList", []))]
 
 
+def tag_time(when: Any) -> str:
+    """A time as the source_snapshot_time tag holds it (README: ISO 8601 in UTC, to the second); written out
+    here rather than imported, so that the tests state the format and run against a release without it."""
+    from datetime import UTC
+
+    return when.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
 def tag_dict(snapshot: dict[str, Any]) -> dict[str, str]:
     return {tag["Key"]: tag["Value"] for tag in snapshot.get("TagList", [])}
 

@@ -9,7 +9,6 @@ from botocore.stub import Stubber
 
 from snapshot_copy.errors import CopyFailedError
 from snapshot_copy.naming import target_identifier
-from snapshot_copy.tagging import format_time
 
 from .harness import (
     ACCOUNT,
@@ -25,6 +24,7 @@ from .harness import (
     our_copies,
     sqs_event,
     tag_dict,
+    tag_time,
 )
 
 
@@ -46,7 +46,7 @@ def test_manual_db_snapshot_is_copied_encrypted(function_env: dict, sources, des
     assert copy["DBSnapshotArn"].split(":")[3] == DESTINATION_REGION
     # This deployment's identity, and when the source's data was taken.
     assert tag_dict(copy)["snapshot_copy_deployment"] == "rds-snapshot-copy"
-    assert tag_dict(copy)["source_snapshot_time"] == format_time(snapshot["OriginalSnapshotCreateTime"])
+    assert tag_dict(copy)["source_snapshot_time"] == tag_time(snapshot["OriginalSnapshotCreateTime"])
 
 
 def test_encrypted_db_snapshot_is_copied_with_the_destination_key(
@@ -166,7 +166,7 @@ def test_unencrypted_cluster_snapshot_is_copied_without_a_key_and_warns(
                     {"Key": "source_region", "Value": SOURCE_REGION},
                     {"Key": "source_snapshot_arn", "Value": arn},
                     {"Key": "snapshot_copy_deployment", "Value": "rds-snapshot-copy"},
-                    {"Key": "source_snapshot_time", "Value": format_time(snapshot["SnapshotCreateTime"])},
+                    {"Key": "source_snapshot_time", "Value": tag_time(snapshot["SnapshotCreateTime"])},
                 ],
             },
         )

@@ -16,7 +16,6 @@ from botocore.stub import Stubber
 
 from snapshot_copy.errors import CopyFailedError, CopyPostponedError
 from snapshot_copy.naming import target_identifier
-from snapshot_copy.tagging import format_time
 
 from .harness import (
     ACCOUNT,
@@ -33,6 +32,7 @@ from .harness import (
     set_destination_status,
     sqs_event,
     tag_dict,
+    tag_time,
 )
 
 DEPLOYMENT = "rds-snapshot-copy"  # DEPLOYMENT_NAME unset: the module's default name
@@ -122,10 +122,11 @@ def test_a_copy_made_under_another_deployment_name_is_not_ours(
     function_env, sources, destination_rds, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The module renamed (DEPLOYMENT_NAME changed): the old name's copies are another deployment's.
-    invoke(db_event(sources.db_snapshot("renamed-1")))
+    event = db_event(sources.db_snapshot("renamed-1"))
+    invoke(event)
     monkeypatch.setenv("DEPLOYMENT_NAME", "orders-dr")
     with pytest.raises(CopyFailedError) as raised:
-        invoke(db_event(sources.db_snapshot("renamed-1")))
+        invoke(event)
     assert raised.value.code == "TargetNameTaken"
 
 
@@ -238,7 +239,6 @@ def test_a_cluster_snapshot_copied_in_the_source_region_takes_its_origins_time(
     # An operator's in-region copy of an older cluster snapshot: its SnapshotCreateTime is when it was
     # copied; the data is the origin's, whose origin in turn is in another region (not looked up).
     snapshot = sources.cluster_snapshot("copied-cluster-1", cluster="enccluster", encrypted=True)
-    arn = snapshot["DBClusterSnapshotArn"]
     origin_arn = f"arn:aws:rds:{SOURCE_REGION}:{ACCOUNT}:cluster-snapshot:original-1"
     copied = datetime.now(UTC).replace(microsecond=0)
     taken = copied - timedelta(days=3)
@@ -273,4 +273,4 @@ def test_a_cluster_snapshot_copied_in_the_source_region_takes_its_origins_time(
         stub.assert_no_pending_responses()
     assert result["status"] == "started"
     (copy,) = our_copies(destination_rds, "cluster")
-    assert tag_dict(copy)["source_snapshot_time"] == format_time(taken if origin_found else copied)
+    assert tag_dict(copy)["source_snapshot_time"] == tag_time(taken if origin_found else copied)

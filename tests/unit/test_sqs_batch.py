@@ -12,8 +12,10 @@ import pytest
 
 from snapshot_copy.copy_config import CopyConfig as Config
 from snapshot_copy.errors import MalformedEventError
+from snapshot_copy.naming import target_identifier
 from snapshot_copy.outcomes import Outcome
 from snapshot_copy.queue import (
+    JITTER_FLOOR,
     RETRY_BASE_SECONDS,
     WAIT_BASE_SECONDS,
     give_up_reason,
@@ -33,6 +35,7 @@ from .harness import (
     load_event,
     only_metrics,
     our_copies,
+    set_destination_status,
     sqs_event,
     tag_dict,
 )
@@ -374,3 +377,120 @@ def test_metrics_reach_stdout_whatever_the_log_level(
     finally:
         for name, level in zip(names, levels, strict=True):
             logging.getLogger(name).setLevel(level)
+
+
+# ---- the invocation's deadline ----
+
+
+class Deadline:
+    """A Lambda context whose time left drops to `after` once the destination has been asked for a copy."""
+
+    function_name = "rds-snapshot-copy"
+
+    def __init__(self, calls: CallRecorder, before: float = 60, after: float = 10) -> None:
+        self.calls, self.before, self.after = calls, before, after
+
+    def get_remaining_time_in_millis(self) -> int:
+        copying = self.calls.params("CopyDBSnapshot")
+        return int(1000 * (self.after if copying else self.before))
+
+
+def test_records_are_not_started_past_the_deadline(
+    function_env: dict, queues, sources, destination_rds, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 0.4.0 went on to the end of the batch whatever the time left: the timeout then lost the delays and the
+    # table writes of the records it had settled.
+    caplog.set_level(logging.INFO)
+    records = queues.records([db_event(sources.db_snapshot(f"deadline-{i}")) for i in range(3)])
+    context = Deadline(CallRecorder(handler_clients().destination_rds))
+    response = invoke(sqs_event(records), context=context)
+    assert failures(response) == {records[1]["messageId"], records[2]["messageId"]}
+    assert len(our_copies(destination_rds)) == 1
+    for record in records[1:]:  # untouched: back after the queue's visibility timeout
+        assert queues.visible_in(record["messageId"]) > 43000
+    (warning,) = [r for r in caplog.records if getattr(r, "not_started", None)]
+    assert warning.not_started == 2 and "2 record(s) not started" in warning.getMessage()
+
+
+def test_a_short_timeout_still_starts_records(function_env: dict, queues, sources, destination_rds) -> None:
+    # lambda_timeout may be 10 s: the margin is at most a third of the time there was at the start.
+    records = queues.records([db_event(sources.db_snapshot(f"short-{i}")) for i in range(3)])
+    context = Deadline(CallRecorder(handler_clients().destination_rds), before=10, after=9)
+    assert invoke(sqs_event(records), context=context) == {"batchItemFailures": []}
+    assert len(our_copies(destination_rds)) == 3
+
+
+def test_past_the_deadline_the_settled_records_still_get_their_delays_and_table_writes() -> None:
+    class Recorder:
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, dict[str, Any]]] = []
+
+        def change_message_visibility_batch(self, **kwargs: Any) -> dict[str, Any]:
+            self.calls.append(("visibility", kwargs))
+            return {"Successful": [], "Failed": []}
+
+        def batch_write_item(self, **kwargs: Any) -> dict[str, Any]:
+            self.calls.append(("table", kwargs))
+            return {"UnprocessedItems": {}}
+
+    left = [60.0]
+
+    def handle(record: dict[str, Any]) -> Outcome:
+        left[0] = 5.0  # the first record took the time
+        return Outcome("wait", "CopySlotsFull", "full")
+
+    now = time.time()
+    records = [
+        {
+            "messageId": mid,
+            "receiptHandle": f"rh-{mid}",
+            "body": json.dumps({"detail": {"SourceArn": f"arn:aws:rds:us-east-1:123456789012:snapshot:s{mid}"}}),
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(now * 1000))},
+        }
+        for mid in "123"
+    ]
+    fake = Recorder()
+    config = Config.from_env(
+        {
+            "SOURCE_REGION": "us-east-1",
+            "DESTINATION_REGION": "us-west-2",
+            "DESTINATION_REGION_KMS_KEY_ID": KEY,
+            "REQUESTS_TABLE": "requests",
+        }
+    )
+    result = process_batch(
+        records, handle, fake, config, lambda arn: "url", now=now, dynamodb=fake, seconds_left=lambda: left[0]
+    )
+    assert [f["itemIdentifier"] for f in result.response()["batchItemFailures"]] == ["1", "2", "3"]
+    assert [name for name, _ in fake.calls] == ["visibility", "table"]
+    assert [e["ReceiptHandle"] for e in fake.calls[0][1]["Entries"]] == ["rh-1"]
+    (written,) = fake.calls[1][1]["RequestItems"]["requests"]
+    assert written["PutRequest"]["Item"]["source_snapshot_arn"]["S"].endswith(":s1")
+    assert result.counts == {"wait": 1, "not_started": 2}
+
+
+# ---- the wait budget bounds every delay ----
+
+
+def test_no_delay_reaches_past_copy_wait_max_hours(
+    function_env: dict, queues, sources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Slot waits of up to 12 h (wait_delay_max_seconds 43200): with 10 minutes of the budget left, the next
+    # look is within them, and dead-letters the event then, not 6 to 12 h past copy_wait_max_hours.
+    monkeypatch.setenv("MAX_DB_COPIES_IN_PROGRESS", "1")
+    monkeypatch.setenv("WAIT_DELAY_MAX_SECONDS", "43200")
+    invoke(db_event(sources.db_snapshot("budget-busy")))
+    busy = "arn:aws:rds:us-east-1:123456789012:snapshot:budget-busy"
+    set_destination_status(target_identifier("budget-busy", busy, "db"), "copying")
+    sent = int((time.time() - 72 * 3600 + 600) * 1000)
+    records = queues.records([db_event(sources.db_snapshot("budget-late"))], receive_count=30, sent_timestamp=sent)
+    assert failures(invoke(sqs_event(records))) == {records[0]["messageId"]}
+    assert queues.visible_in(records[0]["messageId"]) <= 601
+
+
+def test_postpone_delay_of_a_quota_wait_starts_at_an_hour_and_grows_to_twelve() -> None:
+    rng = random.Random(3)
+    for receive_count, ceiling in [(1, 3600), (2, 7200), (4, 28800), (5, 43200), (50, 43200)]:
+        delays = [postpone_delay("wait_quota", receive_count, 900, rng) for _ in range(50)]
+        assert all(ceiling * JITTER_FLOOR <= d <= ceiling for d in delays), (receive_count, delays)

@@ -8,9 +8,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from snapshot_copy.tagging import MAX_TAGS, copy_tags, format_time, parse_time, source_arn_tag_value, tag_value
+from snapshot_copy.tagging import MAX_TAGS, copy_tags, source_arn_tag_value, tag_value
 
-from .harness import ACCOUNT, SOURCE_REGION, backdate_source, cluster_event, db_event, invoke, our_copies, tag_dict
+from .harness import (
+    ACCOUNT,
+    SOURCE_REGION,
+    backdate_source,
+    cluster_event,
+    db_event,
+    invoke,
+    our_copies,
+    tag_dict,
+    tag_time,
+)
 
 ARN = f"arn:aws:rds:{SOURCE_REGION}:{ACCOUNT}:snapshot:mydb-1"
 DEPLOYMENT = "rds-snapshot-copy"  # the module's default name, DEPLOYMENT_NAME when unset
@@ -32,6 +42,8 @@ def test_the_source_time_tag_is_written_in_utc_to_the_second() -> None:
     taken = datetime(2026, 3, 1, 4, 5, 6, 789000, tzinfo=UTC)
     tags = as_dict(copy_tags([], SOURCE_REGION, ARN, DEPLOYMENT, taken))
     assert tags == {**OURS, "source_snapshot_time": "2026-03-01T04:05:06+00:00"}
+    from snapshot_copy.tagging import parse_time
+
     assert parse_time(tags["source_snapshot_time"]) == taken.replace(microsecond=0)
 
 
@@ -59,7 +71,7 @@ def test_our_tags_win_over_source_tags_of_the_same_key() -> None:
     ]
     taken = datetime(2026, 3, 1, tzinfo=UTC)
     tags = copy_tags(source, SOURCE_REGION, ARN, DEPLOYMENT, taken)
-    assert as_dict(tags) == {**OURS, "source_snapshot_time": format_time(taken)}
+    assert as_dict(tags) == {**OURS, "source_snapshot_time": tag_time(taken)}
     assert len(tags) == 4
 
 
@@ -125,9 +137,9 @@ def test_db_copy_in_destination_has_the_tags(function_env: dict, sources, source
         "source_snapshot_arn": snapshot["DBSnapshotArn"],
         "snapshot_copy_deployment": DEPLOYMENT,
         # When the source's data was taken (30 h ago), not when it was copied.
-        "source_snapshot_time": format_time(source["OriginalSnapshotCreateTime"]),
+        "source_snapshot_time": tag_time(source["OriginalSnapshotCreateTime"]),
     }
-    taken = parse_time(tag_dict(copy)["source_snapshot_time"])
+    taken = datetime.fromisoformat(tag_dict(copy)["source_snapshot_time"])
     assert timedelta(hours=29) < datetime.now(UTC) - taken < timedelta(hours=31)
 
 
@@ -144,7 +156,7 @@ def test_cluster_copy_in_destination_has_the_tags(function_env: dict, sources, s
         "source_region": SOURCE_REGION,
         "source_snapshot_arn": snapshot["DBClusterSnapshotArn"],
         "snapshot_copy_deployment": DEPLOYMENT,
-        "source_snapshot_time": format_time(source["SnapshotCreateTime"]),
+        "source_snapshot_time": tag_time(source["SnapshotCreateTime"]),
     }
 
 

@@ -48,8 +48,9 @@ run "copier_policy" {
 
   assert {
     condition = toset([for s in data.aws_iam_policy_document.copier.statement : s.sid]) == toset([
-      "CopyDbSnapshots", "CopyDbClusterSnapshots", "TagDestinationSnapshots", "DescribeSnapshots", "ReadSnapshotTags",
-      "ConsumeEvents", "RecordCopyRequests", "DestinationKeyCreateGrantThroughRds", "DestinationKeyDescribeKeyThroughRds",
+      "CopyDbSnapshots", "CopyDbClusterSnapshots", "TagDestinationSnapshots", "DeleteBrokenDbCopies", "DeleteBrokenClusterCopies",
+      "DescribeSnapshots", "ReadSnapshotTags", "ConsumeEvents", "RecordCopyRequests", "DestinationKeyCreateGrantThroughRds",
+      "DestinationKeyDescribeKeyThroughRds",
     ])
     error_message = "Unexpected set of statements (the source-key statements only appear with source_kms_key_arns; WriteLogs and DeadLetter are modules/function's)."
   }
@@ -79,10 +80,41 @@ run "copier_policy" {
   }
 
   assert {
-    condition = [for s in data.aws_iam_policy_document.copier.statement : [for c in s.condition : [c.test, c.variable, join(",", c.values)]] if s.sid == "TagDestinationSnapshots"][0] == [
+    condition = [for s in data.aws_iam_policy_document.copier.statement : toset([for c in s.condition : [c.test, c.variable, join(",", c.values)]]) if s.sid == "TagDestinationSnapshots"][0] == toset([
+      ["StringEquals", "aws:RequestTag/snapshot_copy_deployment", "rds-snapshot-copy"],
       ["StringEquals", "aws:RequestTag/source_region", "eu-west-1"],
-    ]
-    error_message = "Tagging must set this deployment's source_region tag (only copies this module makes)."
+    ])
+    error_message = "Tagging must set this deployment's identity and source_region tags (only copies this deployment makes)."
+  }
+
+  # The copier deletes a broken copy of its own before copying again: only snapshots tagged as this
+  # deployment's copies, in the destination, exactly as the pruner may (iam.tf's own_copy_conditions).
+  assert {
+    condition = {
+      for s in data.aws_iam_policy_document.copier.statement : s.sid => [
+        toset(s.actions), toset(s.resources), toset([for c in s.condition : [c.test, c.variable, join(",", c.values)]])
+      ] if startswith(s.sid, "DeleteBroken")
+      } == {
+      DeleteBrokenDbCopies = [
+        toset(["rds:DeleteDBSnapshot"]),
+        toset(["arn:aws:rds:eu-central-1:111111111111:snapshot:*"]),
+        toset([
+          ["StringEquals", "aws:ResourceTag/snapshot_copy_deployment", "rds-snapshot-copy"],
+          ["StringEquals", "aws:ResourceTag/source_region", "eu-west-1"],
+          ["Null", "aws:ResourceTag/source_snapshot_arn", "false"],
+        ]),
+      ]
+      DeleteBrokenClusterCopies = [
+        toset(["rds:DeleteDBClusterSnapshot"]),
+        toset(["arn:aws:rds:eu-central-1:111111111111:cluster-snapshot:*"]),
+        toset([
+          ["StringEquals", "aws:ResourceTag/snapshot_copy_deployment", "rds-snapshot-copy"],
+          ["StringEquals", "aws:ResourceTag/source_region", "eu-west-1"],
+          ["Null", "aws:ResourceTag/source_snapshot_arn", "false"],
+        ]),
+      ]
+    }
+    error_message = "The copier may delete only this deployment's copies (identity, source region and source ARN tags), in the destination."
   }
 
   assert {
@@ -180,5 +212,27 @@ run "source_keys_and_option_group" {
   assert {
     condition     = contains([for s in data.aws_iam_policy_document.copier.statement : s.resources if s.sid == "CopyDbSnapshots"][0], "arn:aws:rds:eu-central-1:111111111111:og:tde-copies")
     error_message = "Copying with an option group needs the option group as a resource."
+  }
+}
+
+# The identity the copier writes and the deletes it may make follow the deployment's name.
+run "copier_policy_follows_the_name" {
+  command = apply
+
+  variables {
+    name = "copies"
+  }
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.copier.statement : contains([for c in s.condition : c.values[0] if endswith(c.variable, "/snapshot_copy_deployment")], "copies")
+      if contains(["TagDestinationSnapshots", "DeleteBrokenDbCopies", "DeleteBrokenClusterCopies"], s.sid)
+    ])
+    error_message = "The copier's identity conditions must name this deployment (var.name)."
+  }
+
+  assert {
+    condition     = module.copier.function_environment["DEPLOYMENT_NAME"] == "copies"
+    error_message = "The copier must know its deployment's name (DEPLOYMENT_NAME = name), which it writes on every copy."
   }
 }

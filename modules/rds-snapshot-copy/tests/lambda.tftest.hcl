@@ -37,6 +37,7 @@ run "function_defaults" {
       METRIC_NAMESPACE               = "RdsSnapshotCopy"
       REQUESTS_TABLE                 = "rds-snapshot-copy-copy-requests"
       SOURCE_FILTER                  = "{\"exclude_identifiers\":[],\"exclude_tags\":{},\"include_identifiers\":[],\"include_tags\":{}}"
+      DEPLOYMENT_NAME                = "rds-snapshot-copy"
     })
     error_message = "Unexpected environment: ${jsonencode(module.copier.function_environment)}"
   }

@@ -1,8 +1,9 @@
 # The operator's policy (iam_operator.tf, output operator_policy_json): what the person who runs
-# `rds-snapshot-copy restore` and `drill` may do. tests/iam/test_operator_permissions.py proves every call of
-# the two commands against it, as deployed; here, its shape for inputs the demo does not deploy (an existing
-# key, another metric namespace). Mocked providers (tests/mocks): no credentials or network, and no rendered
-# JSON (the mocked aws_iam_policy_document answers an empty one), so the statements are read as written.
+# `rds-snapshot-copy restore`, `drill` and `adopt` may do. tests/iam/test_operator_permissions.py proves every
+# call of the commands against it, as deployed; here, its shape for inputs the demo does not deploy (an
+# existing key, another metric namespace, another name). Mocked providers (tests/mocks): no credentials or
+# network, and no rendered JSON (the mocked aws_iam_policy_document answers an empty one), so the statements
+# are read as written.
 mock_provider "aws" {
   alias  = "source"
   source = "./tests/mocks/source"
@@ -92,6 +93,29 @@ run "operator_policy" {
         toset(["*"]),
         toset(["StringEquals cloudwatch:namespace RdsSnapshotCopy"]),
       ]
+      ReadDeploymentSettings = [
+        toset(["lambda:GetFunctionConfiguration"]),
+        toset([
+          "arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy",
+          "arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy:*",
+          "arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy-prune",
+          "arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy-prune:*",
+          "arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy-reconcile",
+          "arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy-reconcile:*",
+        ]),
+        toset([]),
+      ]
+      AdoptLegacyCopies = [
+        toset(["rds:AddTagsToResource"]),
+        toset(["arn:aws:rds:eu-central-1:111111111111:snapshot:*", "arn:aws:rds:eu-central-1:111111111111:cluster-snapshot:*"]),
+        toset([
+          "Null aws:ResourceTag/snapshot_copy_deployment true",
+          "StringEquals aws:ResourceTag/source_region eu-west-1",
+          "Null aws:ResourceTag/source_snapshot_arn false",
+          "StringEquals aws:RequestTag/snapshot_copy_deployment rds-snapshot-copy",
+          "ForAllValues:StringEquals aws:TagKeys snapshot_copy_deployment",
+        ]),
+      ]
     }
     error_message = "Unexpected operator policy: ${jsonencode([for s in data.aws_iam_policy_document.operator.statement : [s.sid, s.actions, s.resources, s.condition]])}"
   }
@@ -106,15 +130,18 @@ run "operator_policy" {
     error_message = "The operator may restore and clean up a drill, never delete snapshots, manage the key or use another service."
   }
 
-  # Everything an operator writes is in the destination region (the reads of the source are the only
-  # source-region statement, and read-only).
+  # Everything an operator writes is in the destination region (the reads of the source, its databases'
+  # settings and the deployment's functions' configuration, are the only source-region statements).
   assert {
     condition = alltrue(flatten([
       for s in data.aws_iam_policy_document.operator.statement : [
-        for r in s.resources : r == "*" || can(regex("^arn:aws:(rds|kms):eu-central-1:111111111111:", r))
+        for r in s.resources : r == "*" || can(regex("^arn:aws:(rds|kms):eu-central-1:111111111111:", r)) || (
+          toset(s.actions) == toset(["lambda:GetFunctionConfiguration"]) &&
+          can(regex("^arn:aws:lambda:eu-west-1:111111111111:function:rds-snapshot-copy(-prune|-reconcile)?(:\\*)?$", r))
+        )
       ]
     ]))
-    error_message = "The operator's resources must all be in the destination region of this account."
+    error_message = "The operator's resources must all be in the destination region of this account, but for reading the deployment's own functions."
   }
 
   # The root module and the example pass it on unchanged (they read the module's output).
@@ -158,5 +185,23 @@ run "operator_policy_unchanged_by_a_tag_filter" {
   assert {
     condition     = !contains(flatten([for s in data.aws_iam_policy_document.operator.statement : s.actions]), "rds:ListTagsForResource")
     error_message = "The operator reads no tags."
+  }
+}
+
+# Adoption writes this deployment's name, whatever it is, and reads its functions by their names.
+run "operator_policy_follows_the_name" {
+  command = apply
+
+  variables {
+    name = "copies"
+  }
+
+  assert {
+    condition = flatten([
+      for s in data.aws_iam_policy_document.operator.statement : [
+        for c in s.condition : c.values if c.variable == "aws:RequestTag/snapshot_copy_deployment"
+      ] if s.sid == "AdoptLegacyCopies"
+    ]) == ["copies"]
+    error_message = "adopt must tag copies with this deployment's name."
   }
 }

@@ -49,6 +49,7 @@ run "pruner_function" {
       KEEP_LAST          = "3"
       DRY_RUN            = "false"
       METRIC_NAMESPACE   = "RdsSnapshotCopy"
+      DEPLOYMENT_NAME    = "rds-snapshot-copy"
     })
     error_message = "Unexpected pruner environment: ${jsonencode(module.pruner.function_environment)}"
   }
@@ -178,12 +179,20 @@ run "pruner_policy" {
       DeleteDbSnapshotCopies = [
         toset(["rds:DeleteDBSnapshot"]),
         toset(["arn:aws:rds:eu-central-1:111111111111:snapshot:*"]),
-        toset([["StringEquals", "aws:ResourceTag/source_region", "eu-west-1"], ["Null", "aws:ResourceTag/source_snapshot_arn", "false"]]),
+        toset([
+          ["StringEquals", "aws:ResourceTag/snapshot_copy_deployment", "rds-snapshot-copy"],
+          ["StringEquals", "aws:ResourceTag/source_region", "eu-west-1"],
+          ["Null", "aws:ResourceTag/source_snapshot_arn", "false"],
+        ]),
       ]
       DeleteClusterSnapshotCopies = [
         toset(["rds:DeleteDBClusterSnapshot"]),
         toset(["arn:aws:rds:eu-central-1:111111111111:cluster-snapshot:*"]),
-        toset([["StringEquals", "aws:ResourceTag/source_region", "eu-west-1"], ["Null", "aws:ResourceTag/source_snapshot_arn", "false"]]),
+        toset([
+          ["StringEquals", "aws:ResourceTag/snapshot_copy_deployment", "rds-snapshot-copy"],
+          ["StringEquals", "aws:ResourceTag/source_region", "eu-west-1"],
+          ["Null", "aws:ResourceTag/source_snapshot_arn", "false"],
+        ]),
       ]
       DescribeSnapshots = [
         toset(["rds:DescribeDBSnapshots", "rds:DescribeDBClusterSnapshots"]),
@@ -233,8 +242,9 @@ run "pruner_policy" {
   }
 }
 
-# The copier never deletes: neither its own policy nor the filters' statements.
-run "copier_has_no_delete_rights" {
+# The copier deletes nothing but this deployment's broken copies: its only deletes are the identity-conditioned
+# DeleteBroken* statements (iam.tf), and the filters' statements add none.
+run "copier_deletes_only_its_own_copies" {
   command = apply
 
   variables {
@@ -246,10 +256,13 @@ run "copier_has_no_delete_rights" {
   assert {
     condition = alltrue(flatten([
       for s in concat(data.aws_iam_policy_document.copier.statement, data.aws_iam_policy_document.copier_filters.statement) : [
-        for a in s.actions : !can(regex("(?i)^rds:(Delete|\\*)|^rds:[A-Za-z]*\\*|^\\*$", a))
+        for a in s.actions : !can(regex("(?i)^rds:(Delete|\\*)|^rds:[A-Za-z]*\\*|^\\*$", a)) || (
+          startswith(s.sid, "DeleteBroken") &&
+          toset([for c in s.condition : [c.test, c.variable, join(",", c.values)]]) == toset([for c in data.aws_iam_policy_document.pruner.statement[0].condition : [c.test, c.variable, join(",", c.values)]])
+        )
       ]
     ]))
-    error_message = "The copier's policy must not allow deleting anything."
+    error_message = "The copier's policy may delete only under the pruner's conditions (this deployment's copies)."
   }
 
   assert {
@@ -322,6 +335,7 @@ run "settings_follow_variables" {
       KEEP_LAST          = "1"
       DRY_RUN            = "false"
       METRIC_NAMESPACE   = "Backups/Rds"
+      DEPLOYMENT_NAME    = "copies"
     })
     error_message = "The pruner's environment must follow the variables: ${jsonencode(module.pruner.function_environment)}"
   }
@@ -373,6 +387,7 @@ run "pruning_off" {
       KEEP_LAST          = "3"
       DRY_RUN            = "false"
       METRIC_NAMESPACE   = "RdsSnapshotCopy"
+      DEPLOYMENT_NAME    = "rds-snapshot-copy"
     })
     error_message = "retention_days null must leave RETENTION_DAYS out: ${jsonencode(module.pruner.function_environment)}"
   }

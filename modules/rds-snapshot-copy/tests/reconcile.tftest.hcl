@@ -55,6 +55,7 @@ run "reconciler_function" {
       REREQUEST_AFTER_HOURS = "73"
       PER_SOURCE_METRICS    = "false"
       METRIC_NAMESPACE      = "RdsSnapshotCopy"
+      DEPLOYMENT_NAME       = "rds-snapshot-copy"
     })
     error_message = "Unexpected reconciler environment: ${jsonencode(module.reconciler.function_environment)}"
   }
@@ -62,7 +63,7 @@ run "reconciler_function" {
   # The copier's and the reconciler's settings of the same facts must not drift apart.
   assert {
     condition = alltrue([
-      for key in ["SOURCE_REGION", "DESTINATION_REGION", "ENABLED_EVENT_IDS", "SOURCE_FILTER", "REQUESTS_TABLE", "METRIC_NAMESPACE"] :
+      for key in ["SOURCE_REGION", "DESTINATION_REGION", "ENABLED_EVENT_IDS", "SOURCE_FILTER", "REQUESTS_TABLE", "METRIC_NAMESPACE", "DEPLOYMENT_NAME"] :
       module.reconciler.function_environment[key] == module.copier.function_environment[key]
     ]) && module.reconciler.function_environment["COPY_QUEUE_URL"] == output.queue_url
     error_message = "The reconciler must watch what the copier copies, and enqueue on the copier's queue."
@@ -406,6 +407,7 @@ run "settings_follow_variables" {
       REREQUEST_AFTER_HOURS = "25"
       PER_SOURCE_METRICS    = "true"
       METRIC_NAMESPACE      = "Backups/Rds"
+      DEPLOYMENT_NAME       = "copies"
     })
     error_message = "The reconciler's environment must follow the variables: ${jsonencode(module.reconciler.function_environment)}"
   }
