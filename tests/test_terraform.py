@@ -28,6 +28,8 @@ from rds_snapshot_copy.terraform_cli import (
     terraform_env,
     use_offline_capable_config,
 )
+from snapshot_copy.config import MAX_DAYS, MAX_HOURS
+from snapshot_copy.prune_config import MAX_KEEP_LAST
 
 REPO = Path(__file__).resolve().parents[1]
 MODULE = Path("modules/rds-snapshot-copy")
@@ -197,3 +199,25 @@ def test_snapshot_event_ids_default_is_every_known_event(variables_file: Path) -
     default = re.search(r"^\s*default\s*=\s*(\[.*?\])", block.group(1), re.M | re.S)
     assert default, f"snapshot_event_ids has no default in {variables_file}"
     assert sorted(json.loads(default.group(1))) == _known_event_ids()
+
+
+def _variable_block(variables_file: Path, name: str) -> str:
+    text = (REPO / variables_file).read_text()
+    block = re.search(rf'variable "{name}" \{{(.*?)\n\}}', text, re.S)
+    assert block, f"no {name} variable in {variables_file}"
+    return block.group(1)
+
+
+@pytest.mark.parametrize(
+    ("variable", "bound"),
+    [("retention_days", MAX_DAYS), ("keep_last", MAX_KEEP_LAST), ("rpo_hours", MAX_HOURS)],
+)
+def test_upper_bounds_are_the_functions_own(variable: str, bound: int) -> None:
+    # The functions refuse a span past config.MAX_DAYS / MAX_HOURS by name (their date arithmetic overflows
+    # past it); the module refuses the same value at plan time (tests/bounds.tftest.hcl), with the bound in its
+    # message. A validation cannot read Python, so the number is written there: kept equal here.
+    block = _variable_block(MODULE / "variables.tf", variable)
+    assert f"var.{variable} <= {bound}" in block, f"{variable}'s validation does not bound it at {bound}"
+    assert f"{variable} must be at most {bound}" in block, f"{variable}'s message does not name {bound}"
+    tests = (REPO / MODULE / "tests" / "bounds.tftest.hcl").read_text()
+    assert re.search(rf"^\s*{variable}\s*=\s*{bound}\s*$", tests, re.M), f"bounds.tftest.hcl does not accept {bound}"

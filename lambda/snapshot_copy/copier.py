@@ -2,8 +2,10 @@
 
 What is already at the target name decides first (ownership.py, and only `available` is a copy):
 - this deployment's copy of the same source (or a 0.4.x one, LEGACY), available or in progress: done;
-- such a copy that is broken (failed, incompatible-restore): deleted, and copied again;
-- such a copy being deleted: come back later;
+- this deployment's copy that is broken (failed, incompatible-restore): deleted, and copied again;
+- a broken 0.4.x copy: dead-lettered, saying what to do. The copier's delete permission requires this
+  deployment's tag (iam.tf), which a 0.4.x copy does not carry until `rds-snapshot-copy adopt` tags it;
+- a copy being deleted: come back later;
 - anything else (another deployment's copy, a copy of another source, a snapshot that is no copy):
   `TargetNameTaken`, dead-lettered with whose it is; never touched.
 """
@@ -115,7 +117,8 @@ def whose(found: Copy, ref: SnapshotRef, owner: Owner) -> str:
 
 
 def judge_existing(ref: SnapshotRef, target: str, found: Copy, owner: Owner) -> Outcome | None:
-    """What the copy already at the target name means for this event; None: it is broken, copy again."""
+    """What the copy already at the target name means for this event; None: it is a broken copy of this
+    deployment's (OURS: tagged so, which the copier's delete permission requires), delete it and copy again."""
     if found.ownership not in (OURS, LEGACY) or found.source != source_arn_tag_value(ref.arn):
         return Outcome(
             "failed", "TargetNameTaken", f"{target} exists in the destination but {whose(found, ref, owner)}", target
@@ -127,7 +130,16 @@ def judge_existing(ref: SnapshotRef, target: str, found: Copy, owner: Owner) -> 
             "exists", "AlreadyCopied", f"{target} already holds a copy of {ref.arn} ({found.status}){note}", target
         )
     if found.status in BROKEN_STATUSES:
-        return None
+        if found.ownership == OURS:
+            return None
+        return Outcome(
+            "failed",
+            "BrokenLegacyCopy",
+            f"{target} is a {found.status} copy of {ref.arn} made by 0.4.x (no {TAG_DEPLOYMENT} tag), which this "
+            "deployment may not delete: `rds-snapshot-copy adopt` it (then a new event or the reconciler replaces "
+            "it) or delete it, and redrive this event",
+            target,
+        )
     if found.status == DELETING:
         return Outcome("retry", "CopyBeingDeleted", f"{target}, a copy of {ref.arn}, is being deleted", target)
     # Any other state (RDS may add some): not a copy yet, nor one to delete; look again later.
@@ -135,7 +147,7 @@ def judge_existing(ref: SnapshotRef, target: str, found: Copy, owner: Owner) -> 
 
 
 def delete_broken(rds: Any, kind: str, target: str, found: Copy, ref: SnapshotRef) -> Outcome | None:
-    """Delete the broken copy at the target name (judge_existing made sure it is ours); None when it is gone."""
+    """Delete the broken copy at the target name (judge_existing made sure it is OURS); None when it is gone."""
     table = KINDS[kind]
     try:
         getattr(rds, table.delete_operation)(**{table.identifier_key: target})

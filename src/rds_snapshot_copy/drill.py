@@ -101,9 +101,8 @@ USABLE_NOTE_SECONDS = 60.0
 DELETED = "deleted"
 ALREADY_GONE = "already gone"  # it existed, and was gone by the time of its delete
 NEVER_CREATED = "never created"
-_CLEANED = frozenset({DELETED, ALREADY_GONE, NEVER_CREATED})
 NOT_THIS_DRILLS = "not this drill's: left alone"  # there, but without this drill's token
-_CLEANED = _CLEANED | {NOT_THIS_DRILLS}
+_CLEANED = frozenset({DELETED, ALREADY_GONE, NEVER_CREATED, NOT_THIS_DRILLS})
 LEFT_BEHIND = "LEFT BEHIND"
 _NOT_ALLOWED = re.compile(r"[^a-z0-9-]+")
 # Random hex digits in each name and in each drill's token: two drills of one source in the same minute pick

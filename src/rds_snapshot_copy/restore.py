@@ -1125,18 +1125,21 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--port",
         type=deployment.number_type("a port number", MAX_PORT, whole=True),
+        metavar="PORT",
         help="port (default: the source's, else the snapshot's)",
     )
     parser.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE", help="extra tag (repeatable)")
     parser.add_argument(
         "--poll-seconds",
         type=deployment.number_type("a number of seconds", MAX_POLL_SECONDS),
+        metavar="SECONDS",
         default=30.0,
         help=f"seconds between status checks (%(default)s; at most {MAX_POLL_SECONDS:g})",
     )
     parser.add_argument(
         "--timeout-seconds",
         type=deployment.number_type("a number of seconds", MAX_TIMEOUT_SECONDS),
+        metavar="SECONDS",
         default=6 * 3600.0,
         help="give up waiting after this long (%(default)s)",
     )

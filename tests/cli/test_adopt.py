@@ -95,9 +95,9 @@ def test_a_copy_tagged_since_the_listing_is_left_as_it_is(world: World, run_adop
 
         def describe_db_snapshots(self, **params: Any) -> Any:
             if "DBSnapshotIdentifier" in params:  # the look before the tag
-                self._rds.add_tags_to_resource(
-                    ResourceName=legacy["DBSnapshotArn"], Tags=[{"Key": DEPLOYMENT_TAG, "Value": "dev"}]
-                )
+                # Another deployment's doing, not the command's: through moto itself, so that no call of it is
+                # recorded as the operator's (tests/iam proves the operator's calls).
+                world._copy_model(legacy["DBSnapshotIdentifier"]).tags.append({"Key": DEPLOYMENT_TAG, "Value": "dev"})
             return self._rds.describe_db_snapshots(**params)
 
         def __getattr__(self, name: str) -> Any:
@@ -118,10 +118,17 @@ def test_function_names_the_deployment(world: World, run_adopt) -> None:
         {"SOURCE_REGION": SOURCE_REGION, "DESTINATION_REGION": DESTINATION_REGION, "DEPLOYMENT_NAME": "prod"}
     )
 
-    run = run_adopt("--function", FUNCTION, "--source-region", SOURCE_REGION, "--apply", regions=False)
+    # A dry run: the operator policy of tests/iam allows tagging with the deployment's own name only.
+    run = run_adopt("--function", FUNCTION, "--source-region", SOURCE_REGION, "--json", regions=False)
 
-    assert run.code == 0, run.err
-    assert tags_of(world, legacy["DBSnapshotArn"])[DEPLOYMENT_TAG] == "prod"
+    assert run.code == 1, run.err
+    document = json.loads(run.out)
+    assert (document["deployment"], document["source_region"], document["destination_region"]) == (
+        "prod",
+        SOURCE_REGION,
+        DESTINATION_REGION,
+    )
+    assert [c["arn"] for c in document["legacy"]] == [legacy["DBSnapshotArn"]]
 
 
 def test_tags_refused_leave_it_remaining(world: World, run_adopt) -> None:
@@ -143,8 +150,8 @@ def test_tags_refused_leave_it_remaining(world: World, run_adopt) -> None:
     [
         (["--source-region", SOURCE_REGION], "missing --destination-region"),
         (
-            ["--source-region", SOURCE_REGION, "--destination-region", DESTINATION_REGION, "--deployment", "-x"],
-            "--deployment",
+            ["--source-region", SOURCE_REGION, "--destination-region", DESTINATION_REGION, "--deployment", "x_"],
+            "--deployment must be the module's name",
         ),
         (["--function", "absent", "--source-region", SOURCE_REGION], f"no function absent in {SOURCE_REGION}"),
     ],
@@ -164,3 +171,9 @@ def test_an_unreadable_destination_exits_2_and_tags_nothing(world: World, run_ad
 
     assert run.code == 2 and "cannot list the snapshots in us-west-2 (nothing tagged)" in run.err
     assert DEPLOYMENT_TAG not in tags_of(world, legacy["DBSnapshotArn"])
+
+
+def test_the_operator_policy_covers_adopt() -> None:
+    from rds_snapshot_copy import adopt, drill
+
+    assert set(adopt.ADOPT_ACTIONS) <= set(drill.OPERATOR_ACTIONS)

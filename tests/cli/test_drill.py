@@ -510,9 +510,9 @@ def test_drill_all_restores_only_this_deployments_copies(world: World, run_drill
 
     assert run.code == 0, run.err
     document = json.loads(run.out)
-    assert document["deployment"] == DEPLOYMENT
+    assert [(s["source"], s["snapshot"]) for s in document["sources"]] == [("orders", ours["DBSnapshotArn"])]
     (source,) = document["sources"]
-    assert (source["source"], source["snapshot"]) == ("orders", ours["DBSnapshotArn"])
+    assert document["deployment"] == DEPLOYMENT
     assert 29.9 * 3600 < source["rpo_seconds"] < 30.1 * 3600
     dev = json.loads(run_drill(world.clients(), "--all", "--json", "--deployment", "dev").out)
     assert [s["snapshot"] for s in dev["sources"]] == [theirs["DBSnapshotArn"]]

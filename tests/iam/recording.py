@@ -33,7 +33,7 @@ class RecordedCall:
     params: dict[str, Any]
     where: str = "?"  # the test (or the e2e step) that made it
     # The tags of the resource acted on, where IAM conditions read them (aws:ResourceTag): a snapshot
-    # about to be deleted.
+    # about to be deleted, or about to be tagged (adopt).
     resource_tags: dict[str, str] | None = None
     # The key of the snapshot a restore starts from (the call names the snapshot only; RDS uses its key).
     snapshot_kms_key_arn: str | None = None
@@ -108,7 +108,13 @@ def _look(client: Any, describe: str, key: str, value: Any, answer: str) -> list
 
 
 def _tags_before(client: Any, operation: str, params: dict[str, Any]) -> dict[str, str] | None:
-    if client.meta.service_model.service_name != "rds" or operation not in _TAGGED_DELETES:
+    if client.meta.service_model.service_name != "rds":
+        return None
+    if operation == "AddTagsToResource":
+        # The tags it has before these are added: what the operator's adopt condition reads.
+        found = _look(client, "list_tags_for_resource", "ResourceName", params.get("ResourceName"), "TagList")
+        return None if found is None else {t["Key"]: t.get("Value", "") for t in found}
+    if operation not in _TAGGED_DELETES:
         return None
     describe, key, answer = _TAGGED_DELETES[operation]
     found = _look(client, describe, key, params.get(key), answer)

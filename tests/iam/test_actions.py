@@ -574,6 +574,63 @@ CASES: list[tuple[str, dict[str, Any], list[Authorization]]] = [
         ],
     ),
     (
+        "get-function-configuration-by-name",
+        call("lambda", "GetFunctionConfiguration", FunctionName="snapcopy-reconcile"),
+        [
+            Authorization(
+                "lambda:GetFunctionConfiguration", f"arn:aws:lambda:{SOURCE}:{ACCOUNT}:function:snapcopy-reconcile"
+            )
+        ],
+    ),
+    (
+        "get-function-configuration-by-arn-and-qualifier",
+        call(
+            "lambda",
+            "GetFunctionConfiguration",
+            DESTINATION,
+            FunctionName=f"arn:aws:lambda:{SOURCE}:{ACCOUNT}:function:snapcopy-reconcile",
+            Qualifier="live",
+        ),
+        [
+            Authorization(
+                "lambda:GetFunctionConfiguration", f"arn:aws:lambda:{SOURCE}:{ACCOUNT}:function:snapcopy-reconcile:live"
+            )
+        ],
+    ),
+    (
+        "get-function-configuration-by-partial-arn",
+        call("lambda", "GetFunctionConfiguration", FunctionName=f"{ACCOUNT}:function:snapcopy-reconcile:3"),
+        [
+            Authorization(
+                "lambda:GetFunctionConfiguration", f"arn:aws:lambda:{SOURCE}:{ACCOUNT}:function:snapcopy-reconcile:3"
+            )
+        ],
+    ),
+    (
+        "add-tags-to-a-tagged-snapshot",
+        {
+            **call(
+                "rds",
+                "AddTagsToResource",
+                DESTINATION,
+                ResourceName=rds(DESTINATION, "snapshot", "db1-copy"),
+                Tags=[{"Key": "snapshot_copy_deployment", "Value": "snapcopy"}],
+            ),
+            "resource_tags": {"source_region": SOURCE},
+        },
+        [
+            Authorization(
+                "rds:AddTagsToResource",
+                rds(DESTINATION, "snapshot", "db1-copy"),
+                {
+                    **request_tags([{"Key": "snapshot_copy_deployment", "Value": "snapcopy"}]),
+                    "aws:ResourceTag/source_region": SOURCE,
+                    "rds:snapshot-tag/source_region": SOURCE,
+                },
+            )
+        ],
+    ),
+    (
         "restore-db-cluster-with-another-key",
         {
             **call(

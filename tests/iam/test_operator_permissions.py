@@ -1,11 +1,13 @@
-"""The operator's policy, proven: every call `rds-snapshot-copy restore` and `drill` made (tests/cli, and the
-end-to-end drill against the deployed stack) is allowed by the policy the module renders for the person who
-runs them (operator_policy_json, modules/rds-snapshot-copy/iam_operator.tf), as the identity policy of a role
-of the account, with the copies' key policy deciding for the key; what an operator must never do through it
-is denied, and the same requests made right pass.
+"""The operator's policy, proven: every call `rds-snapshot-copy restore`, `drill` and `adopt` made (tests/cli,
+and the end-to-end drill and adoption against the deployed stack) is allowed by the policy the module renders
+for the person who runs them (operator_policy_json, modules/rds-snapshot-copy/iam_operator.tf), as the identity
+policy of a role of the account, with the copies' key policy deciding for the key; what an operator must never
+do through it is denied, and the same requests made right pass.
 
-Issue 11: "The IAM simulation covers the permissions the runbook tells an operator to have." Same method as
-test_permissions.py: recorded calls -> actions.py -> simulator, against what Terraform produced.
+Issue 11: "The IAM simulation covers the permissions the runbook tells an operator to have." Issue 15: `adopt
+--apply` may write this deployment's identity, and nothing else, on a 0.4.x copy (no identity yet), never on a
+snapshot that carries one. Same method as test_permissions.py: recorded calls -> actions.py -> simulator,
+against what Terraform produced.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 
 from rds_snapshot_copy import drill, restore
 from rds_snapshot_copy.demo.stack import DeployedPolicies
+from snapshot_copy.tagging import TAG_DEPLOYMENT, TAG_SOURCE_REGION, TAG_SOURCE_SNAPSHOT_ARN
 from tests.conftest import Deployment
 from tests.iam.actions import Authorization, authorizations
 from tests.iam.recording import RECORDER, RecordedCall
@@ -92,14 +95,16 @@ def test_every_call_the_operator_made_is_allowed(deployed: Deployment) -> None:
         f"{c.operation} {c.params} ({c.where})" for c in calls if c.operation in DELETES and c.resource_tags is None
     ]
     assert not absent, "deletes of something that does not exist:\n" + "\n".join(absent)
-    requests = [
-        operator_request(p, f"{n}.{m} {c.operation} ({c.where})", auth, c.region)
-        for n, c in enumerate(calls)
-        for m, auth in enumerate(authorizations(c.as_call(), ACCOUNT))
-    ]
+    requests, refused = [], []
+    for n, c in enumerate(calls):
+        for m, auth in enumerate(authorizations(c.as_call(), ACCOUNT)):
+            r = operator_request(p, f"{n}.{m} {c.operation} ({c.where})", auth, c.region)
+            (refused if must_be_refused(deployed, c, auth) else requests).append(r)
     results = evaluate(requests)
     denied = [str(result) for _, result in results if not result.allowed]
     assert not denied, "the operator policy would be refused in AWS:\n" + "\n".join(denied)
+    allowed = [str(result) for _, result in evaluate(refused) if result.allowed]
+    assert not allowed, "the operator policy allows what is not this deployment's:\n" + "\n".join(allowed)
     # What the proof covers: every action the commands call, and the deployment's own calls for both kinds.
     made = {r.action for r, _ in results}
     assert set(drill.OPERATOR_ACTIONS) <= made, sorted(set(drill.OPERATOR_ACTIONS) - made)
@@ -110,7 +115,15 @@ def test_every_call_the_operator_made_is_allowed(deployed: Deployment) -> None:
         "CreateDBInstance",
         "DeleteDBInstance",
         "DeleteDBCluster",
+        "GetFunctionConfiguration",  # adopt --function
+        "AddTagsToResource",  # adopt --apply
     } <= e2e_operations, sorted(e2e_operations)
+    # Adoption wrote the deployment tag alone, on snapshots without one.
+    adoptions = [c for c in calls if c.operation == "AddTagsToResource"]
+    assert adoptions and all(
+        [t["Key"] for t in c.params["Tags"]] == [TAG_DEPLOYMENT] and TAG_DEPLOYMENT not in (c.resource_tags or {})
+        for c in adoptions
+    ), [(c.params, c.resource_tags) for c in adoptions]
     # The drill's deletes carried the drill's tag (the condition the policy relies on was really there).
     deletes = [c for c in calls if c.operation in DELETES]
     assert deletes and all(drill.TAG_DRILL in (c.resource_tags or {}) for c in deletes), [
@@ -119,6 +132,24 @@ def test_every_call_the_operator_made_is_allowed(deployed: Deployment) -> None:
     # The restores used the copies' key, which RDS asks a grant on as the operator.
     keys = {r.resource for r, _ in results if r.action == "kms:CreateGrant"}
     assert keys == {p.key_arn}, keys
+
+
+def must_be_refused(deployed: Deployment, call: RecordedCall, auth: Authorization) -> str | None:
+    """Why AWS must refuse this authorization under this deployment's operator policy, for calls the tests make
+    on purpose against something that is not the deployment's; None for the rest, which must be allowed."""
+    outputs = deployed.outputs
+    functions = {outputs["function_name"], outputs["prune_function_name"], outputs["reconcile_function_name"]}
+    if auth.action == "lambda:GetFunctionConfiguration" and auth.resource.split(":")[6] not in functions:
+        # `--function absent`: Lambda authorizes before it looks, so AWS answers AccessDenied, not NotFound.
+        return "another function than the deployment's"
+    if call.operation == "AddTagsToResource":
+        if call.resource_tags is None:
+            # A stubbed client that answers the test's AccessDenied: the target's tags could not be read.
+            return "a snapshot whose tags are unknown"
+        tags = {t["Key"]: t.get("Value") for t in call.params.get("Tags", [])}
+        if tags.get(TAG_DEPLOYMENT) != Names.of(deployed.policies, outputs).deployment:
+            return "another deployment's name"
+    return None
 
 
 def operator_cases(deployed: Deployment) -> tuple[list[tuple[str, Request]], list[tuple[str, Request]]]:
@@ -149,7 +180,109 @@ def operator_cases(deployed: Deployment) -> tuple[list[tuple[str, Request]], lis
     def case(reason: str, action: str, resource: str, region: str, **context: Any) -> tuple[str, Request]:
         return reason, operator_request(p, reason, Authorization(action, resource, context), region)
 
+    def adopting(deployment: str = n.deployment, keys: tuple[str, ...] = (TAG_DEPLOYMENT,)) -> dict[str, Any]:
+        """The request tags of `adopt --apply`: the deployment tag (and, to be refused, `keys` besides)."""
+        return {
+            "aws:TagKeys": list(keys),
+            f"aws:RequestTag/{TAG_DEPLOYMENT}": deployment,
+            f"rds:req-tag/{TAG_DEPLOYMENT}": deployment,
+        }
+
+    legacy = n.own_copy(**{TAG_DEPLOYMENT: None})  # a 0.4.x copy: the copier's tags but the identity
+    function = f"arn:aws:lambda:{src}:{ACCOUNT}:function:{deployed.outputs['reconcile_function_name']}"
+    adoption_denied = [
+        case(
+            "re-tag a copy that carries another deployment's identity",
+            "rds:AddTagsToResource",
+            copy_arn,
+            dst,
+            **n.own_copy(**{TAG_DEPLOYMENT: "someone-elses-copies"}),
+            **adopting(),
+        ),
+        case(
+            "re-tag a cluster copy that carries another deployment's identity",
+            "rds:AddTagsToResource",
+            cluster_copy_arn,
+            dst,
+            **n.own_copy(**{TAG_DEPLOYMENT: "someone-elses-copies"}),
+            **adopting(),
+        ),
+        case(
+            "re-tag a copy that is this deployment's already",
+            "rds:AddTagsToResource",
+            copy_arn,
+            dst,
+            **n.own_copy(),
+            **adopting(),
+        ),
+        case(
+            "adopt a copy as another deployment's",
+            "rds:AddTagsToResource",
+            copy_arn,
+            dst,
+            **legacy,
+            **adopting("someone-elses-copies"),
+        ),
+        *[
+            case(f"adopt a copy with {what}", "rds:AddTagsToResource", copy_arn, dst, **legacy, **adopting(value))
+            for what, value in n.forged_identities().items()
+        ],
+        case(
+            "adopt a copy and rewrite its source ARN",
+            "rds:AddTagsToResource",
+            copy_arn,
+            dst,
+            **legacy,
+            **adopting(keys=(TAG_DEPLOYMENT, TAG_SOURCE_SNAPSHOT_ARN)),
+            **{f"aws:RequestTag/{TAG_SOURCE_SNAPSHOT_ARN}": "arn:aws:rds:x"},
+        ),
+        case(
+            "adopt a copy of another source region",
+            "rds:AddTagsToResource",
+            copy_arn,
+            dst,
+            **n.own_copy(**{TAG_DEPLOYMENT: None, TAG_SOURCE_REGION: THIRD_REGION}),
+            **adopting(),
+        ),
+        case(
+            "adopt a snapshot without a source ARN tag",
+            "rds:AddTagsToResource",
+            copy_arn,
+            dst,
+            **n.own_copy(**{TAG_DEPLOYMENT: None, TAG_SOURCE_SNAPSHOT_ARN: None}),
+            **adopting(),
+        ),
+        case("adopt an untagged snapshot", "rds:AddTagsToResource", copy_arn, dst, **adopting()),
+        case(
+            "adopt a snapshot of the source region",
+            "rds:AddTagsToResource",
+            f"arn:aws:rds:{src}:{ACCOUNT}:snapshot:orders-db-1",
+            src,
+            **legacy,
+            **adopting(),
+        ),
+        case(
+            "read another function's settings",
+            "lambda:GetFunctionConfiguration",
+            f"arn:aws:lambda:{src}:{ACCOUNT}:function:someone-elses-function",
+            src,
+        ),
+        case(
+            "read the deployment's function in another region",
+            "lambda:GetFunctionConfiguration",
+            function.replace(f":{src}:", f":{THIRD_REGION}:"),
+            THIRD_REGION,
+        ),
+    ]
+    adoption_allowed = [
+        case("adopt a 0.4.x copy", "rds:AddTagsToResource", copy_arn, dst, **legacy, **adopting()),
+        case("adopt a 0.4.x cluster copy", "rds:AddTagsToResource", cluster_copy_arn, dst, **legacy, **adopting()),
+        case("read the reconciler's settings", "lambda:GetFunctionConfiguration", function, src),
+        case("read the settings of a version of it", "lambda:GetFunctionConfiguration", f"{function}:7", src),
+    ]
+
     deny = [
+        *adoption_denied,
         case("delete a database that is not a drill's", "rds:DeleteDBInstance", db + "orders-db", dst, **tagged),
         case(
             "delete a cluster that is not a drill's",
@@ -244,6 +377,7 @@ def operator_cases(deployed: Deployment) -> tuple[list[tuple[str, Request]], lis
     ]
     namespace = deployed.outputs["lambda_environment"].get("METRIC_NAMESPACE", drill.DEFAULT_METRIC_NAMESPACE)
     allow = [
+        *adoption_allowed,
         case("delete a drill's database", "rds:DeleteDBInstance", db + name, dst, **tagged),
         case("delete a drill's writer", "rds:DeleteDBInstance", db + restore.writer_name(name), dst, **tagged),
         case("delete a drill's cluster", "rds:DeleteDBCluster", cluster + name, dst, **cluster_tagged),

@@ -27,6 +27,8 @@ from typing import Any
 import pytest
 
 from rds_snapshot_copy.demo.stack import DeployedPolicies
+from snapshot_copy.config import DEFAULT_DEPLOYMENT_NAME
+from snapshot_copy.tagging import TAG_DEPLOYMENT, TAG_SOURCE_REGION, TAG_SOURCE_SNAPSHOT_ARN
 from tests.conftest import Deployment
 from tests.iam.actions import Authorization, authorizations
 from tests.iam.recording import RECORDER, RecordedCall, load_jsonl
@@ -56,16 +58,60 @@ class Names:
     events_queue: str
     key_arn: str
     table: str = ""  # the copy requests table's name
+    deployment: str = DEFAULT_DEPLOYMENT_NAME  # the module's name: the identity on every copy
 
     @classmethod
     def of(cls, policies: DeployedPolicies, outputs: dict[str, Any]) -> Names:
+        deployment = outputs["lambda_environment"]["DEPLOYMENT_NAME"]
+        # The unit tests' copies carry the module's default name (their functions run without DEPLOYMENT_NAME);
+        # their calls are only the deployment's calls if it has that name too (move() does not rename it).
+        assert deployment == DEFAULT_DEPLOYMENT_NAME, (
+            f"the deployment is named {deployment!r}, the unit tests' copies {DEFAULT_DEPLOYMENT_NAME!r}: "
+            "deploy examples/complete under the default name, or map the name in Names.move"
+        )
         return cls(
             source=outputs["lambda_environment"]["SOURCE_REGION"],
             destination=outputs["lambda_environment"]["DESTINATION_REGION"],
             events_queue=policies.queue_arn.rsplit(":", 1)[1],
             key_arn=policies.key_arn,
             table=(policies.copy_requests_table_arn or "").rsplit("/", 1)[-1],
+            deployment=deployment,
         )
+
+    def own_copy(self, **overrides: Any) -> dict[str, Any]:
+        """The resource-tag context of one of this deployment's copies (aws:ResourceTag/...), with `overrides`
+        (None leaves a tag out): what the delete and adopt conditions read."""
+        tags = {
+            TAG_DEPLOYMENT: self.deployment,
+            TAG_SOURCE_REGION: self.source,
+            TAG_SOURCE_SNAPSHOT_ARN: f"arn:aws:rds:{self.source}:{ACCOUNT}:snapshot:orders-db-manual-1",
+        }
+        tags.update(overrides)
+        return {f"aws:ResourceTag/{key}": value for key, value in tags.items() if value is not None}
+
+    def copy_request_tags(self, **overrides: Any) -> dict[str, Any]:
+        """The request-tag context of the copier tagging a copy as this deployment's, with `overrides`."""
+        tags = {TAG_DEPLOYMENT: self.deployment, TAG_SOURCE_REGION: self.source}
+        tags.update(overrides)
+        tags = {key: value for key, value in tags.items() if value is not None}
+        return {"aws:TagKeys": sorted(tags), **{f"aws:RequestTag/{key}": value for key, value in tags.items()}}
+
+    def forged_identities(self) -> dict[str, str]:
+        """Deployment-tag values that only resemble this deployment's name, by what is wrong with them. A tag
+        has one value (aws:ResourceTag/<key> and aws:RequestTag/<key> are single-valued keys), so a "list" is
+        a value that lists the name among others."""
+        name = self.deployment
+        return {
+            "another deployment's name": "someone-elses-copies",
+            "the name in another case": name.upper(),
+            "the name with a suffix (another deployment named after it)": f"{name}-2",
+            "a prefix of the name": name[: len(name) // 2],
+            "a wildcard matching the name": f"{name[:4]}*",
+            "the name with a space": f"{name} ",
+            "an empty name": "",
+            "a list holding the name": f"{name},someone-elses-copies",
+            "the name as a JSON list": json.dumps([name]),
+        }
 
     def move_key(self, key_arn: str | None) -> str | None:
         """A key of the unit tests' destination is the deployment's key."""
@@ -155,18 +201,28 @@ def test_every_call_the_copier_made_is_allowed(deployed: Deployment) -> None:
     assert unit, "no calls recorded from the unit tests: is tests/unit in this run?"
     assert e2e, "no calls recorded from the deployed package's handler"
     calls = unit + e2e
-    ours, foreign = [], []
+    ours, foreign, untagged = [], [], []
     for n, call in enumerate(calls):
         for m, auth in enumerate(authorizations(call.as_call(), ACCOUNT)):
             r = request(policies, f"{n}.{m} {call.operation} ({call.where})", auth, call.region)
-            # A few tests point the function at a queue that is not the deployment's (a dead-letter queue
-            # that does not exist, a record from another queue): there AWS must refuse, and so must we.
-            (foreign if auth.action.startswith("sqs:") and auth.resource not in policies.queues else ours).append(r)
+            if auth.action.startswith("sqs:") and auth.resource not in policies.queues:
+                # A few tests point the function at a queue that is not the deployment's (a dead-letter queue
+                # that does not exist, a record from another queue): there AWS must refuse, and so must we.
+                foreign.append(r)
+            elif auth.action.startswith("rds:Delete") and call.resource_tags is None:
+                # A delete whose target's tags the recorder could not read (a stubbed client answers the test's
+                # AccessDenied): AWS would judge it without the identity tags, so it must be refused.
+                untagged.append(r)
+            else:
+                ours.append(r)
     denied = [f"{result}" for _, result in evaluate(ours) if not result.allowed]
     assert not denied, "the copier's role would be refused in AWS:\n" + "\n".join(denied)
     assert foreign, "the tests that send to a foreign queue no longer run"
-    allowed = [f"{result}" for _, result in evaluate(foreign) if result.allowed]
-    assert not allowed, "the copier's role may use queues that are not the deployment's:\n" + "\n".join(allowed)
+    allowed = [f"{result}" for _, result in evaluate(foreign + untagged) if result.allowed]
+    assert not allowed, (
+        "the copier's role may use queues that are not the deployment's, or delete without the tags:\n"
+        + "\n".join(allowed)
+    )
     # What the proof covers: every path that makes a call of its own.
     operations = {c.operation for c in calls}
     assert {
@@ -178,7 +234,14 @@ def test_every_call_the_copier_made_is_allowed(deployed: Deployment) -> None:
         "ChangeMessageVisibilityBatch",
         "SendMessage",
         "BatchWriteItem",  # the copy requests it postpones or dead-letters (REQUESTS_TABLE)
+        "DeleteDBSnapshot",  # a broken copy of its own, before copying again
+        "DeleteDBClusterSnapshot",
     } <= operations, sorted(operations)
+    # Its deletes were of this deployment's copies (the identity the policy relies on was really there).
+    deletes = [c for c in calls if c.operation.startswith("Delete") and c.resource_tags is not None]
+    assert deletes and all(c.resource_tags.get(TAG_DEPLOYMENT) == DEFAULT_DEPLOYMENT_NAME for c in deletes), [
+        (c.params, c.resource_tags) for c in deletes
+    ]
     # The table written is the deployment's (the unit tests' is moved onto it): its ARN was authorized.
     tables = {a.resource for c in calls if c.service == "dynamodb" for a in authorizations(c.as_call(), ACCOUNT)}
     assert tables == {policies.copy_requests_table_arn}, tables
@@ -210,7 +273,7 @@ def must_deny(deployed: Deployment) -> list[tuple[str, Request]]:
     copy_arn = f"arn:aws:rds:{dst}:{ACCOUNT}:snapshot:orders-db-manual-1-0123abcd"
     cluster_copy_arn = f"arn:aws:rds:{dst}:{ACCOUNT}:cluster-snapshot:ledger-aurora-manual-1-0123abcd"
     source_arn = f"arn:aws:rds:{src}:{ACCOUNT}:snapshot:orders-db-manual-1"
-    ours = {"aws:RequestTag/source_region": src, "aws:TagKeys": ["source_region"]}
+    ours = n.copy_request_tags()
     via_rds = {"kms:ViaService": f"rds.{dst}.amazonaws.com", "kms:CallerAccount": ACCOUNT}
     events_queue = p.queue_arn
     dlq = p.dead_letter_queue_arn
@@ -223,10 +286,75 @@ def must_deny(deployed: Deployment) -> list[tuple[str, Request]]:
     def other(reason: str, principal: str, action: str, resource: str, region: str, **context: Any):
         return reason, request(p, reason, Authorization(action, resource, context), region, principal=principal)
 
+    # Its broken copies it may delete (test_the_allowed_counterparts...); nothing else, whatever the tags say.
+    forged_deletes = [
+        role(
+            f"delete a copy tagged with {what}",
+            "rds:DeleteDBSnapshot",
+            copy_arn,
+            dst,
+            **n.own_copy(**{TAG_DEPLOYMENT: value}),
+        )
+        for what, value in n.forged_identities().items()
+    ]
+    forged_tagging = [
+        role(
+            f"tag a copy with {what}",
+            "rds:AddTagsToResource",
+            copy_arn,
+            dst,
+            **n.copy_request_tags(**{TAG_DEPLOYMENT: value}),
+        )
+        for what, value in n.forged_identities().items()
+    ]
     return [
-        role("delete a copy", "rds:DeleteDBSnapshot", copy_arn, dst),
-        role("delete a cluster copy", "rds:DeleteDBClusterSnapshot", cluster_copy_arn, dst),
+        role("delete an untagged snapshot", "rds:DeleteDBSnapshot", copy_arn, dst),
+        role("delete an untagged cluster snapshot", "rds:DeleteDBClusterSnapshot", cluster_copy_arn, dst),
+        role(
+            "delete a 0.4.x copy (no deployment tag)",
+            "rds:DeleteDBSnapshot",
+            copy_arn,
+            dst,
+            **n.own_copy(**{TAG_DEPLOYMENT: None}),
+        ),
+        role(
+            "delete another deployment's cluster copy",
+            "rds:DeleteDBClusterSnapshot",
+            cluster_copy_arn,
+            dst,
+            **n.own_copy(**{TAG_DEPLOYMENT: "someone-elses-copies"}),
+        ),
+        role(
+            "delete a copy of another source region",
+            "rds:DeleteDBSnapshot",
+            copy_arn,
+            dst,
+            **n.own_copy(**{TAG_SOURCE_REGION: THIRD_REGION}),
+        ),
+        role(
+            "delete a snapshot without a source ARN tag",
+            "rds:DeleteDBSnapshot",
+            copy_arn,
+            dst,
+            **n.own_copy(**{TAG_SOURCE_SNAPSHOT_ARN: None}),
+        ),
         role("delete a source snapshot", "rds:DeleteDBSnapshot", source_arn, src),
+        role(
+            "delete a source-region snapshot tagged as its copy",
+            "rds:DeleteDBSnapshot",
+            source_arn,
+            src,
+            **n.own_copy(),
+        ),
+        *forged_deletes,
+        *forged_tagging,
+        role(
+            "tag a copy without an identity",
+            "rds:AddTagsToResource",
+            copy_arn,
+            dst,
+            **n.copy_request_tags(**{TAG_DEPLOYMENT: None}),
+        ),
         role("share a copy", "rds:ModifyDBSnapshotAttribute", copy_arn, dst),
         role("modify a copy", "rds:ModifyDBSnapshot", copy_arn, dst),
         role(
@@ -256,7 +384,14 @@ def must_deny(deployed: Deployment) -> list[tuple[str, Request]]:
             "rds:AddTagsToResource",
             copy_arn,
             dst,
-            **{"aws:RequestTag/source_region": THIRD_REGION, "aws:TagKeys": ["source_region"]},
+            **n.copy_request_tags(**{TAG_SOURCE_REGION: THIRD_REGION}),
+        ),
+        role(
+            "tag a source-region snapshot as its copy",
+            "rds:AddTagsToResource",
+            source_arn,
+            src,
+            **n.copy_request_tags(),
         ),
         role("decrypt with the key directly", "kms:Decrypt", p.key_arn, dst),
         role("decrypt with the key, even through RDS", "kms:Decrypt", p.key_arn, dst, **via_rds),
@@ -408,99 +543,26 @@ def test_the_allowed_counterparts_of_the_denials_are_allowed(deployed: Deploymen
             p,
             "tag a copy as ours",
             Authorization(
-                "rds:AddTagsToResource",
-                f"arn:aws:rds:{n.destination}:{ACCOUNT}:snapshot:x",
-                {"aws:RequestTag/source_region": n.source, "aws:TagKeys": ["source_region"]},
+                "rds:AddTagsToResource", f"arn:aws:rds:{n.destination}:{ACCOUNT}:snapshot:x", n.copy_request_tags()
+            ),
+            n.destination,
+        ),
+        request(
+            p,
+            "delete a broken copy of its own",
+            Authorization("rds:DeleteDBSnapshot", f"arn:aws:rds:{n.destination}:{ACCOUNT}:snapshot:x", n.own_copy()),
+            n.destination,
+        ),
+        request(
+            p,
+            "delete a broken cluster copy of its own",
+            Authorization(
+                "rds:DeleteDBClusterSnapshot",
+                f"arn:aws:rds:{n.destination}:{ACCOUNT}:cluster-snapshot:x",
+                n.own_copy(),
             ),
             n.destination,
         ),
     ]
     results = simulate(cases)
     assert all(r.allowed for r in results), [str(r) for r in results]
-
-
-# -- the pruner ----------------------------------------------------------------------------------------
-
-
-def test_every_call_the_pruner_made_is_allowed(deployed: Deployment) -> None:
-    policies = deployed.policies
-    assert "pruner" in policies.roles, "the deployment has no pruner (prune_function_name output)"
-    names = Names.of(policies, deployed.outputs)
-    unit = [names.move(c) for c in RECORDER.of("pruner")]
-    e2e = load_jsonl(deployed.recorded_pruner_calls_file, "pruner", "tests/e2e/test_end_to_end.py (deployed pruner)")
-    assert unit, "no calls recorded from the pruner's unit tests"
-    assert e2e, "no calls recorded from the deployed pruner"
-    calls = unit + e2e
-    requests = [
-        request(policies, f"{n}.{m} {c.operation} ({c.where})", auth, c.region, function="pruner")
-        for n, c in enumerate(calls)
-        for m, auth in enumerate(authorizations(c.as_call(), ACCOUNT))
-    ]
-    denied = [str(result) for _, result in evaluate(requests) if not result.allowed]
-    assert not denied, "the pruner's role would be refused in AWS:\n" + "\n".join(denied)
-    operations = {c.operation for c in calls}
-    assert {
-        "DescribeDBSnapshots",
-        "DescribeDBClusterSnapshots",
-        "DeleteDBSnapshot",
-        "DeleteDBClusterSnapshot",
-    } <= operations
-    assert operations & {"ListServiceQuotas", "ListAWSDefaultServiceQuotas"}, sorted(operations)
-
-
-def test_the_pruner_is_denied_what_it_must_never_do(deployed: Deployment) -> None:
-    p = deployed.policies
-    n = Names.of(p, deployed.outputs)
-    src, dst = n.source, n.destination
-    ours = {"aws:ResourceTag/source_region": src, "aws:ResourceTag/source_snapshot_arn": "arn:aws:rds:x"}
-    copy_arn = f"arn:aws:rds:{dst}:{ACCOUNT}:snapshot:orders-1-0123abcd"
-    cluster_copy_arn = f"arn:aws:rds:{dst}:{ACCOUNT}:cluster-snapshot:x"
-
-    def pruner(reason: str, action: str, resource: str, region: str, **context: Any) -> tuple[str, Request]:
-        return reason, request(p, reason, Authorization(action, resource, context), region, function="pruner")
-
-    cases = [
-        pruner("delete an untagged snapshot", "rds:DeleteDBSnapshot", copy_arn, dst),
-        pruner(
-            "delete a copy of another source region's deployment",
-            "rds:DeleteDBSnapshot",
-            copy_arn,
-            dst,
-            **{"aws:ResourceTag/source_region": THIRD_REGION, "aws:ResourceTag/source_snapshot_arn": "arn:aws:rds:x"},
-        ),
-        pruner(
-            "delete a snapshot tagged only with the source region",
-            "rds:DeleteDBClusterSnapshot",
-            f"arn:aws:rds:{dst}:{ACCOUNT}:cluster-snapshot:x",
-            dst,
-            **{"aws:ResourceTag/source_region": src},
-        ),
-        pruner(
-            "delete in the source region",
-            "rds:DeleteDBSnapshot",
-            f"arn:aws:rds:{src}:{ACCOUNT}:snapshot:x",
-            src,
-            **ours,
-        ),
-        pruner("copy a snapshot", "rds:CopyDBSnapshot", copy_arn, dst),
-        pruner(
-            "copy a cluster snapshot",
-            "rds:CopyDBClusterSnapshot",
-            cluster_copy_arn,
-            dst,
-        ),
-        pruner("delete a database", "rds:DeleteDBInstance", f"arn:aws:rds:{dst}:{ACCOUNT}:db:x", dst),
-        pruner("list snapshots in the source region", "rds:DescribeDBSnapshots", "*", src),
-        pruner("use the key", "kms:CreateGrant", p.key_arn, dst, **{"kms:ViaService": f"rds.{dst}.amazonaws.com"}),
-        pruner("send to the copier's queue", "sqs:SendMessage", p.queue_arn, src),
-    ]
-    # The same delete, made right, passes: the list cannot be denied for a reason that has nothing to do
-    # with it.
-    right = pruner("delete this deployment's expired copy", "rds:DeleteDBSnapshot", copy_arn, dst, **ours)[1]
-    results = simulate([r for _, r in cases] + [right])
-    wrong = [f"{reason}: {result}" for (reason, _), result in zip(cases, results, strict=False) if result.allowed]
-    assert not wrong, "must be denied, but is not:\n" + "\n".join(wrong)
-    assert results[-1].allowed, str(results[-1])
-    # And the copier still cannot delete anything.
-    copier = simulate([request(p, "copier deletes", Authorization("rds:DeleteDBSnapshot", copy_arn, ours), dst)])
-    assert not copier[0].allowed, str(copier[0])

@@ -186,7 +186,7 @@ def test_wait_delay_grows_by_receive_count_capped_by_wait_delay_max(
     assert low - 1 <= queues.visible_in(batch[0]["messageId"]) <= high
 
 
-# ---- CopySlots and list_our_copies with a fake destination client ----
+# ---- CopySlots and list_copies with a fake destination client ----
 
 
 class FakeRds:

@@ -172,16 +172,22 @@ def test_a_broken_copy_of_ours_is_deleted_and_copied_again(
     assert [r.replaced for r in settled] == [status]
 
 
-def test_a_broken_0_4_copy_is_deleted_and_copied_again(function_env, sources, destination_rds) -> None:
+def test_a_broken_0_4_copy_is_dead_lettered_with_what_to_do(
+    with_dlq, sources, destination_rds, destination_calls
+) -> None:
+    # The copier may delete only copies tagged as this deployment's (iam.tf): a 0.4.x copy is not, until
+    # `rds-snapshot-copy adopt` tags it. 0.4.0 took the failed copy for done.
     snapshot = sources.db_snapshot("broken-legacy-1")
     target = target_identifier("broken-legacy-1", snapshot["DBSnapshotArn"], "db")
-    destination_snapshot(
-        destination_rds, target, copy_tags_of(snapshot["DBSnapshotArn"], deployment=None), status="failed"
-    )
-    result = invoke(db_event(snapshot))
-    assert (result["status"], result["target"]) == ("started", target)
-    (copy,) = snapshots_named(destination_rds, target)
-    assert tag_dict(copy)["snapshot_copy_deployment"] == DEPLOYMENT  # the new copy is this deployment's
+    tags = copy_tags_of(snapshot["DBSnapshotArn"], deployment=None)
+    destination_snapshot(destination_rds, target, tags, status="failed")
+    assert invoke(sqs_event(with_dlq.records([db_event(snapshot)]))) == {"batchItemFailures": []}
+    (dead,) = with_dlq.dead_letters()
+    attributes = {k: v["StringValue"] for k, v in dead["MessageAttributes"].items()}
+    assert attributes["error_code"] == "BrokenLegacyCopy"
+    assert "rds-snapshot-copy adopt" in attributes["error_reason"] and "failed" in attributes["error_reason"]
+    assert destination_calls.params("DeleteDBSnapshot") == []
+    assert snapshots_named(destination_rds, target)[0]["Status"] == "failed"
 
 
 def test_another_deployments_broken_copy_is_never_deleted(

@@ -3,8 +3,8 @@ operations command's `status` and `drill` run against the emulator as an operato
 
 Missed events need no staging: moto, like RDS, takes an automated snapshot of every database and cluster
 it creates, and the demo never puts those snapshots' events on the bus. The stale source is a third
-database whose newest copy (tagged as the copier tags its copies, backdated by the emulator) is
-STALE_HOURS old: its copies stopped, as in an outage of the copy path.
+database whose newest copy (this deployment's own: tagged and named as the copier tags and names its copies,
+backdated by the emulator) is STALE_HOURS old: its copies stopped, as in an outage of the copy path.
 """
 
 from __future__ import annotations
@@ -16,15 +16,17 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from rds_snapshot_copy.demo.emulator import ACCESS_KEY, SECRET_KEY, Emulator
+from rds_snapshot_copy.demo.emulator import ACCESS_KEY, AGE_TAG, SECRET_KEY, Emulator
+from rds_snapshot_copy.demo.retention_steps import copy_snapshot, our_copy_tags
 from rds_snapshot_copy.demo.stack import (
-    AGE_TAG,
     DESTINATION_REGION,
     SOURCE_REGION,
     Clients,
     SourceSnapshot,
     create_database,
+    taken_at,
 )
+from snapshot_copy.naming import target_identifier
 
 STALE_SOURCE = "billing-db"
 STALE_HOURS = 30
@@ -54,26 +56,29 @@ class StaleSource:
     copy_identifier: str
 
 
-def create_stale_source(clients: Clients) -> StaleSource:
-    """A database whose newest copy is STALE_HOURS old; the snapshot RDS took since (at its creation) has none."""
+def create_stale_source(clients: Clients, deployment: str) -> StaleSource:
+    """A database whose newest copy, `deployment`'s own, is STALE_HOURS old; the snapshot RDS took since (at
+    its creation) has none."""
     rds = clients("rds", SOURCE_REGION)
     create_database(rds, STALE_SOURCE)
-    age = [{"Key": AGE_TAG, "Value": str(STALE_HOURS / 24)}]
+    days = STALE_HOURS / 24
+    identifier = f"{STALE_SOURCE}-before-outage"
     snapshot = rds.create_db_snapshot(
-        DBSnapshotIdentifier=f"{STALE_SOURCE}-before-outage", DBInstanceIdentifier=STALE_SOURCE, Tags=age
+        DBSnapshotIdentifier=identifier, DBInstanceIdentifier=STALE_SOURCE, Tags=[{"Key": AGE_TAG, "Value": str(days)}]
     )["DBSnapshot"]
-    copy_identifier = f"{STALE_SOURCE}-before-outage-copy"
-    clients("rds", DESTINATION_REGION).copy_db_snapshot(
-        SourceDBSnapshotIdentifier=snapshot["DBSnapshotArn"],
-        TargetDBSnapshotIdentifier=copy_identifier,
+    arn = snapshot["DBSnapshotArn"]
+    when = taken_at(snapshot)
+    assert when is not None, f"{arn}: RDS gave no time"
+    copy_identifier = target_identifier(identifier, arn, "db")
+    copy_snapshot(
+        clients("rds", DESTINATION_REGION),
+        "db",
+        arn,
+        copy_identifier,
         SourceRegion=SOURCE_REGION,
-        Tags=[
-            {"Key": "source_region", "Value": SOURCE_REGION},
-            {"Key": "source_snapshot_arn", "Value": snapshot["DBSnapshotArn"]},
-            *age,
-        ],
+        Tags=our_copy_tags(arn, when, deployment, days),
     )
-    return StaleSource(STALE_SOURCE, snapshot["DBSnapshotArn"], copy_identifier)
+    return StaleSource(STALE_SOURCE, arn, copy_identifier)
 
 
 # The demo's drill, as the demo and the end-to-end test run it: its DB instance and its Aurora cluster.

@@ -10,7 +10,8 @@
 4. the handler from the deployed package (hash = the function's CodeSha256), with the function's own
    environment, consumes the queue as the event source mapping would;
 5. a table of the copies in the destination region;
-6. retention: older copies seeded, the deployed pruner deletes the expired ones;
+6. retention: older copies seeded, the deployed pruner deletes the expired ones, and keeps an operator's
+   copy that carries this deployment's tags under another name;
 7. missed events: the automated snapshots whose events never reached the bus, caught by the deployed
    reconciler (as its schedule calls it) and copied by the copier;
 8. `rds-snapshot-copy status`: every source within the RPO, then a stale source past it (exit 1);
@@ -40,6 +41,13 @@ from rds_snapshot_copy.demo.recovery_steps import (
     create_stale_source,
     run_command,
 )
+from rds_snapshot_copy.demo.retention_steps import (
+    AUDIT_COPY,
+    SeededCopy,
+    destination_copies,
+    expired,
+    seed_older_copies,
+)
 from rds_snapshot_copy.demo.stack import (
     DESTINATION_REGION,
     SCHEDULED_EVENT,
@@ -47,12 +55,10 @@ from rds_snapshot_copy.demo.stack import (
     Clients,
     Copy,
     DeployedPackage,
-    SeededCopy,
     Stack,
     Workspace,
     consume_queue,
     create_source_snapshots,
-    destination_copies,
     expected_copy_tags,
     find_copy,
     put_rds_event,
@@ -62,7 +68,6 @@ from rds_snapshot_copy.demo.stack import (
     read_back_scheduled_function,
     remove_keeping_key,
     run_handler,
-    seed_older_copies,
 )
 
 # Terraform's lines worth showing: each resource as it is done, the summary, errors, interrupts.
@@ -137,9 +142,12 @@ def print_prune_table(
     out: TextIO,
 ) -> None:
     ages = {c.identifier: 0 for c in copies} | {s.identifier: s.days_old for s in seeded}
+    foreign = {s.identifier for s in seeded if not s.ours}
     rows = [("copy", "of", "days old", "pruner")]
     for identifier, seen in sorted(before.items(), key=lambda item: (item[1]["kind"], ages.get(item[0], -1))):
         verdict = "deleted" if identifier not in after else "kept"
+        if identifier in foreign:
+            verdict += " (an operator's CopyTags copy: this deployment's tags, not its copier's name)"
         rows.append((identifier, f"{seen['kind']}: {seen['source']}", str(ages.get(identifier, "?")), verdict))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for n, row in enumerate(rows):
@@ -217,13 +225,15 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
         report.line(f"   queue now holds {queue_depth(clients, outputs['queue_url'])} message(s)")
 
         report.step("5/10 copies in " + DESTINATION_REGION)
+        # The module's name is the deployment's identity, written on every copy (the copier is named after it).
+        deployment = outputs["function_name"]
         copies = []
         finished = max(b.finished_at for b in batches)
         for p in put:
             copy = find_copy(clients, p.snapshot)
             if copy is None:
                 raise AssertionError(f"no copy of {p.snapshot.arn} in {DESTINATION_REGION}")
-            expected = expected_copy_tags(p.snapshot)
+            expected = expected_copy_tags(p.snapshot, deployment)
             if copy.tags != expected:
                 raise AssertionError(f"copy {copy.identifier} has tags {copy.tags}, expected {expected}")
             copies.append(Copy(**{**copy.__dict__, "seconds_from_event": finished - p.put_at}))
@@ -234,10 +244,12 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
             raise AssertionError(f"a copy is not encrypted with the Terraform-created key {outputs['kms_key_arn']}")
 
         report.step("6/10 retention: older copies of the same sources, then the deployed pruner (its schedule's call)")
-        seeded = seed_older_copies(clients, sources)
+        seeded = seed_older_copies(clients, sources, deployment)
         report.line(
-            f"   seeded {len(seeded)} older copies (tagged as the copier tags its own), backdated by the emulator"
+            f"   seeded {len([s for s in seeded if s.ours])} older copies (tagged and named as the copier tags and "
+            "names its own), backdated by the emulator"
         )
+        report.line(f"   and {AUDIT_COPY}: an operator's copy of the oldest, with CopyTags (all of its tags)")
         pruner = read_back_scheduled_function(clients, outputs["prune_function_name"])
         env = pruner.environment
         report.line(
@@ -255,6 +267,8 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
         gone = set(before) - set(after)
         if gone != set(result["deleted"]):
             raise AssertionError(f"the pruner says it deleted {result['deleted']}, the destination lost {sorted(gone)}")
+        if gone != expired(seeded):
+            raise AssertionError(f"the pruner deleted {sorted(gone)}, expected {sorted(expired(seeded))}")
 
         report.step("7/10 missed events: the deployed reconciler (its schedule's call), then the copier")
         missed = automated_snapshots(clients)
@@ -288,7 +302,7 @@ def run(report: Reporter, repo: Path | None = None) -> list[Copy]:
         report.step("8/10 rds-snapshot-copy status: each source's recovery point")
         status_args = ("status", "--function", reconciler.name, "--region", SOURCE_REGION)
         show_command(report, run_command(emulator, *status_args), expect=0)
-        stale = create_stale_source(clients)
+        stale = create_stale_source(clients, deployment)
         report.line(
             f"   simulated outage: {stale.identifier}'s newest copy is {STALE_HOURS} h old (backdated by the "
             "emulator); the snapshot taken since has none"

@@ -24,6 +24,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from python_terraform import IsFlagged, Terraform
 from rds_snapshot_copy.demo.emulator import ACCESS_KEY, PROVIDER_ALIASES, SECRET_KEY, Emulator, provider_override
 from rds_snapshot_copy.package import Package, build_package
 from rds_snapshot_copy.terraform_cli import terraform_env
+from snapshot_copy.naming import target_identifier
 
 EXAMPLE = Path("examples/complete")
 MODULE = Path("modules/rds-snapshot-copy")
@@ -374,6 +376,8 @@ class SourceSnapshot:
     identifier: str
     arn: str
     tags: dict[str, str]
+    # When its data was taken, as RDS answered its creation (the copy's source_snapshot_time tag).
+    taken_at: datetime | None = None
 
     @property
     def created_event_id(self) -> str:
@@ -457,11 +461,31 @@ def create_source_snapshots(clients: Clients) -> list[SourceSnapshot]:
         Tags=_tag_list(SOURCE_TAGS[CLUSTER_SNAPSHOT]),
     )["DBClusterSnapshot"]
     return [
-        SourceSnapshot("db", DB_SNAPSHOT, db_snapshot["DBSnapshotArn"], dict(SOURCE_TAGS[DB_SNAPSHOT])),
         SourceSnapshot(
-            "cluster", CLUSTER_SNAPSHOT, cluster_snapshot["DBClusterSnapshotArn"], dict(SOURCE_TAGS[CLUSTER_SNAPSHOT])
+            "db", DB_SNAPSHOT, db_snapshot["DBSnapshotArn"], dict(SOURCE_TAGS[DB_SNAPSHOT]), taken_at(db_snapshot)
+        ),
+        SourceSnapshot(
+            "cluster",
+            CLUSTER_SNAPSHOT,
+            cluster_snapshot["DBClusterSnapshotArn"],
+            dict(SOURCE_TAGS[CLUSTER_SNAPSHOT]),
+            taken_at(cluster_snapshot),
         ),
     ]
+
+
+def taken_at(snapshot: dict[str, Any]) -> datetime | None:
+    """When a snapshot's data was taken, as RDS describes it: the earliest of its OriginalSnapshotCreateTime
+    (DB snapshots keep it through copies) and SnapshotCreateTime. Written here from RDS's documentation, not
+    from the function's catalogue, so that the copies' tag is checked against an independent reading."""
+    times = [snapshot.get(key) for key in ("OriginalSnapshotCreateTime", "SnapshotCreateTime")]
+    known = [t for t in times if isinstance(t, datetime)]
+    return min(known) if known else None
+
+
+def tag_time(when: datetime) -> str:
+    """The source_snapshot_time tag's format (the contract: ISO 8601, UTC, to the second)."""
+    return when.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 @dataclass(frozen=True)
@@ -743,7 +767,10 @@ class Copy:
 
 
 def find_copy(clients: Clients, source: SourceSnapshot) -> Copy | None:
-    """The snapshot in the destination region whose source_snapshot_arn tag names `source`."""
+    """The copier's copy of `source` in the destination region: the snapshot under the copier's identifier for
+    it (naming.target_identifier) whose source_snapshot_arn tag names `source`. Not any snapshot with the tag:
+    an operator's CopyTags copy of it carries the same tags under another name (retention_steps.AUDIT_COPY)."""
+    identifier = target_identifier(source.identifier, source.arn, source.kind)
     rds = clients("rds", DESTINATION_REGION)
     if source.kind == "cluster":
         found = rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
@@ -753,7 +780,7 @@ def find_copy(clients: Clients, source: SourceSnapshot) -> Copy | None:
         id_key, arn_key = "DBSnapshotIdentifier", "DBSnapshotArn"
     for snapshot in found:
         tags = tags_dict(snapshot.get("TagList"))
-        if tags.get("source_snapshot_arn") == source.arn:
+        if snapshot[id_key] == identifier and tags.get("source_snapshot_arn") == source.arn:
             return Copy(
                 source=source,
                 identifier=snapshot[id_key],
@@ -765,9 +792,17 @@ def find_copy(clients: Clients, source: SourceSnapshot) -> Copy | None:
     return None
 
 
-def expected_copy_tags(source: SourceSnapshot) -> dict[str, str]:
-    """The contract: the source's own tags, plus source_region and source_snapshot_arn."""
-    return {**source.tags, "source_region": SOURCE_REGION, "source_snapshot_arn": source.arn}
+def expected_copy_tags(source: SourceSnapshot, deployment: str) -> dict[str, str]:
+    """The contract: the source's own tags, plus source_region, source_snapshot_arn, the deployment's name
+    (snapshot_copy_deployment) and when the source's data was taken (source_snapshot_time)."""
+    assert source.taken_at is not None, f"{source.arn}: no time known for it"
+    return {
+        **source.tags,
+        "source_region": SOURCE_REGION,
+        "source_snapshot_arn": source.arn,
+        "snapshot_copy_deployment": deployment,
+        "source_snapshot_time": tag_time(source.taken_at),
+    }
 
 
 @dataclass
@@ -820,66 +855,6 @@ def leftovers(clients: Clients, name: str, kept_key_arn: str | None = None) -> L
         and key["KeyId"] != kept
     ]
     return result
-
-
-# --- retention: older copies of the same sources, and the pruner ------------------------------------
-
-# The emulator backdates a snapshot created with this tag (tests/.. emulator.patch_moto, item 6): moto stamps
-# every snapshot "now", and a pruner needs old copies to prune.
-AGE_TAG = "emulator:taken-days-ago"
-# Days ago of the older copies the demo seeds, per kind: with retention 35 and keep_last 3, the DB
-# source keeps today's copy and the 10- and 20-day ones and loses the rest; the cluster keeps today's and
-# the 40- and 50-day ones (the newest three, whatever their age) and loses 60 and 70.
-SEEDED_AGES = {"db": (10, 20, 40, 50, 60), "cluster": (40, 50, 60, 70)}
-
-
-@dataclass(frozen=True)
-class SeededCopy:
-    kind: str
-    identifier: str
-    days_old: int
-
-
-def seed_older_copies(clients: Clients, sources: Iterable[SourceSnapshot]) -> list[SeededCopy]:
-    """Copies of the same sources as if made on earlier days, tagged as the copier tags its copies."""
-    rds = clients("rds", DESTINATION_REGION)
-    seeded = []
-    for source in sources:
-        for days in SEEDED_AGES[source.kind]:
-            identifier = f"{source.identifier}-{days}d-ago"
-            older_source = source.arn.replace(source.identifier, f"{source.identifier}-{days}d-ago")
-            tags = [
-                {"Key": "source_region", "Value": SOURCE_REGION},
-                {"Key": "source_snapshot_arn", "Value": older_source},
-                {"Key": AGE_TAG, "Value": str(days)},
-            ]
-            if source.kind == "cluster":
-                rds.copy_db_cluster_snapshot(
-                    SourceDBClusterSnapshotIdentifier=source.arn,
-                    TargetDBClusterSnapshotIdentifier=identifier,
-                    SourceRegion=SOURCE_REGION,
-                    Tags=tags,
-                )
-            else:
-                rds.copy_db_snapshot(
-                    SourceDBSnapshotIdentifier=source.arn,
-                    TargetDBSnapshotIdentifier=identifier,
-                    SourceRegion=SOURCE_REGION,
-                    Tags=tags,
-                )
-            seeded.append(SeededCopy(source.kind, identifier, days))
-    return seeded
-
-
-def destination_copies(clients: Clients) -> dict[str, dict[str, str]]:
-    """{identifier: {kind, source database/cluster, status}} of the manual snapshots in the destination."""
-    rds = clients("rds", DESTINATION_REGION)
-    found = {}
-    for s in rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]:
-        found[s["DBSnapshotIdentifier"]] = {"kind": "db", "source": s.get("DBInstanceIdentifier", "")}
-    for s in rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]:
-        found[s["DBClusterSnapshotIdentifier"]] = {"kind": "cluster", "source": s.get("DBClusterIdentifier", "")}
-    return found
 
 
 SCHEDULED_EVENT = {
