@@ -48,6 +48,7 @@ from snapshot_copy.errors import SnapshotCopyError
 from snapshot_copy.metrics import COPY_METRICS, SOURCES_PAST_RPO
 from snapshot_copy.naming import target_identifier
 from snapshot_copy.reconcile_config import ReconcileConfig
+from snapshot_copy.runtime import Runtime
 from snapshot_copy.tagging import copy_tags
 
 from .fake_aws import CallStats, Faults
@@ -378,14 +379,17 @@ class Reconciler:
         self.sim.sleep(0.02)  # the invocation's own overhead
         now = datetime.fromtimestamp(self.clock(), UTC)
         try:
+            runtime = Runtime(
+                function_name=RECONCILER_NAME,
+                clock=self.clock,
+                sleep=self.sim.sleep,
+                seconds_left=lambda: self.scenario.reconcile_timeout - (self.sim.now - started),
+            )
             return reconcile.reconcile(
                 self.config,
                 self.clients,
                 now,
-                seconds_left=lambda: self.scenario.reconcile_timeout - (self.sim.now - started),
-                clock=self.clock,
-                function_name=RECONCILER_NAME,
-                sleep=self.sim.sleep,
+                runtime=runtime,
                 run_listings=reconcile.in_turn,  # the listings in their former order: the same random draws
             )
         except (ClientError, BotoCoreError, SnapshotCopyError) as exc:
@@ -412,12 +416,6 @@ class Reconciler:
         result.skipped.update(outcome["skipped"])
         result.max_sources_past_rpo = max(result.max_sources_past_rpo, int(outcome["metrics"][SOURCES_PAST_RPO]))
         result.last_metrics = dict(outcome["metrics"])
-
-
-@dataclass
-class Context:
-    function_name: str = FUNCTION_NAME
-    aws_request_id: str = "bench"
 
 
 def iso(seconds: float) -> str:
@@ -465,7 +463,6 @@ def run_module(scenario: Scenario, workload: Workload, out: Any = sys.stderr) ->
     dynamodb = FakeDynamoDb(sim, stats, random.Random(scenario.seed + 5), table) if scenario.reconciler else None
     # One container's clients (its copy listing and queue URLs are kept between invocations, as in AWS).
     clients = copy_snapshot.Clients(source, destination, sqs, dynamodb)
-    context = Context()
     config = function_config(scenario, dlq.url, REQUESTS_TABLE if scenario.reconciler else None)
     clock = SimClock(sim, EPOCH).time
     jitter = random.Random(scenario.seed + 2)
@@ -474,15 +471,12 @@ def run_module(scenario: Scenario, workload: Workload, out: Any = sys.stderr) ->
         started = sim.now
         sim.sleep(0.02)  # the invocation's own overhead
         # The time to the function's timeout, as the Lambda context would tell it, on the simulated clock.
-        return copy_snapshot.handle(
-            event,
-            context,
-            config,
-            clients,
-            clock,
-            jitter,
+        runtime = Runtime(
+            function_name=FUNCTION_NAME,
+            clock=clock,
             seconds_left=lambda: scenario.lambda_timeout - (sim.now - started),
         )
+        return copy_snapshot.handle(event, config, clients, runtime, jitter)
 
     mapping = EventSourceMapping(
         sim,

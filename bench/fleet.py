@@ -41,6 +41,7 @@ from snapshot_copy.kinds import KINDS
 from snapshot_copy.naming import target_identifier
 from snapshot_copy.reconcile import Clients, ReconcileOutOfTimeError, reconcile
 from snapshot_copy.reconcile_config import ReconcileConfig
+from snapshot_copy.runtime import Runtime
 from snapshot_copy.tagging import copy_tags
 
 from .fake_aws import strict
@@ -358,16 +359,13 @@ def run_once(
     outcome: dict[str, Any] = {}
 
     def invocation() -> dict[str, Any]:
-        return reconcile(
-            config,
-            clients,
-            NOW,
-            seconds_left=lambda: timeout - api.now,
-            clock=lambda: NOW.timestamp() + api.now,
+        runtime = Runtime(
             function_name="bench-reconcile",
+            clock=lambda: NOW.timestamp() + api.now,
             sleep=api.sim.sleep,
-            run_listings=api.sim.all,
+            seconds_left=lambda: timeout - api.now,
         )
+        return reconcile(config, clients, NOW, runtime=runtime, run_listings=api.sim.all)
 
     def done(task: Any) -> None:
         outcome["result"], outcome["error"] = task.result, task.error

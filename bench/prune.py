@@ -33,6 +33,7 @@ from snapshot_copy.config import DEFAULT_DEPLOYMENT_NAME
 from snapshot_copy.kinds import KINDS
 from snapshot_copy.naming import target_identifier
 from snapshot_copy.prune_config import PruneConfig
+from snapshot_copy.runtime import Runtime
 from snapshot_copy.tagging import copy_tags
 
 SOURCE_REGION = "us-east-1"
@@ -154,14 +155,10 @@ def run_once(copies: int, scenario: str, retention_days: int, keep_last: int, ti
     )
     wall = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
-        result = prune_snapshots.prune(
-            config,
-            prune_snapshots.Clients(rds=rds, service_quotas=quotas),
-            NOW,
-            lambda: timeout - clock.now,
-            "bench-prune",
-            lambda: clock.now,
+        runtime = Runtime(
+            function_name="bench-prune", clock=lambda: clock.now, seconds_left=lambda: timeout - clock.now
         )
+        result = prune_snapshots.prune(config, prune_snapshots.Clients(rds=rds, service_quotas=quotas), NOW, runtime)
     listing_calls = sum(v for k, v in rds.calls.items() if k.startswith("Describe"))
     delete_calls = sum(v for k, v in rds.calls.items() if k.startswith("Delete"))
     return {

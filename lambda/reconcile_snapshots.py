@@ -8,23 +8,23 @@ copies count: the module's name, default "rds-snapshot-copy"), ENABLED_EVENT_IDS
 REQUESTS_TABLE, GRACE_MINUTES, REREQUEST_AFTER_HOURS, PER_SOURCE_METRICS, METRIC_NAMESPACE, and optional
 DRILL_MAX_AGE_DAYS (snapshot_copy/reconcile_config.py). Returns a dict with `enqueued` (the source
 snapshot ARNs put on the queue) and `sources` (one entry per selected database or cluster: source, kind,
-recovery_point, recovery_point_age_hours, within_rpo, and more); see snapshot_copy/reconcile.py, which does
-the work and states the rules: only this deployment's available copies count, and time is the data's.
+recovery_point, recovery_point_age_hours, within_rpo, and more); see snapshot_copy/reconcile.py and
+snapshot_copy/survey.py, which do the work and state the rules: only this deployment's available copies
+count, and time is the data's.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 import boto3
 
-from snapshot_copy import runtime
 from snapshot_copy.boto import BOTO_CONFIG
-from snapshot_copy.reconcile import Clients, reconcile
+from snapshot_copy.reconcile import FUNCTION_NAME, Clients, reconcile
 from snapshot_copy.reconcile_config import ReconcileConfig
+from snapshot_copy.runtime import Runtime
 
 
 @lru_cache(maxsize=4)
@@ -48,16 +48,10 @@ def clients_for(
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     config = ReconcileConfig.from_env()
-    return reconcile(
-        config,
-        clients_for(
-            config.source_region,
-            config.destination_region,
-            config.requests_table is not None,
-            config.drill_max_age_days is not None,
-        ),
-        datetime.now(UTC),
-        seconds_left=runtime.seconds_left(context),
-        clock=time.time,
-        function_name=runtime.function_name(context, "reconcile_snapshots"),
+    clients = clients_for(
+        config.source_region,
+        config.destination_region,
+        config.requests_table is not None,
+        config.drill_max_age_days is not None,
     )
+    return reconcile(config, clients, datetime.now(UTC), runtime=Runtime.from_context(context, FUNCTION_NAME))

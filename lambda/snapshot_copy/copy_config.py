@@ -9,7 +9,7 @@ from typing import Any
 
 from .config import FunctionConfig, positive_int, require
 from .errors import ConfigurationError
-from .events import KNOWN_EVENTS
+from .events import event_ids_from
 from .filters import SourceFilter
 from .kinds import KINDS
 
@@ -86,14 +86,3 @@ class CopyConfig(FunctionConfig):
             "max_error_tries": positive_int(env, "MAX_ERROR_TRIES", cls.max_error_tries),
             "source_filter": SourceFilter.from_json(env.get("SOURCE_FILTER")),
         }
-
-
-def event_ids_from(raw: str, name: str = "ENABLED_EVENT_IDS") -> frozenset[str]:
-    """The enabled event IDs from a comma-separated list; empty means every known one."""
-    ids = frozenset(part.strip() for part in raw.split(",") if part.strip())
-    if not ids:
-        return frozenset(KNOWN_EVENTS)
-    unknown = sorted(ids - set(KNOWN_EVENTS))
-    if unknown:
-        raise ConfigurationError(f"{name} has unknown event IDs {unknown}; known: {sorted(KNOWN_EVENTS)}")
-    return ids

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import MalformedEventError
+from .errors import ConfigurationError, MalformedEventError
 from .kinds import CREATED_EVENTS, KINDS
 
 # RDS event ID -> what the catalogue says of it, with its kind's detail-type (a read-only view of kinds.py).
@@ -110,6 +110,26 @@ def parse_snapshot_arn(arn: Any, kind: str, event_id: str) -> SnapshotRef:
     )
 
 
+def event_ids_from(raw: str, name: str = "ENABLED_EVENT_IDS") -> frozenset[str]:
+    """The enabled event IDs from a comma-separated list; empty means every known one."""
+    ids = frozenset(part.strip() for part in raw.split(",") if part.strip())
+    if not ids:
+        return frozenset(KNOWN_EVENTS)
+    unknown = sorted(ids - set(KNOWN_EVENTS))
+    if unknown:
+        raise ConfigurationError(f"{name} has unknown event IDs {unknown}; known: {sorted(KNOWN_EVENTS)}")
+    return ids
+
+
+def enabled_snapshot_types(enabled_event_ids: frozenset[str]) -> dict[str, set[str]]:
+    """{kind: the snapshot types whose created-event is enabled} (the reconciler enqueues only those)."""
+    types: dict[str, set[str]] = {kind: set() for kind in KINDS}
+    for (kind, snapshot_type), event_id in CREATED_EVENT_IDS.items():
+        if event_id in enabled_event_ids:
+            types[kind].add(snapshot_type)
+    return types
+
+
 def created_event_id(kind: str, snapshot_type: str) -> str | None:
     """The RDS event ID announcing a new snapshot of this kind and type (None: RDS announces none we know)."""
     return CREATED_EVENT_IDS.get((kind, snapshot_type))
@@ -155,6 +175,12 @@ def snapshot_arn_of(body: Any) -> str | None:
         event = json.loads(body) if isinstance(body, str) else None
     except ValueError:
         return None
+    return source_arn_of(event)
+
+
+def source_arn_of(event: Any) -> str | None:
+    """The ARN a parsed event's detail.SourceArn names, or None; read even from an event `parse_event` refuses,
+    so that the copy requests table can name the snapshot of a message the copier dead-letters."""
     detail = event.get("detail") if isinstance(event, dict) else None
     arn = detail.get("SourceArn") if isinstance(detail, dict) else None
     return arn if isinstance(arn, str) and arn.startswith("arn:") else None

@@ -38,6 +38,9 @@ SOURCES_PAST_RPO = "SourcesPastRpo"
 SNAPSHOTS_ENQUEUED = "SnapshotsEnqueued"
 SOURCES_RECONCILED = "SourcesReconciled"
 RECONCILE_METRICS = (RECOVERY_POINT_AGE_WORST, SOURCES_PAST_RPO, SNAPSHOTS_ENQUEUED, SOURCES_RECONCILED)
+# Also the reconciler's, dimensions {FunctionName}: copies of this deployment in listing.BROKEN_STATUSES
+# (their snapshots are enqueued again; the copier replaces them and counts BrokenCopiesReplaced).
+BROKEN_COPIES = "BrokenCopies"
 # Optional, one per source: dimensions {FunctionName, SnapshotKind, SourceIdentifier}.
 RECOVERY_POINT_AGE = "RecoveryPointAgeHours"
 

@@ -16,6 +16,10 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTT
 DONE = frozenset({"started", "exists", "ignored"})
 POSTPONED = frozenset({"wait", "wait_quota", "retry", "retry_limited"})
 
+# A snapshot being made, copied, shared or deleted: the same call succeeds once that has ended.
+SNAPSHOT_BUSY_CODES = frozenset(
+    {"InvalidDBSnapshotState", "InvalidDBSnapshotStateFault", "InvalidDBClusterSnapshotStateFault"}
+)
 THROTTLING_CODES = frozenset(
     {
         "Throttling",
@@ -39,9 +43,7 @@ TRANSIENT_CODES = frozenset(
         "RequestTimeoutException",
         "RequestExpired",
         # The source is not `available` yet (or is being modified): it will be.
-        "InvalidDBSnapshotState",
-        "InvalidDBSnapshotStateFault",
-        "InvalidDBClusterSnapshotStateFault",
+        *SNAPSHOT_BUSY_CODES,
     }
 )
 SOURCE_GONE_CODES = frozenset({"DBSnapshotNotFound", "DBSnapshotNotFoundFault", "DBClusterSnapshotNotFoundFault"})
@@ -75,6 +77,9 @@ class Outcome:
     target: str | None = None
     # The status of a broken copy of ours deleted at the target name on the way (BrokenCopiesReplaced).
     replaced: str | None = None
+    # The source snapshot the event named, where it named one (even an event refused as malformed): what the
+    # copy requests table records, so that the queue never reads the message's body a second time.
+    source_arn: str | None = None
 
     @property
     def done(self) -> bool:

@@ -24,7 +24,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import copy_requests
 from .copy_config import QUOTA_WAIT_BASE_SECONDS, SQS_MAX_VISIBILITY_SECONDS, WAIT_BASE_SECONDS, CopyConfig
 from .errors import MalformedEventError
-from .events import snapshot_arn_of
 from .metrics import BROKEN_COPY_REPLACED
 from .outcomes import Outcome
 
@@ -177,7 +176,8 @@ def process_batch(
     """Run `handle` on each record and settle it: delete, postpone, or dead-letter with its reason.
 
     With `config.requests_table` and a `dynamodb` client, the records postponed on their first receive and
-    those dead-lettered are then recorded in the copy requests table (one BatchWriteItem; never raises).
+    those dead-lettered are then recorded in the copy requests table (one BatchWriteItem; never raises),
+    under the source ARN their Outcome carries (none: not recorded).
     With `seconds_left` (the invocation's time to its timeout), no record is started under the deadline
     margin: the rest are reported back untouched, and the delays and the table's write still happen.
     """
@@ -267,9 +267,8 @@ def settle(
                 "VisibilityTimeout": delay,
             }
             result.visibility.append((record.get("eventSourceARN", ""), entry))
-            arn = snapshot_arn_of(record.get("body")) if receive_count <= 1 else None
-            if arn is not None:
-                result.requests.append((arn, "waiting", reason))
+            if outcome.source_arn is not None and receive_count <= 1:
+                result.requests.append((outcome.source_arn, "waiting", reason))
             logger.info(
                 f"postponed {delay} s: {reason}", extra={**log, "delay_seconds": delay, "receive_count": receive_count}
             )
@@ -278,9 +277,8 @@ def settle(
 
     if dead_letter(sqs, config, record, outcome.code, reason):
         result.counts["dead_lettered"] += 1
-        arn = snapshot_arn_of(record.get("body"))
-        if arn is not None:
-            result.requests.append((arn, "dead_lettered", f"{outcome.code}: {reason}"))
+        if outcome.source_arn is not None:
+            result.requests.append((outcome.source_arn, "dead_lettered", f"{outcome.code}: {reason}"))
         logger.error(f"dead-lettered: {reason}", extra=log)
     else:
         result.failures.append(message_id)

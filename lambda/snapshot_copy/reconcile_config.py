@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import MAX_DAYS, MAX_HOURS, FunctionConfig, boolean, positive_int, require
-from .copy_config import event_ids_from
 from .drill_age import LOOKBACK_DAYS
 from .errors import ConfigurationError
+from .events import event_ids_from
 from .filters import SourceFilter
 
 DEFAULT_RETENTION_DAYS = 35

@@ -1,11 +1,15 @@
 """What the Lambda runtime hands a function: its name and the time it has left, read the same way by every
-entry file (and given sensible values when a test or the demo's harness passes a bare context)."""
+entry file (and given sensible values when a test or the demo's harness passes a bare context); and the
+`Runtime` the package's cores take instead of a clock, a sleep, a deadline and a name apiece, so that a test
+or the benchmark swaps all four at once (a simulated clock must also be the one the deadline reads)."""
 
 from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -19,5 +23,27 @@ def seconds_left(context: Any) -> Callable[[], float]:
     """Seconds until the function's timeout, as a callable; without a Lambda context, no limit."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if not callable(remaining):
-        return lambda: math.inf
+        return no_limit
     return lambda: remaining() / 1000
+
+
+def no_limit() -> float:
+    """The time left when nothing bounds it (a workstation's command, a test without a context)."""
+    return math.inf
+
+
+@dataclass(frozen=True, kw_only=True)
+class Runtime:
+    """One invocation's outside world, but for its clients: `clock()` (epoch seconds: metrics' timestamps,
+    table items), `sleep(seconds)` (retry pacing), `seconds_left()` (to the function's timeout) and
+    `function_name` (the metrics' FunctionName dimension)."""
+
+    function_name: str
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    seconds_left: Callable[[], float] = no_limit
+
+    @classmethod
+    def from_context(cls, context: Any, default_name: str) -> Runtime:
+        """The Lambda runtime's: its context's name and deadline (`default_name` without one), the real clock."""
+        return cls(function_name=function_name(context, default_name), seconds_left=seconds_left(context))

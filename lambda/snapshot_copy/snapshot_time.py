@@ -15,9 +15,9 @@ Earliest is the safe side for the recovery point (never younger than the data) a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from .kinds import KINDS
 from .tagging import TAG_SOURCE_SNAPSHOT_TIME, parse_time, tag_value
@@ -59,3 +59,36 @@ def source_data_time(
             when = origin_time
         current = origin
     return when
+
+
+class Linked(Protocol):
+    """What `chain_data_times` reads of a listed snapshot (reconciliation's survey_listings.ListedSnapshot)."""
+
+    @property
+    def arn(self) -> str: ...
+    @property
+    def data_time(self) -> datetime | None: ...  # its own, `data_time`
+    @property
+    def copied_from(self) -> str | None: ...  # COPIED_FROM_KEY's value
+
+
+L = TypeVar("L", bound=Linked)
+
+
+def chain_data_times(listed: Sequence[L], kind: str) -> list[tuple[L, datetime | None]]:
+    """(snapshot, its `source_data_time`) for each snapshot of a listing that is an in-region copy, its chain
+    followed through the same listing: a listing of source snapshots, each holding its own data time and link
+    (not RDS's dicts), indexed by ARN (references only). An origin that is not listed (shared from another
+    account, deleted) ends the chain there. Every time is computed from the snapshots' own times before the
+    caller assigns any, so the listing's order cannot matter."""
+    by_arn = {snapshot.arn: snapshot for snapshot in listed}
+
+    def view(snapshot: Linked) -> dict[str, Any]:
+        # What source_data_time reads: a time (every kind has SnapshotCreateTime) and the link.
+        return {"SnapshotCreateTime": snapshot.data_time, COPIED_FROM_KEY: snapshot.copied_from}
+
+    def lookup(arn: str) -> dict[str, Any] | None:
+        origin = by_arn.get(arn)
+        return None if origin is None else view(origin)
+
+    return [(s, source_data_time(view(s), kind, lookup)) for s in listed if s.copied_from is not None]

@@ -12,9 +12,10 @@ It never touches a snapshot that is not LEGACY: anyone else's (FOREIGN), or one 
 deployment tag, whatever its value. Each snapshot is described again and judged again right before its tag
 (another adopt, or a new copier, may have tagged it since the listing).
 
-Dry run by default. Exit status: 0 nothing left to adopt (done, or none found); 1 LEGACY copies remain
-unadopted (a dry run that found some, or tags refused; `--json` still prints the summary); 2 bad input or
-the destination could not be read (nothing tagged).
+Dry run by default. Exit status (exit_codes): 0 nothing left to adopt (done, or none found); 1 (a finding)
+LEGACY copies remain unadopted, with or without --apply (never a recovery point until adopted); 2 bad input,
+or an AWS error: the destination could not be read (nothing tagged), or a tag was refused (`--json` still
+prints the summary).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rds_snapshot_copy import deployment
+from rds_snapshot_copy.exit_codes import ERROR, FINDING, OK
 from snapshot_copy.boto import BOTO_CONFIG
 from snapshot_copy.kinds import KINDS
 from snapshot_copy.listing import describe_one, pages
@@ -44,6 +46,13 @@ HELP = (
     "deployment's name (the deployment tag only). Never touches another's snapshot or one that already has a "
     "deployment tag. Exits 1 while some remain unadopted."
 )
+# What each exit status means for `adopt` (its --help's epilog; exit_codes holds the scheme).
+EXIT_CODES = {
+    OK: "nothing left to adopt (done, or none found)",
+    FINDING: "0.4.x copies remain unadopted (with or without --apply): never a recovery point until adopted",
+    ERROR: "a bad argument or input, or an AWS error: the snapshots could not be listed (nothing tagged) or a "
+    "tag was refused",
+}
 
 # Every AWS action `adopt` calls; the operator's policy allows them (drill.OPERATOR_ACTIONS includes them).
 ADOPT_ACTIONS: tuple[str, ...] = (
@@ -183,15 +192,15 @@ def render(document: dict[str, Any], console: Console) -> None:
 
 
 def run(args: argparse.Namespace, rds: Any = None, session: Any = None, out: Any = None, err: Any = None) -> int:
-    """0: nothing left to adopt; 1: LEGACY copies remain (dry run, or tags refused); 2: bad input or AWS
-    unreadable (nothing tagged)."""
+    """0: nothing left to adopt; 1: LEGACY copies remain (listed, not adopted); 2: bad input, or an AWS error
+    (the destination unreadable: nothing tagged; or a tag refused)."""
     stdout = Console(file=out or sys.stdout, soft_wrap=True, width=200)
     stderr = Console(file=err or sys.stderr, soft_wrap=True)
     try:
         found = deployment.identity(args.function, args.source_region, args.region, args.deployment, session)
     except deployment.DeploymentError as exc:
         stderr.print(f"error: {exc}", markup=False, highlight=False)
-        return 2
+        return ERROR
     owner = found.owner
     rds = rds or (session or boto3.session.Session()).client(
         "rds", region_name=found.destination_region, config=BOTO_CONFIG
@@ -204,7 +213,7 @@ def run(args: argparse.Namespace, rds: Any = None, session: Any = None, out: Any
             markup=False,
             highlight=False,
         )
-        return 2
+        return ERROR
     if args.apply:
         for copy in copies:
             copy.outcome = adopt(rds, copy, owner)
@@ -213,7 +222,9 @@ def run(args: argparse.Namespace, rds: Any = None, session: Any = None, out: Any
         print(json.dumps(document), file=stdout.file)
     else:
         render(document, stdout)
-    for copy in copies:
-        if copy.outcome.startswith("failed"):
-            stderr.print(f"{copy.identifier}: {copy.outcome}", markup=False, highlight=False)
-    return 1 if document["remaining"] else 0
+    failed = [copy for copy in copies if copy.outcome.startswith("failed")]
+    for copy in failed:
+        stderr.print(f"{copy.identifier}: {copy.outcome}", markup=False, highlight=False)
+    if failed:
+        return ERROR  # AWS refused a tag (or a look-up): an error wins over the copies left
+    return FINDING if document["remaining"] else OK

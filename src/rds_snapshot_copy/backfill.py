@@ -15,8 +15,10 @@ config.MAX_DAYS, refused by argparse otherwise) or `--all`.
 `--dry-run` lists what would be enqueued (one row per snapshot) and why the others are not, and sends
 nothing. `--force` also sends the snapshots the copy requests table holds back (requested within
 REREQUEST_AFTER_HOURS, or dead-lettered since): the table is not read, and the new requests are written.
-Exit status: 0 done, 1 when some messages could not be sent (`--json` still prints the summary, with them
-under `failed`), 2 on bad input or when AWS cannot be read (nothing was sent).
+Exit status (exit_codes): 0 done, or a dry run (whatever it found to enqueue: the reconciler's daily work,
+not a finding); 2 on bad input, or an AWS error: AWS could not be read (nothing was sent) or some messages
+could not be sent (`--json` still prints the summary, with them under `failed`). It has no finding of its
+own (1): `status` says which sources are past the RPO.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rds_snapshot_copy import deployment
+from rds_snapshot_copy.exit_codes import ERROR, OK
 from rds_snapshot_copy.status import console_for, format_time
 from snapshot_copy.config import MAX_DAYS
 from snapshot_copy.reconcile import SKIP_REASONS, Clients, ReconcileFailedError, Snapshot, reconcile, survey
@@ -47,6 +50,13 @@ HELP = (
     "grace, copy requests table, deployment) are read from --function, none by flag. --dry-run lists them "
     "and sends nothing; --force also sends those the copy requests table holds back (requested recently)."
 )
+
+# What each exit status means for `backfill` (its --help's epilog; exit_codes holds the scheme).
+EXIT_CODES = {
+    OK: "done (every snapshot enqueued), or a dry run, whatever it would enqueue",
+    ERROR: "a bad argument or input, or an AWS error: AWS could not be read (nothing sent), or some messages "
+    "could not be sent (--json still prints the summary, with them under failed)",
+}
 
 ORIGIN = "backfill"
 # The summary --json prints: reconcile()'s result, without the per-source entries (that is `status`).
@@ -236,7 +246,8 @@ def run(
     stderr: Console | None = None,
     progress: SendProgress | None = None,
 ) -> int:
-    """0: done; 1: some snapshots could not be enqueued; 2: bad input or AWS unreadable (nothing sent)."""
+    """0: done (or a dry run); 2: bad input, AWS unreadable (nothing sent), or some snapshots could not be
+    enqueued (an AWS error)."""
     stdout = stdout or console_for(sys.stdout)
     stderr = stderr or console_for(sys.stderr)
     now = now or datetime.now(UTC)
@@ -270,19 +281,19 @@ def run(
             summary = summarized(result, args.force)
     except deployment.DeploymentError as exc:
         stderr.print(f"error: {exc}", markup=False, highlight=False)
-        return 2
+        return ERROR
     except ReconcileFailedError as exc:
         stderr.print(f"error: {exc}", markup=False, highlight=False)
         if args.json and exc.result is not None:
             # What was sent is still news to a script: it must not re-send those.
             print(json.dumps(summarized(exc.result, args.force)), file=stdout.file)
-        return 1
+        return ERROR
     except (ClientError, BotoCoreError) as exc:
         # survey() reads everything before the first message is sent; sending errors are ReconcileFailedError.
         stderr.print(f"error: cannot read the deployment's state from AWS (nothing sent): {exc}", markup=False)
-        return 2
+        return ERROR
     if args.json:
         print(json.dumps(summary), file=stdout.file)
     else:
         render(summary, stdout)
-    return 0
+    return OK

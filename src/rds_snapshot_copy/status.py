@@ -12,8 +12,9 @@ was copied. Copies made by 0.4.x (no deployment tag) are never a recovery point:
 under the table, `legacy_copies` in --json) with the hint to run `rds-snapshot-copy adopt`; copies that
 failed are counted too (`broken_copies`: the reconciler enqueues their snapshots again).
 
-Exit status: 0 when no source is past the RPO, 1 when one is (what the recovery_point alarm counts: a
-database younger than the RPO that has no copy yet is not late), 2 on bad input or when AWS cannot be read.
+Exit status (exit_codes): 0 when no source is past the RPO, 1 (a finding) when one is (what the
+recovery_point alarm counts: a database younger than the RPO that has no copy yet is not late; 0.4.x copies
+are noted, and are `adopt`'s finding), 2 on bad input or when AWS cannot be read.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rds_snapshot_copy import deployment
+from rds_snapshot_copy.exit_codes import ERROR, FINDING, OK
 from snapshot_copy.reconcile import Clients, survey
 from snapshot_copy.reconcile_config import ReconcileConfig
 
@@ -39,6 +41,13 @@ HELP = (
     "with the copies in progress, the messages waiting or dead-lettered, and the queues. Exits 1 when any "
     "source is past the RPO (for cron or CI), 2 when the deployment cannot be read."
 )
+
+# What each exit status means for `status` (its --help's epilog; exit_codes holds the scheme).
+EXIT_CODES = {
+    OK: "no source past the RPO (a database younger than the RPO without a copy yet is not late)",
+    FINDING: "a source past the RPO (what the recovery_point alarm counts)",
+    ERROR: "a bad argument or input, or an AWS error: the deployment or its state could not be read",
+}
 
 # rich would squeeze the table into 80 columns when the output is not a terminal.
 NON_TERMINAL_WIDTH = 200
@@ -238,12 +247,12 @@ def run(
         report = collect(found.config, found.clients(session), now or datetime.now(UTC))
     except deployment.DeploymentError as exc:
         stderr.print(f"error: {exc}", markup=False, highlight=False)
-        return 2
+        return ERROR
     except (ClientError, BotoCoreError) as exc:
         stderr.print(f"error: cannot read the deployment's state from AWS: {exc}", markup=False, highlight=False)
-        return 2
+        return ERROR
     if args.json:
         print(json.dumps(report), file=stdout.file)
     else:
         render(report, stdout, title=f"Recovery points ({found.described_as})")
-    return 1 if any(entry["past_rpo"] for entry in report["sources"]) else 0
+    return FINDING if any(entry["past_rpo"] for entry in report["sources"]) else OK

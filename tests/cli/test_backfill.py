@@ -227,23 +227,23 @@ def gone_queue(queues: Queues) -> Queues:
     return dataclasses.replace(queues, url=queues.url.rsplit("/", 1)[0] + "/no-such-queue")
 
 
-def test_exit_1_when_sends_fail(aws: None, queues: Queues, sources: SourceFactory) -> None:
+def test_exit_2_when_sends_fail(aws: None, queues: Queues, sources: SourceFactory) -> None:
     snapshot = sources.db_snapshot("orders-1", instance="orders")
     drop_automated_snapshots()
 
     run = run_backfill(*reconciler(gone_queue(queues)))
 
-    assert run.code == 1
+    assert run.code == 2  # an AWS error (exit_codes)
     assert f"1 snapshot(s) could not be enqueued: {snapshot['DBSnapshotArn']}" in run.err.replace("\n", "")
 
 
-def test_exit_1_still_prints_the_json_summary(aws: None, queues: Queues, sources: SourceFactory) -> None:
+def test_exit_2_still_prints_the_json_summary(aws: None, queues: Queues, sources: SourceFactory) -> None:
     snapshot = sources.db_snapshot("orders-1", instance="orders")
     drop_automated_snapshots()
 
     run = run_backfill(*reconciler(gone_queue(queues)), "--json")
 
-    assert run.code == 1
+    assert run.code == 2
     summary = json.loads(run.out)
     assert summary["enqueued"] == [] and summary["candidates"] == 1 and not summary["dry_run"]
     assert summary["failed"] == [f"{snapshot['DBSnapshotArn']}: AWS.SimpleQueueService.NonExistentQueue"]

@@ -133,7 +133,7 @@ def test_ctrl_c_while_waiting_still_deletes_everything_created(world: World, run
     clock.sleep = sleep  # type: ignore[method-assign]
     run = run_drill(world.clients(rds=slow), "orders", "ledger", "--keep", "--json", clock=clock)
 
-    assert run.code == 1
+    assert run.code == 130  # interrupted (exit_codes)
     assert interrupted
     document = json.loads(run.out)
     assert document["interrupted"].startswith("interrupted")
@@ -156,7 +156,7 @@ def test_sigterm_while_waiting_cleans_up_like_ctrl_c(world: World, run_drill) ->
     clock.sleep = sleep  # type: ignore[method-assign]
     previous = signal.getsignal(signal.SIGTERM)
     run = run_drill(world.clients(rds=slow), "orders", "--json", clock=clock)
-    assert run.code == 1
+    assert run.code == 130
     assert "signal" in json.loads(run.out)["interrupted"]
     assert world.instances() == []
     assert signal.getsignal(signal.SIGTERM) == previous

@@ -447,7 +447,7 @@ def test_storage_quota_exceeded_is_explained(world: World, run_restore) -> None:
         "restore_db_instance_from_db_snapshot", "StorageQuotaExceeded", "The request would exceed the storage quota"
     )
     run = run_restore(world.clients(rds=rds), "orders", "--apply")
-    assert run.code == 1
+    assert run.code == 2  # an AWS error (exit_codes; 1 before the scheme)
     assert "StorageQuotaExceeded" in run.err and "storage quota in us-west-2 is used up" in run.err
     assert world.instances() == []
 
@@ -458,7 +458,7 @@ def test_no_capacity_for_the_aurora_writer_says_how_to_finish(world: World, run_
     rds, stubber = world.stubbed_rds({"create_db_instance"})
     stubber.add_client_error("create_db_instance", "InsufficientDBInstanceCapacity", "no capacity")
     run = run_restore(world.clients(rds=rds), "ledger", "--apply")
-    assert run.code == 1
+    assert run.code == 2
     assert "has no capacity for db.r6g.large" in run.err
     assert "the cluster ledger was restored; create its writer with: aws rds create-db-instance" in run.err
     assert world.clusters() == ["ledger"]  # a 3 a.m. restore keeps what it made

@@ -13,6 +13,7 @@ import contextlib
 import contextvars
 import copy
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,9 @@ class RecordedCall:
     resource_tags: dict[str, str] | None = None
     # The key of the snapshot a restore starts from (the call names the snapshot only; RDS uses its key).
     snapshot_kms_key_arn: str | None = None
+    # The function's DEPLOYMENT_NAME when it made the call (unset: the default name): the identity it writes
+    # and deletes by, which tests/iam moves onto the deployment's name as it moves the regions.
+    deployment: str | None = None
 
     def as_call(self) -> dict[str, Any]:
         """The shape tests/iam/actions.py maps to authorizations."""
@@ -146,6 +150,7 @@ def _record(client: Any, operation: str, params: dict[str, Any]) -> None:
             where=_test.get(),
             resource_tags=resource_tags,
             snapshot_kms_key_arn=_snapshot_key(client, operation, params),
+            deployment=os.environ.get("DEPLOYMENT_NAME") or None,
         )
     )
 

@@ -63,12 +63,6 @@ class Names:
     @classmethod
     def of(cls, policies: DeployedPolicies, outputs: dict[str, Any]) -> Names:
         deployment = outputs["lambda_environment"]["DEPLOYMENT_NAME"]
-        # The unit tests' copies carry the module's default name (their functions run without DEPLOYMENT_NAME);
-        # their calls are only the deployment's calls if it has that name too (move() does not rename it).
-        assert deployment == DEFAULT_DEPLOYMENT_NAME, (
-            f"the deployment is named {deployment!r}, the unit tests' copies {DEFAULT_DEPLOYMENT_NAME!r}: "
-            "deploy examples/complete under the default name, or map the name in Names.move"
-        )
         return cls(
             source=outputs["lambda_environment"]["SOURCE_REGION"],
             destination=outputs["lambda_environment"]["DESTINATION_REGION"],
@@ -135,9 +129,25 @@ class Names:
             params["QueueName"] = self.events_queue
         regions = {"us-east-1": self.source, "us-west-2": self.destination}
         region = regions.get(call.region, call.region)
+        own = call.deployment or DEFAULT_DEPLOYMENT_NAME
+
+        def identity(name: str) -> str:
+            # The function's own name (whatever the test called its deployment) is the deployment's; any other
+            # stays another's (even one that happens to be the deployment's), so a call touching another
+            # deployment's copy is judged as such.
+            return self.deployment if name == own else f"not-{name}" if name == self.deployment else name
+
         tags = call.resource_tags
         if tags is not None:
-            tags = {k: regions.get(v, v) if k == "source_region" else v for k, v in tags.items()}
+            tags = {
+                k: regions.get(v, v) if k == TAG_SOURCE_REGION else identity(v) if k == TAG_DEPLOYMENT else v
+                for k, v in tags.items()
+            }
+        if isinstance(params.get("Tags"), list):
+            params["Tags"] = [
+                {**t, "Value": identity(t.get("Value", ""))} if t.get("Key") == TAG_DEPLOYMENT else t
+                for t in params["Tags"]
+            ]
         return RecordedCall(
             call.function,
             call.service,
@@ -147,6 +157,7 @@ class Names:
             call.where,
             tags,
             self.move_key(call.snapshot_kms_key_arn),
+            self.deployment,
         )
 
 
@@ -238,8 +249,9 @@ def test_every_call_the_copier_made_is_allowed(deployed: Deployment) -> None:
         "DeleteDBClusterSnapshot",
     } <= operations, sorted(operations)
     # Its deletes were of this deployment's copies (the identity the policy relies on was really there).
+    deployment = Names.of(policies, deployed.outputs).deployment
     deletes = [c for c in calls if c.operation.startswith("Delete") and c.resource_tags is not None]
-    assert deletes and all(c.resource_tags.get(TAG_DEPLOYMENT) == DEFAULT_DEPLOYMENT_NAME for c in deletes), [
+    assert deletes and all(c.resource_tags.get(TAG_DEPLOYMENT) == deployment for c in deletes), [
         (c.params, c.resource_tags) for c in deletes
     ]
     # The table written is the deployment's (the unit tests' is moved onto it): its ARN was authorized.

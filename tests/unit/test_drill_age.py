@@ -15,8 +15,9 @@ from botocore.stub import Stubber
 
 from snapshot_copy import drill_age, metrics
 from snapshot_copy.errors import ConfigurationError
-from snapshot_copy.reconcile import Clients, reconcile
+from snapshot_copy.reconcile import FUNCTION_NAME, Clients, reconcile
 from snapshot_copy.reconcile_config import ReconcileConfig
+from snapshot_copy.runtime import Runtime
 from tests.iam.recording import calls_of
 from tests.unit.harness import DESTINATION_REGION, SOURCE_REGION, LambdaContext, Queues, metric_records
 
@@ -227,7 +228,7 @@ def test_a_failed_read_is_logged_and_fails_nothing(
     with Stubber(cloudwatch) as stub, caplog.at_level(logging.ERROR):
         stub.add_client_error("get_metric_data", error)
         with calls_of("reconciler"):
-            result = reconcile(config, clients, datetime.now(UTC), function_name=FUNCTION)
+            result = reconcile(config, clients, datetime.now(UTC), runtime=Runtime(function_name=FUNCTION))
     assert metrics.DAYS_SINCE_LAST_DRILL not in result["metrics"]
     record = main_record(capsys)
     assert "DaysSinceLastDrill" not in vars(record) and record.SourcesReconciled == 0
@@ -244,7 +245,8 @@ def test_no_read_when_the_time_is_short(drill_env: dict, cloudwatch: Any, caplog
     )
     left = iter([600.0] * 6)  # one check before each listing's first page, then short
     with Stubber(cloudwatch), caplog.at_level(logging.ERROR):  # a call would fail (and be logged): none is made
-        result = reconcile(ReconcileConfig.from_env(), clients, datetime.now(UTC), seconds_left=lambda: next(left, 5.0))
+        runtime = Runtime(function_name=FUNCTION_NAME, seconds_left=lambda: next(left, 5.0))
+        result = reconcile(ReconcileConfig.from_env(), clients, datetime.now(UTC), runtime=runtime)
     assert metrics.DAYS_SINCE_LAST_DRILL not in result["metrics"]
     assert [r.getMessage() for r in caplog.records] == [
         "no time left to read the last drill's time; DaysSinceLastDrill not published this run"

@@ -512,18 +512,18 @@ def test_max_wait_seconds_from_env(with_dlq, sources, monkeypatch: pytest.Monkey
 def test_unexpected_bug_in_one_record_does_not_stop_the_batch(
     function_env: dict, queues, sources, destination_rds, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import copy_snapshot
+    from snapshot_copy import copy_handler
 
     good = sources.db_snapshot("bug-good")
     bad = sources.db_snapshot("bug-bad")
-    real_start_copy = copy_snapshot.start_copy
+    real_start_copy = copy_handler.start_copy
 
     def start_copy(ref, *args: Any) -> Outcome:
         if ref.identifier == "bug-bad":
             raise ValueError("simulated bug")
         return real_start_copy(ref, *args)
 
-    monkeypatch.setattr(copy_snapshot, "start_copy", start_copy)
+    monkeypatch.setattr(copy_handler, "start_copy", start_copy)
     records = queues.records([db_event(bad), db_event(good)])
     response = invoke(sqs_event(records))
     assert failures(response) == {records[0]["messageId"]}

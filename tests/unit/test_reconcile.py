@@ -19,6 +19,7 @@ from snapshot_copy.errors import ConfigurationError
 from snapshot_copy.events import parse_event
 from snapshot_copy.naming import target_identifier
 from snapshot_copy.reconcile import (
+    FUNCTION_NAME,
     TIME_MARGIN_SECONDS,
     Clients,
     ReconcileFailedError,
@@ -29,6 +30,7 @@ from snapshot_copy.reconcile import (
     survey,
 )
 from snapshot_copy.reconcile_config import ReconcileConfig
+from snapshot_copy.runtime import Runtime
 from tests.iam.recording import calls_of
 from tests.unit.harness import (
     ACCOUNT,
@@ -435,7 +437,8 @@ def test_out_of_time_while_listing_sends_and_publishes_nothing(
         return 600.0 if len(checks) <= pages_allowed else TIME_MARGIN_SECONDS - 1
 
     with pytest.raises(ReconcileOutOfTimeError, match=r"out of time while listing .* 29 s left"):
-        reconcile(ReconcileConfig.from_env(), clients, datetime.now(UTC), seconds_left=seconds_left)
+        runtime = Runtime(function_name=FUNCTION_NAME, seconds_left=seconds_left)
+        reconcile(ReconcileConfig.from_env(), clients, datetime.now(UTC), runtime=runtime)
     assert received(queues) == []
     assert metric_records(capsys) == []
 
@@ -497,7 +500,8 @@ def test_table_retries_pause_on_the_given_sleep(reconcile_env: dict, sources: So
         unwritten = {REQUESTS_TABLE: [{"PutRequest": {"Item": key}}]}
         stub.add_response("batch_write_item", {"UnprocessedItems": unwritten})
         stub.add_response("batch_write_item", {"UnprocessedItems": {}})
-        result = reconcile(config, clients, datetime.now(UTC), sleep=slept.append, publish_metrics=False)
+        runtime = Runtime(function_name=FUNCTION_NAME, sleep=slept.append)
+        result = reconcile(config, clients, datetime.now(UTC), runtime=runtime, publish_metrics=False)
     assert result["enqueued"] == [snapshot["DBSnapshotArn"]] and result["unrecorded"] == 0
     assert slept == [copy_requests.RETRY_PAUSE_SECONDS, copy_requests.RETRY_PAUSE_SECONDS]
 

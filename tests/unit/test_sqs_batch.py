@@ -12,6 +12,7 @@ import pytest
 
 from snapshot_copy.copy_config import CopyConfig as Config
 from snapshot_copy.errors import MalformedEventError
+from snapshot_copy.events import snapshot_arn_of
 from snapshot_copy.naming import target_identifier
 from snapshot_copy.outcomes import Outcome
 from snapshot_copy.queue import (
@@ -321,6 +322,83 @@ def test_process_batch_with_fakes() -> None:
     assert dict(result.counts) == {"started": 1, "wait": 1, "dead_lettered": 1, "retry": 1}
 
 
+def test_the_table_records_the_arn_each_outcome_carries_never_reading_the_body_again() -> None:
+    """Data flows one way: the record's body is parsed once (copy_handler.handle_record), and the queue records
+    the source ARN its Outcome carries, whatever the body holds."""
+
+    class Fake:
+        def __init__(self) -> None:
+            self.items: list[dict[str, Any]] = []
+
+        def send_message(self, **kwargs: Any) -> dict[str, str]:
+            return {"MessageId": "m"}
+
+        def change_message_visibility_batch(self, **kwargs: Any) -> dict[str, Any]:
+            return {"Successful": [], "Failed": []}
+
+        def batch_write_item(self, **kwargs: Any) -> dict[str, Any]:
+            self.items.extend(r["PutRequest"]["Item"] for r in kwargs["RequestItems"]["requests"])
+            return {"UnprocessedItems": {}}
+
+    arn = "arn:aws:rds:us-east-1:123456789012:snapshot:"
+    other = json.dumps({"detail": {"SourceArn": f"{arn}named-by-the-body"}})
+    outcomes = {
+        "1": (Outcome("wait", "CopySlotsFull", "full", source_arn=f"{arn}waits"), "not json"),
+        "2": (Outcome("failed", "TargetNameTaken", "taken", source_arn=f"{arn}dead"), other),
+        "3": (Outcome("wait", "CopySlotsFull", "full"), other),  # no ARN on the Outcome: nothing recorded
+    }
+    records = [
+        {
+            "messageId": mid,
+            "receiptHandle": f"rh-{mid}",
+            "body": body,
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
+        }
+        for mid, (_, body) in outcomes.items()
+    ]
+    fake = Fake()
+    config = Config.from_env(
+        {
+            "SOURCE_REGION": "us-east-1",
+            "DESTINATION_REGION": "us-west-2",
+            "DESTINATION_REGION_KMS_KEY_ID": KEY,
+            "DEAD_LETTER_QUEUE_URL": "https://dlq",
+            "REQUESTS_TABLE": "requests",
+        }
+    )
+    process_batch(records, lambda r: outcomes[r["messageId"]][0], fake, config, lambda a: "url", dynamodb=fake)
+    recorded = {item["source_snapshot_arn"]["S"]: item["state"]["S"] for item in fake.items}
+    assert recorded == {f"{arn}waits": "waiting", f"{arn}dead": "dead_lettered"}
+
+
+SNAPSHOT_ARN = "arn:aws:rds:us-east-1:123456789012:snapshot:s"
+# Refused as malformed (wrong detail-type), yet it names its snapshot: the dead-letter's record says which.
+WRONG_DETAIL_TYPE = {
+    "source": "aws.rds",
+    "detail-type": "x",
+    "detail": {"EventID": "RDS-EVENT-0042", "SourceArn": SNAPSHOT_ARN},
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "arn"),
+    [
+        (json.dumps(WRONG_DETAIL_TYPE), "failed", SNAPSHOT_ARN),
+        ("not json", "failed", None),
+        (json.dumps({"detail": {"SourceArn": "not-an-arn"}}), "ignored", None),
+    ],
+)
+def test_a_records_outcome_carries_the_source_arn_its_body_names(body: str, status: str, arn: str | None) -> None:
+    from snapshot_copy.copy_handler import handle_record
+
+    config = Config.from_env(
+        {"SOURCE_REGION": "us-east-1", "DESTINATION_REGION": "us-west-2", "DESTINATION_REGION_KMS_KEY_ID": KEY}
+    )
+    outcome = handle_record({"messageId": "1", "body": body}, None, config, None)  # type: ignore[arg-type]
+    assert (outcome.status, outcome.source_arn) == (status, arn)
+
+
 SNS_ENVELOPE = {
     "Records": [
         {
@@ -437,7 +515,7 @@ def test_past_the_deadline_the_settled_records_still_get_their_delays_and_table_
 
     def handle(record: dict[str, Any]) -> Outcome:
         left[0] = 5.0  # the first record took the time
-        return Outcome("wait", "CopySlotsFull", "full")
+        return Outcome("wait", "CopySlotsFull", "full", source_arn=snapshot_arn_of(record["body"]))
 
     now = time.time()
     records = [

@@ -1,0 +1,78 @@
+"""The restore's AWS side: the actions it calls, its clients (the source region's best effort), and its errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+# Every AWS action `restore` calls (drill/ adds its own); the policy an operator needs is built from these.
+RESTORE_ACTIONS: tuple[str, ...] = (
+    "lambda:GetFunctionConfiguration",  # --function: the deployment's identity, in the source region
+    "rds:DescribeDBSnapshots",
+    "rds:DescribeDBClusterSnapshots",
+    "rds:DescribeDBInstances",
+    "rds:DescribeDBClusters",
+    "rds:DescribeDBSubnetGroups",
+    "rds:DescribeOptionGroups",
+    "rds:DescribeDBParameterGroups",
+    "rds:DescribeDBClusterParameterGroups",
+    "rds:DescribeOrderableDBInstanceOptions",
+    "rds:RestoreDBInstanceFromDBSnapshot",
+    "rds:RestoreDBClusterFromSnapshot",
+    "rds:CreateDBInstance",
+    "rds:AddTagsToResource",  # tags on create need it
+    "ec2:DescribeSecurityGroups",
+    "kms:DescribeKey",
+    "kms:CreateGrant",  # RDS creates a grant on the copy's key, as the caller, to restore an encrypted copy
+)
+
+# The source region may be the reason for the restore: one try, and a short wait, then go on without it.
+SOURCE_REGION_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=5)
+DESTINATION_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+
+
+class RefusedError(Exception):
+    """Bad input: the command refused and changed nothing (exit 2). `problems` lists every reason."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class AwsFailure(Exception):
+    """AWS refused or failed a call, or a restore failed while being waited for (exit 2, exit_codes.ERROR)."""
+
+
+@dataclass
+class Clients:
+    rds: Any  # destination
+    kms: Any
+    ec2: Any
+    source_rds: Any | None = None  # best effort: the source region may be down
+    source_ec2: Any | None = None
+    cloudwatch: Any | None = None
+
+
+def make_clients(region: str, source_region: str | None, session: Any = None) -> Clients:
+    session = session or boto3.session.Session()
+    return Clients(
+        rds=session.client("rds", region_name=region, config=DESTINATION_CONFIG),
+        kms=session.client("kms", region_name=region, config=DESTINATION_CONFIG),
+        ec2=session.client("ec2", region_name=region, config=DESTINATION_CONFIG),
+        source_rds=session.client("rds", region_name=source_region, config=SOURCE_REGION_CONFIG)
+        if source_region
+        else None,
+        source_ec2=session.client("ec2", region_name=source_region, config=SOURCE_REGION_CONFIG)
+        if source_region
+        else None,
+        cloudwatch=session.client("cloudwatch", region_name=region, config=DESTINATION_CONFIG),
+    )
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
