@@ -12,7 +12,7 @@ deployments sharing a source region only ever see their own identity.
 
 Copies made by 0.4.x carry no deployment tag. One whose source_region and identifier match is `LEGACY`:
 never deleted, never a recovery point; `status` lists them and `rds-snapshot-copy adopt` tags them as this
-deployment's once an operator says they are (README, "Upgrading from 0.4").
+deployment's once an operator says they are (docs/ownership-and-time.md, "Upgrading from 0.4").
 """
 
 from __future__ import annotations

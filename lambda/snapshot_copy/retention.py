@@ -36,7 +36,7 @@ AVAILABLE = "available"
 # A copy in these states restores nothing and never will: RDS leaves it until someone deletes it.
 UNUSABLE_STATUSES = frozenset({"failed", "incompatible-restore"})
 DELETING = "deleting"
-# Why a LEGACY copy stays (logged once a run, README "Upgrading from 0.4").
+# Why a LEGACY copy stays (logged once a run, docs/ownership-and-time.md, "Upgrading from 0.4").
 LEGACY_REASON = "made by 0.4.x, no deployment tag: adopt with `rds-snapshot-copy adopt`"
 
 

@@ -5,7 +5,7 @@ while its `SnapshotCreateTime` is the copy's own. A cluster snapshot has only `S
 API reference calls "the time when the snapshot was taken"; for a copy (`SourceDBClusterSnapshotArn` set)
 we take it to be when the copy was made, since RDS documents no original time for cluster snapshots.
 
-The rule (README, "The time rule"):
+The rule (docs/ownership-and-time.md, "The time rule"):
 - a snapshot's data time is the earliest of the times it carries: the catalogue's `snapshot_time_keys`
   (kinds.py) and, on our copies, the `source_snapshot_time` tag the copier wrote from the source;
 - a source cluster snapshot that is itself a copy takes the data time of the snapshot it was copied from,
