@@ -1,6 +1,6 @@
 """The copier's receive budget, as the module computes it: Terraform evaluates the module's own formula.
 
-The formula lives in one place, modules/rds-snapshot-copy/modules/receive-budget; rather than keep a
+The formula lives in one place, the module's modules/receive-budget; rather than keep a
 copy that could drift, the benchmark asks `terraform console` there (no providers, no init, ~0.05 s).
 """
 
@@ -12,9 +12,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-RECEIVE_BUDGET_MODULE = (
-    Path(__file__).resolve().parents[1] / "modules" / "rds-snapshot-copy" / "modules" / "receive-budget"
-)
+RECEIVE_BUDGET_MODULE = Path(__file__).resolve().parents[1] / "modules" / "receive-budget"
 
 
 @lru_cache(maxsize=64)

@@ -1,6 +1,6 @@
-"""The offline stand-in for hashicorp/archive (tests/support/archive_provider): its excludes match as
+"""The offline stand-in for hashicorp/archive (rds_snapshot_copy.demo.offline_archive): its excludes match as
 archive >= 2.4's do, Terraform installs and runs it from a local mirror, its zip is the project's own
-package of lambda/, and with it the repository root initialises and validates with no registry."""
+package of lambda/, and with it the module (at the repository's root) initialises and validates with no registry."""
 
 from __future__ import annotations
 
@@ -16,20 +16,20 @@ from pathlib import Path
 
 import pytest
 
+from rds_snapshot_copy.demo import offline_archive
+from rds_snapshot_copy.demo.offline_archive.selection import ArchiveError, matches, select_files
 from rds_snapshot_copy.package import build_package, directory_sources
-from rds_snapshot_copy.terraform_cli import find_mirror, terraform_binary
-from tests.support import archive_provider
-from tests.support.archive_provider.selection import ArchiveError, matches, select_files
+from rds_snapshot_copy.terraform_cli import find_mirror, terraform_binary, terraform_env
 
 REPO = Path(__file__).resolve().parents[1]
 LAMBDA_DIR = REPO / "lambda"
 
 
 def root_excludes() -> list[str]:
-    """The excludes of the root's `data "archive_file" "lambda"`, as written in main.tf."""
-    text = (REPO / "main.tf").read_text()
+    """The excludes of the module's `data "archive_file" "lambda"`, as written in the root's *.tf."""
+    text = "\n".join(path.read_text() for path in sorted(REPO.glob("*.tf")))
     block = re.search(r'data "archive_file" "lambda" \{(.*?)\n\}', text, re.S)
-    assert block, "no data.archive_file.lambda in main.tf"
+    assert block, "no data.archive_file.lambda in the root's *.tf"
     body = "\n".join(line.split("#", 1)[0] for line in block.group(1).splitlines())
     listed = re.search(r"excludes\s*=\s*\[(.*?)\]", body, re.S)
     assert listed, "data.archive_file.lambda has no excludes"
@@ -112,7 +112,7 @@ def test_root_excludes_select_what_the_packager_packages() -> None:
 
 
 def test_a_selection_the_packager_would_cut_is_refused(tmp_path: Path) -> None:
-    from tests.support.archive_provider.provider import archive
+    from rds_snapshot_copy.demo.offline_archive.provider import archive
 
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "a.py").write_text("a")
@@ -131,14 +131,14 @@ def test_a_selection_the_packager_would_cut_is_refused(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def cli_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert terraform_binary(), "the terraform CLI is not on PATH: install terraform >= 1.9"
-    return archive_provider.prepare(tmp_path_factory.mktemp("archive-provider"), sys.executable)
+    return offline_archive.prepare(tmp_path_factory.mktemp("archive-provider"), sys.executable)
 
 
 def terraform(cli_config: Path, cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [terraform_binary(), *args, "-no-color"],
         cwd=cwd,
-        env=archive_provider.terraform_env(cli_config),
+        env=terraform_env(cli_config=cli_config),
         capture_output=True,
         text=True,
         check=False,
@@ -157,17 +157,26 @@ def archive_config(data_source: str, outputs: str = "") -> str:
 
 
 def test_install_lays_out_a_mirror_entry(tmp_path: Path) -> None:
-    executable = archive_provider.install(tmp_path, sys.executable)
-    relative = executable.relative_to(tmp_path).as_posix()
+    mirror = tmp_path / "mirror"
+    executable = offline_archive.install(mirror, sys.executable)
+    relative = executable.relative_to(mirror).as_posix()
     assert relative == (
-        f"registry.terraform.io/hashicorp/archive/2.7.1/{archive_provider.terraform_platform()}"
+        f"registry.terraform.io/hashicorp/archive/2.7.1/{offline_archive.terraform_platform()}"
         "/terraform-provider-archive_v2.7.1"
     )
     assert executable.stat().st_mode & 0o111
-    text = archive_provider.write_cli_config(tmp_path / "rc", tmp_path).read_text()
-    assert "direct" not in text and "plugin_cache_dir" not in text
-    assert f'path    = "{tmp_path.resolve()}"' in text
+    # Installing again leaves the file alone (a terraform of another process may be running it).
+    inode = executable.stat().st_ino
+    assert offline_archive.install(mirror, sys.executable) == executable and executable.stat().st_ino == inode
+    assert [p.name for p in executable.parent.iterdir()] == [executable.name]
+
+    # prepare's configuration: hashicorp/archive from the stand-in's mirror only (never direct), no plugin cache.
+    text = offline_archive.prepare(tmp_path).read_text()
+    assert "plugin_cache_dir" not in text
+    assert f'path    = "{mirror.resolve()}"' in text
     assert 'include = ["registry.terraform.io/hashicorp/archive"]' in text
+    direct = re.search(r"direct \{\s*exclude = \[(.*?)\]", text)
+    assert direct and '"registry.terraform.io/hashicorp/archive"' in direct.group(1), text
 
 
 def test_apply_zips_lambda_as_the_packager_does(cli_config: Path, tmp_path: Path) -> None:
@@ -221,7 +230,7 @@ def test_apply_zips_lambda_as_the_packager_does(cli_config: Path, tmp_path: Path
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
-        ('source_file = "x.py"', "archive_file.source_file is not supported by the test stand-in"),
+        ('source_file = "x.py"', "archive_file.source_file is not supported by the offline stand-in"),
         ('source_content = "x"\n  source_content_filename = "x.py"', "source_content is not supported"),
         ('type = "tgz"', 'archive_file type "tgz" is not supported'),
     ],
@@ -260,13 +269,15 @@ _COPY_IGNORE = shutil.ignore_patterns(
 )
 
 
-def test_repository_root_initialises_and_validates_offline(cli_config: Path, tmp_path: Path) -> None:
+def test_the_module_initialises_and_validates_offline(cli_config: Path, tmp_path: Path) -> None:
+    """examples/complete, which calls the module at the repository's root (`source = "../../"`), in a copy."""
     assert find_mirror(), "no local provider mirror with hashicorp/aws (TF_PROVIDER_MIRROR, /opt/tf-plugins)"
     root = tmp_path / "root"
     shutil.copytree(REPO, root, ignore=_COPY_IGNORE)
-    terraform(cli_config, root, "init", "-backend=false", "-input=false")
-    lock = (root / ".terraform.lock.hcl").read_text()
+    stack = root / "examples" / "complete"
+    terraform(cli_config, stack, "init", "-backend=false", "-input=false")
+    lock = (stack / ".terraform.lock.hcl").read_text()
     assert 'provider "registry.terraform.io/hashicorp/archive"' in lock
     assert 'provider "registry.terraform.io/hashicorp/aws"' in lock
-    result = json.loads(terraform(cli_config, root, "validate", "-json").stdout)
+    result = json.loads(terraform(cli_config, stack, "validate", "-json").stdout)
     assert result["valid"] and result["error_count"] == 0, json.dumps(result["diagnostics"], indent=2)

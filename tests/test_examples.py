@@ -1,14 +1,17 @@
 """The examples: `terraform validate` of each, offline, and a plan of examples/two-destinations against the
 local AWS emulator (moto_server), read from `terraform show -json` of the saved plan.
 
-Terraform installs hashicorp/aws through the CLI configuration of `terraform_env()` (the local provider
-mirror where one exists), in copies under tmp_path, so nothing lands in the work tree. A missing
+Each example calls the module at the repository's root (`source = "../../"`), so it is copied with the
+module below it, under tmp_path, and nothing lands in the work tree. Terraform installs its providers through
+the CLI configuration of `terraform_env()`: hashicorp/aws from the local provider mirror where one exists,
+hashicorp/archive (the module zips its own lambda/) from the registry or the offline stand-in. A missing
 terraform CLI fails these tests; it never skips them.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,7 +20,7 @@ from typing import Any
 import pytest
 
 from rds_snapshot_copy.demo.emulator import Emulator
-from rds_snapshot_copy.demo.stack import IGNORED, Stack, Workspace
+from rds_snapshot_copy.demo.stack import IGNORED, Stack, Workspace, copy_module
 from rds_snapshot_copy.terraform_cli import terraform_binary, terraform_env
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,6 +34,58 @@ ALIASES = ("source", "first_destination", "second_destination")
 INSTANCES = {
     "module.copy_to_first_destination": (f"rds-snapshot-copy-{FIRST}", FIRST),
     "module.copy_to_second_destination": (f"rds-snapshot-copy-{SECOND}", SECOND),
+}
+
+# The 0.4.x root stack's interface, which examples/complete keeps.
+ROOT_STACK_VARIABLES = {
+    "source_region",
+    "destination_region",
+    "name",
+    "snapshot_event_ids",
+    "kms_key_arn",
+    "kms_key_prevent_destroy",
+    "source_kms_key_arns",
+    "option_group_name",
+    "max_db_copies_in_progress",
+    "max_cluster_copies_in_progress",
+    "copy_wait_max_hours",
+    "source_filter",
+    "retention_days",
+    "keep_last",
+    "prune_schedule",
+    "prune_dry_run",
+    "prune_lambda_timeout",
+    "quota_alarm_threshold_percent",
+    "rpo_hours",
+    "reconcile_grace_minutes",
+    "reconcile_schedule",
+    "reconcile_lambda_timeout",
+    "per_source_recovery_point_metrics",
+    "drill_max_age_days",
+    "log_retention_in_days",
+    "alarm_sns_topic_arn",
+    "tags",
+}
+ROOT_STACK_OUTPUTS = {
+    "function_arn",
+    "function_name",
+    "role_arn",
+    "rule_arn",
+    "rule_name",
+    "queue_arn",
+    "queue_url",
+    "dead_letter_queue_arn",
+    "dead_letter_queue_url",
+    "kms_key_arn",
+    "log_group_name",
+    "alarm_arns",
+    "event_source_mapping_uuid",
+    "lambda_environment",
+    "prune_function_name",
+    "scheduled_dead_letter_queue_url",
+    "reconcile_function_name",
+    "copy_requests_table_name",
+    "operator_policy_json",
 }
 
 # What each instance must create: the resources of the module at their addresses inside it.
@@ -69,10 +124,34 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _copy_example(example: Path, into: Path) -> Path:
-    """The example and the modules it reads (by relative path), without local state or generated files."""
-    for tree in (example, Path("modules")):
-        shutil.copytree(REPO / tree, into / tree, ignore=IGNORED)
+    """The module, and the example at its place below it (its `source` is ../../), without local state or
+    generated files."""
+    copy_module(REPO, into)
+    shutil.copytree(REPO / example, into / example, ignore=IGNORED)
     return into / example
+
+
+@pytest.mark.parametrize("example", [TWO_DESTINATIONS, COMPLETE], ids=lambda p: p.name)
+def test_example_calls_the_root_module(example: Path) -> None:
+    # The module is the repository's root; the examples pass no package (the module zips its own lambda/).
+    text = "\n".join(p.read_text() for p in sorted((REPO / example).glob("*.tf")))
+    sources = re.findall(r'^module "[^"]+" \{.*?^\s*source\s*=\s*"([^"]*)"', text, re.M | re.S)
+    assert sources and set(sources) == {"../../"}, sources
+    for name in ("lambda_package_path", "lambda_package_hash"):
+        block = re.search(rf'variable "{name}" \{{(.*?)\n\}}', text, re.S)
+        assert block and re.search(r"^\s*default\s*=\s*null$", block.group(1), re.M), f"{name} must be optional"
+
+
+def test_complete_keeps_the_old_root_stack_interface() -> None:
+    # A stack applied from the 0.4.x root moves here with its tfvars, its scripts reading the outputs and its
+    # state: the same variables and outputs, and the module call under the same name.
+    text = "\n".join(p.read_text() for p in sorted((REPO / COMPLETE).glob("*.tf")))
+    variables = set(re.findall(r'^variable "([^"]+)"', text, re.M))
+    outputs = set(re.findall(r'^output "([^"]+)"', text, re.M))
+    # and the optional prebuilt package, which the 0.4.x root built itself and the demo passes.
+    assert variables == {*ROOT_STACK_VARIABLES, "lambda_package_path", "lambda_package_hash"}, sorted(variables)
+    assert outputs == ROOT_STACK_OUTPUTS, sorted(outputs ^ ROOT_STACK_OUTPUTS)
+    assert re.findall(r'^module "([^"]+)"', text, re.M) == ["rds_snapshot_copy"]
 
 
 @pytest.mark.parametrize("example", [TWO_DESTINATIONS, COMPLETE], ids=lambda p: p.name)

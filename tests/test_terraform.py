@@ -1,9 +1,11 @@
-"""Offline checks of the Terraform code: validate, the module's native tests, fmt and checkov.
+"""Offline checks of the Terraform code: the module (the repository's root) validates, its native tests pass,
+fmt and checkov find nothing, and what the .tf files must keep in step with (the catalogues, the functions'
+bounds, the deprecated names) is.
 
-Every terraform command runs in a copy of the repository under tmp_path, so no `.terraform`
-directory or lock file lands in the work tree. `terraform init` installs hashicorp/aws from the
-local provider mirror when there is one (rds_snapshot_copy.terraform_cli), so no registry is needed,
-except for the repository root, which also needs hashicorp/archive.
+Every terraform command runs in a copy under tmp_path, so no `.terraform` directory, lock file or zip lands
+in the work tree. `terraform init` installs hashicorp/aws from the local provider mirror when there is one,
+and hashicorp/archive (the module zips its own lambda/) from the registry or, where none is reachable, from
+the offline stand-in (rds_snapshot_copy.terraform_cli, rds_snapshot_copy.demo.offline_archive).
 """
 
 from __future__ import annotations
@@ -20,21 +22,30 @@ from pathlib import Path
 import pytest
 from python_terraform import IsFlagged, Terraform
 
-from rds_snapshot_copy.terraform_cli import (
-    find_mirror,
-    mirrored_providers,
-    registry_reachable,
-    terraform_binary,
-    terraform_env,
-    use_offline_capable_config,
-)
+from rds_snapshot_copy.demo.stack import copy_module
+from rds_snapshot_copy.terraform_cli import terraform_binary, terraform_env, use_offline_capable_config
 from snapshot_copy.config import MAX_DAYS, MAX_HOURS
 from snapshot_copy.prune_config import MAX_KEEP_LAST
+from tests.support import docs
 
 REPO = Path(__file__).resolve().parents[1]
-MODULE = Path("modules/rds-snapshot-copy")
-MODULE_ROOT_FIXTURE = Path("tests/fixtures/module_root")
-SNAPSHOT_KINDS = REPO / MODULE / "snapshot_kinds.json"
+CATALOGUES = REPO / "lambda" / "snapshot_copy"
+SNAPSHOT_KINDS = CATALOGUES / "snapshot_kinds.json"
+# The module's native tests: `terraform test` at the root finds tests/*.tftest.hcl.
+NATIVE_TESTS = REPO / "tests"
+# A stack's two provider configurations, for validating the module on its own: it declares them as
+# configuration_aliases, and `terraform validate` of a module with aliases and no caller fails.
+CALLER_PROVIDERS = """\
+provider "aws" {
+  alias  = "source"
+  region = "eu-west-1"
+}
+
+provider "aws" {
+  alias  = "destination"
+  region = "eu-central-1"
+}
+"""
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +56,8 @@ def _terraform_installed() -> None:
 
 _COPY_IGNORE = shutil.ignore_patterns(
     ".git",
-    ".venv",
+    ".venv*",
+    "node_modules",
     ".terraform",
     ".terraform.lock.hcl",
     "__pycache__",
@@ -69,7 +81,7 @@ def _offline_capable_terraform() -> None:
 
 @pytest.fixture(scope="session")
 def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repository without git, caches or local state; module sources are relative, so copy it whole."""
+    """The repository without git, caches or local state: the module, its tests and the examples."""
     destination = tmp_path_factory.mktemp("repo") / "repo"
     shutil.copytree(REPO, destination, ignore=_COPY_IGNORE)
     return destination
@@ -87,8 +99,12 @@ def _validate(tf: Terraform) -> dict:
     result = json.loads(out)
     diagnostics = json.dumps(result["diagnostics"], indent=2)
     assert code == 0 and result["valid"], f"terraform validate failed:\n{diagnostics}\n{err}"
-    assert result["error_count"] == 0
+    assert result["error_count"] == 0 and result["warning_count"] == 0, diagnostics
     return result
+
+
+def _module_files() -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(REPO.glob("*.tf"))}
 
 
 def _known_event_ids() -> list[str]:
@@ -96,37 +112,56 @@ def _known_event_ids() -> list[str]:
     return sorted(event_id for kind in kinds.values() for event_id in kind["created_events"])
 
 
-def test_module_validates_through_fixture_root(repo_copy: Path) -> None:
-    tf = _init(repo_copy / MODULE_ROOT_FIXTURE)
+def test_module_validates(tmp_path: Path) -> None:
+    # The module alone, as a stack gets it from a git source (no tests, examples or Python project), with
+    # the two provider configurations a caller passes.
+    module = copy_module(REPO, tmp_path / "module")
+    assert not (module / "examples").exists() and not (module / "src").exists()
+    (module / "caller_providers.tf").write_text(CALLER_PROVIDERS)
+    tf = _init(module)
     _validate(tf)
-    # The fixture's lock file proves the provider came from the mirror (or the registry), at a version
-    # the module accepts.
-    lock = (repo_copy / MODULE_ROOT_FIXTURE / ".terraform.lock.hcl").read_text()
+    lock = (module / ".terraform.lock.hcl").read_text()
     assert 'provider "registry.terraform.io/hashicorp/aws"' in lock
+    assert 'provider "registry.terraform.io/hashicorp/archive"' in lock
+
+
+def test_module_is_the_root_and_configures_no_provider() -> None:
+    files = _module_files()
+    # A module with provider blocks cannot be used with count/for_each and pins its callers' settings.
+    offenders = [name for name, text in files.items() if re.search(r'^provider "', text, re.M)]
+    assert not offenders, f"provider blocks in the module: {offenders}"
+    versions = files["versions.tf"]
+    assert re.search(r"configuration_aliases\s*=\s*\[aws\.source, aws\.destination\]", versions), versions
+    assert re.search(r'archive = \{\s*source\s*=\s*"hashicorp/archive"\s*version\s*=\s*">= 2\.4"', versions), versions
+    assert not (REPO / "modules" / "rds-snapshot-copy").exists(), "the module moved to the repository's root"
+    assert sorted(p.name for p in (REPO / "modules").iterdir()) == ["function", "receive-budget"]
+
+
+def test_catalogues_are_files_in_the_functions_package() -> None:
+    # One source of truth, no links: the functions read them next to their code, Terraform from there too.
+    for name in ("snapshot_kinds.json", "copy_tags.json"):
+        path = CATALOGUES / name
+        assert path.is_file() and not path.is_symlink(), f"{path} must be a file, not a link"
+        json.loads(path.read_text())
+        assert not (REPO / name).exists(), f"a second {name} at the root"
+    text = "\n".join(_module_files().values())
+    for name in ("snapshot_kinds.json", "copy_tags.json"):
+        reads = re.findall(rf'file\("([^"]*){re.escape(name)}"\)', text)
+        assert reads and set(reads) == {"${path.module}/lambda/snapshot_copy/"}, (name, reads)
 
 
 def test_module_native_tests_pass(repo_copy: Path) -> None:
-    module_dir = repo_copy / MODULE
-    test_files = sorted(p.name for p in (module_dir / "tests").glob("*.tftest.hcl"))
-    assert test_files, "the module has no native tests"
-    tf = _init(module_dir)
+    test_files = sorted(p.name for p in NATIVE_TESTS.glob("*.tftest.hcl"))
+    assert len(test_files) >= 15, f"the module's native tests are missing: {test_files}"
+    tf = _init(repo_copy)
     code, out, err = tf.cmd("test", no_color=IsFlagged)
     assert code == 0, f"terraform test failed:\n{out}\n{err}"
     summary = re.search(r"Success! (\d+) passed, (\d+) failed", out)
     assert summary, f"no success summary in terraform test output:\n{out}"
     passed, failed = map(int, summary.groups())
-    assert failed == 0 and passed >= 40, out
+    assert failed == 0 and passed >= 150, out
     for name in test_files:
         assert f"tests/{name}... pass" in out, f"{name} did not pass:\n{out}"
-
-
-def test_repository_root_validates(repo_copy: Path) -> None:
-    mirror = find_mirror()
-    archive_mirrored = mirror is not None and "registry.terraform.io/hashicorp/archive" in mirrored_providers(mirror)
-    if not archive_mirrored and not registry_reachable():
-        pytest.skip("needs the Terraform registry to install hashicorp/archive; none reachable from this machine")
-    tf = _init(repo_copy)
-    _validate(tf)
 
 
 def test_terraform_fmt_is_clean(repo_copy: Path) -> None:
@@ -183,6 +218,10 @@ def test_checkov_finds_nothing(repo_copy: Path) -> None:
     ]
     assert summary["failed"] == 0, "checkov failed checks:\n" + "\n".join(failed)
     assert summary["passed"] > 0 and summary["resource_count"] > 0, summary
+    # The module's own files are scanned, not only the examples that call it.
+    scanned = {c["file_path"] for c in terraform[0]["results"].get("passed_checks", [])}
+    for name in ("/sqs.tf", "/kms.tf", "/iam_copier.tf", "/copy_requests.tf", "/modules/function/main.tf"):
+        assert name in scanned, f"checkov did not scan {name}: {sorted(scanned)}"
     # A skip is only acceptable inline, with its reason next to it.
     for skipped in terraform[0]["results"].get("skipped_checks", []):
         reason = (skipped.get("check_result") or {}).get("suppress_comment", "")
@@ -190,7 +229,7 @@ def test_checkov_finds_nothing(repo_copy: Path) -> None:
         assert reason and reason != "No comment provided", f"{where} is skipped without a reason"
 
 
-@pytest.mark.parametrize("variables_file", [MODULE / "variables.tf", Path("variables.tf")])
+@pytest.mark.parametrize("variables_file", [Path("variables.tf"), Path("examples/complete/variables.tf")])
 def test_snapshot_event_ids_default_is_every_known_event(variables_file: Path) -> None:
     # A variable default must be a literal, so it repeats the catalogue's keys; keep them in step.
     text = (REPO / variables_file).read_text()
@@ -216,8 +255,54 @@ def test_upper_bounds_are_the_functions_own(variable: str, bound: int) -> None:
     # The functions refuse a span past config.MAX_DAYS / MAX_HOURS by name (their date arithmetic overflows
     # past it); the module refuses the same value at plan time (tests/bounds.tftest.hcl), with the bound in its
     # message. A validation cannot read Python, so the number is written there: kept equal here.
-    block = _variable_block(MODULE / "variables.tf", variable)
+    block = _variable_block(Path("variables.tf"), variable)
     assert f"var.{variable} <= {bound}" in block, f"{variable}'s validation does not bound it at {bound}"
     assert f"{variable} must be at most {bound}" in block, f"{variable}'s message does not name {bound}"
-    tests = (REPO / MODULE / "tests" / "bounds.tftest.hcl").read_text()
+    tests = (NATIVE_TESTS / "bounds.tftest.hcl").read_text()
     assert re.search(rf"^\s*{variable}\s*=\s*{bound}\s*$", tests, re.M), f"bounds.tftest.hcl does not accept {bound}"
+
+
+_DEPRECATED = re.compile(r"^Deprecated: use (\w+); removed in 0\.6\.")
+
+
+def test_deprecated_names_lead_to_their_replacements() -> None:
+    # Each old input is declared with a null default, its replacement exists, and deprecated.tf resolves it
+    # and names it in the warning; each old output has the value of its replacement.
+    variables = dict(docs.blocks(REPO, "variable"))
+    deprecated_tf = (REPO / "deprecated.tf").read_text()
+    old_inputs = {name: _DEPRECATED.match(docs._description(body)) for name, body in variables.items()}
+    old_inputs = {name: match.group(1) for name, match in old_inputs.items() if match}
+    assert len(old_inputs) == 8, old_inputs
+    for old, new in old_inputs.items():
+        assert new in variables and not _DEPRECATED.match(docs._description(variables[new])), (old, new)
+        assert docs._attribute(variables[old], "default") == "null", f"{old} must default to null"
+        assert re.search(rf"^\s*{new}\s*=\s*var\.{old} != null \? var\.{old} : var\.{new}$", deprecated_tf, re.M), old
+        assert re.search(rf'^\s*{old}\s*=\s*\{{ name = "{new}", set = var\.{old} != null \}}$', deprecated_tf, re.M), (
+            old
+        )
+        # Only deprecated.tf reads the old name, the new one's validations aside.
+        readers = [
+            name
+            for name, text in _module_files().items()
+            if f"var.{old}" in text and name not in ("deprecated.tf", "variables.tf")
+        ]
+        assert not readers, f"var.{old} is read in {readers}: read local.{new}"
+
+    outputs = dict(docs.blocks(REPO, "output"))
+    old_outputs = {name: _DEPRECATED.match(docs._description(body)) for name, body in outputs.items()}
+    old_outputs = {name: match.group(1) for name, match in old_outputs.items() if match}
+    assert set(old_outputs) == {
+        "function_name",
+        "function_arn",
+        "role_arn",
+        "log_group_name",
+        "lambda_environment",
+        "prune_function_name",
+        "prune_function_arn",
+        "prune_role_arn",
+        "reconcile_function_name",
+        "reconcile_function_arn",
+        "reconcile_role_arn",
+    }
+    for old, new in old_outputs.items():
+        assert docs._attribute(outputs[old], "value") == docs._attribute(outputs[new], "value"), (old, new)

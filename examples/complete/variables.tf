@@ -1,10 +1,10 @@
 variable "source_region" {
-  description = "Region whose new RDS and Aurora snapshots are copied (e.g. eu-west-1)."
+  description = "Region whose new RDS and Aurora snapshots are copied (required: no region is a safe guess)."
   type        = string
 }
 
 variable "destination_region" {
-  description = "Region the snapshots are copied to, encrypted with a KMS key created there (e.g. eu-central-1)."
+  description = "Region the snapshots are copied to, encrypted with a KMS key there (required)."
   type        = string
 
   validation {
@@ -14,19 +14,33 @@ variable "destination_region" {
 }
 
 variable "name" {
-  description = "Prefix of every resource name."
+  description = "Prefix of every resource name (see the module's `name`)."
   type        = string
   default     = "rds-snapshot-copy"
 }
 
 variable "lambda_package_path" {
-  description = "Path of the function package, the zip of lambda/ (see main.tf for how to build it)."
+  description = "Optional: a prebuilt function package, the zip of lambda/ (`rds-snapshot-copy package --output build/lambda.zip`), for pipelines that build once; null (the default): the module zips its own lambda/."
   type        = string
+  default     = null
 }
 
 variable "lambda_package_hash" {
-  description = "Base64-encoded SHA-256 of the function package."
+  description = "Base64-encoded SHA-256 of lambda_package_path's zip (`rds-snapshot-copy package` prints it); with lambda_package_path only."
   type        = string
+  default     = null
+}
+
+variable "snapshot_event_ids" {
+  description = "RDS event IDs whose snapshots are copied; the snapshot-created events of lambda/snapshot_copy/snapshot_kinds.json."
+  type        = list(string)
+  default     = ["RDS-EVENT-0042", "RDS-EVENT-0075", "RDS-EVENT-0091", "RDS-EVENT-0169"]
+}
+
+variable "kms_key_arn" {
+  description = "Existing KMS key in the destination region for the copies (a key of another region fails the plan); null creates one."
+  type        = string
+  default     = null
 }
 
 # The key the copies are encrypted with outlives the stack: `terraform destroy` stops at it, because
@@ -36,13 +50,43 @@ variable "lambda_package_hash" {
 # The copies stay restorable; the key stays billed, $1 a month. Set false only for a throw-away stack
 # (a test, a demo): its destroy then schedules the key, and with it the copies, for deletion.
 variable "kms_key_prevent_destroy" {
-  description = "Keep the created KMS key when the stack is destroyed (see the comment above); false only for throw-away stacks."
+  description = "Keep the created KMS key when the stack is destroyed (see the comment above; the module's `kms_key_prevent_destroy`); false only for throw-away stacks."
   type        = bool
   default     = true
 }
 
+variable "source_kms_key_arns" {
+  description = "Customer-managed KMS keys of encrypted source snapshots (aws/rds-encrypted snapshots need none)."
+  type        = list(string)
+  default     = []
+}
+
+variable "option_group_name" {
+  description = "Option group for DB snapshot copies in the destination region; null copies without one."
+  type        = string
+  default     = null
+}
+
+variable "max_db_copies_in_progress" {
+  description = "Most DB snapshot copies in progress into the destination region at once."
+  type        = number
+  default     = 20
+}
+
+variable "max_cluster_copies_in_progress" {
+  description = "Most DB cluster snapshot copies in progress into the destination region at once."
+  type        = number
+  default     = 5
+}
+
+variable "copy_wait_max_hours" {
+  description = "How long an event may wait for a copy slot or a retry before it is dead-lettered."
+  type        = number
+  default     = 72
+}
+
 variable "source_filter" {
-  description = "Which databases and clusters are copied: glob patterns on the DB instance / cluster identifier (include_identifiers, exclude_identifiers) and tags of the database or cluster itself (include_tags, exclude_tags; an empty list of values matches any value). The default copies all."
+  description = "Which databases and clusters are copied: globs on the DB instance / cluster identifier (include_identifiers, exclude_identifiers) and tags of the database or cluster itself (include_tags, exclude_tags; an empty list of values matches any value). The default copies all. See the module's `source_filter`."
   type = object({
     include_identifiers = optional(list(string), [])
     exclude_identifiers = optional(list(string), [])
@@ -54,31 +98,31 @@ variable "source_filter" {
 }
 
 variable "retention_days" {
-  description = "Age in days after which the pruner deletes the copies in the destination region (keeping the keep_last newest of each source); null turns pruning off."
+  description = "Age in days after which the pruner deletes this deployment's copies in the destination region, keeping the keep_last newest of each source; null turns pruning off (the quota metrics are still published)."
   type        = number
   default     = 35
 }
 
 variable "keep_last" {
-  description = "Newest copies of each source the pruner always keeps; at least 1, so that the next DB snapshot copy stays incremental."
+  description = "Newest copies of each source the pruner always keeps (at least 1: the newest copy keeps the next DB snapshot copy incremental)."
   type        = number
   default     = 3
 }
 
 variable "prune_schedule" {
-  description = "When the pruner runs: rate(...) or cron(...), in the source region."
+  description = "EventBridge schedule expression of the pruner, rate(...) or cron(...) (the module's `pruner_schedule`)."
   type        = string
   default     = "rate(1 day)"
 }
 
 variable "prune_dry_run" {
-  description = "The pruner only logs what it would delete."
+  description = "The pruner only logs what it would delete; its role then cannot delete (the module's `pruner_dry_run`)."
   type        = bool
   default     = false
 }
 
 variable "prune_lambda_timeout" {
-  description = "Timeout of the pruner function in seconds."
+  description = "Timeout of the pruner function in seconds (the module's `pruner_timeout`)."
   type        = number
   default     = 300
 }
@@ -90,43 +134,49 @@ variable "quota_alarm_threshold_percent" {
 }
 
 variable "rpo_hours" {
-  description = "Recovery point objective in hours: the recovery_point alarm fires when a source's newest available copy comes from a snapshot older than this, or it has none."
+  description = "Recovery point objective in hours: the recovery_point alarm fires when a source's newest available copy comes from a snapshot older than this, or it has none (see the module's `rpo_hours`)."
   type        = number
   default     = 26
 }
 
 variable "reconcile_grace_minutes" {
-  description = "Minutes a new source snapshot is left to its own RDS event before the reconciler enqueues it."
+  description = "Minutes a new source snapshot is left to its own RDS event before the reconciler enqueues it (the module's `reconciler_grace_minutes`)."
   type        = number
   default     = 15
 }
 
 variable "reconcile_schedule" {
-  description = "How often the reconciler runs: rate(5 minutes) to rate(1 day), in the source region."
+  description = "How often the reconciler runs, a rate() expression from rate(5 minutes) to rate(1 day); the recovery_point alarm's period (the module's `reconciler_schedule`)."
   type        = string
   default     = "rate(1 hour)"
 }
 
 variable "reconcile_lambda_timeout" {
-  description = "Timeout of the reconciler function in seconds."
+  description = "Timeout of the reconciler function in seconds, 60 to 900 (the module's `reconciler_timeout`)."
   type        = number
   default     = 900
 }
 
 variable "per_source_recovery_point_metrics" {
-  description = "Also publish each source's recovery point age: about $0.30 a month per source (400 sources, about $120 a month)."
+  description = "Also publish each source's recovery point age: one custom metric per source, about $0.30 a month each (400 sources, about $120 a month)."
   type        = bool
   default     = false
 }
 
 variable "drill_max_age_days" {
-  description = "Days after which the drill_age alarm fires when no restore drill has passed or none is on record (90 for a quarterly drill); null, no check."
+  description = "Days after which the drill_age alarm fires when no restore drill has passed (`rds-snapshot-copy drill --publish-metric`) or none is on record; null, no check (see the module's `drill_max_age_days`)."
   type        = number
   default     = null
 }
 
+variable "log_retention_in_days" {
+  description = "Retention of the functions' log groups in days."
+  type        = number
+  default     = 30
+}
+
 variable "alarm_sns_topic_arn" {
-  description = "SNS topic in the source region that the alarms notify; null creates the alarms without actions."
+  description = "SNS topic in the source region that the alarms notify; null creates alarms without actions."
   type        = string
   default     = null
 }
@@ -134,8 +184,5 @@ variable "alarm_sns_topic_arn" {
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)
-  default = {
-    managed-by = "terraform"
-    purpose    = "rds-snapshot-copy"
-  }
+  default     = {}
 }

@@ -1,4 +1,5 @@
 terraform {
+  # 1.9: the region variables validate against each other (and the module needs it).
   required_version = ">= 1.9"
 
   required_providers {

@@ -2,7 +2,8 @@
 # source/destination pair. Both instances share the source provider (their rules, queues, functions
 # and alarms live side by side in the source region, told apart by `name`); each has a destination
 # provider of its own, where it creates its own KMS key. Copy this directory into your own stack and
-# point the modules' `source` at a released version of the module.
+# point the modules' `source` at a released version of the module
+# (`git::https://github.com/OWNER/terraform-aws-rds-snapshot-copy.git?ref=<release tag>`).
 
 provider "aws" {
   alias  = "source"
@@ -27,7 +28,7 @@ locals {
 }
 
 module "copy_to_first_destination" {
-  source = "../../modules/rds-snapshot-copy"
+  source = "../../"
 
   providers = {
     aws.source      = aws.source
@@ -36,9 +37,8 @@ module "copy_to_first_destination" {
 
   name = local.first_name
 
-  # One package for both instances: the zip of the repository's lambda/ directory, built with
-  #   rds-snapshot-copy package --output build/lambda.zip
-  # from the same version of this repository as the module.
+  # Each instance zips the module's own lambda/ into a file of its own; a pipeline that builds once passes
+  # one prebuilt package to both instead (null: not passed).
   lambda_package_path = var.lambda_package_path
   lambda_package_hash = var.lambda_package_hash
 
@@ -53,7 +53,7 @@ module "copy_to_first_destination" {
 }
 
 module "copy_to_second_destination" {
-  source = "../../modules/rds-snapshot-copy"
+  source = "../../"
 
   providers = {
     aws.source      = aws.source

@@ -1,8 +1,8 @@
 output "function_names" {
   description = "Names of the copier functions (source region), by destination region."
   value = {
-    (var.first_destination_region)  = module.copy_to_first_destination.function_name
-    (var.second_destination_region) = module.copy_to_second_destination.function_name
+    (var.first_destination_region)  = module.copy_to_first_destination.copier_function_name
+    (var.second_destination_region) = module.copy_to_second_destination.copier_function_name
   }
 }
 
@@ -41,16 +41,16 @@ output "kms_key_arns" {
 output "role_arns" {
   description = "ARNs of the copier roles, by destination region; customer-managed source keys' policies must allow both."
   value = {
-    (var.first_destination_region)  = module.copy_to_first_destination.role_arn
-    (var.second_destination_region) = module.copy_to_second_destination.role_arn
+    (var.first_destination_region)  = module.copy_to_first_destination.copier_role_arn
+    (var.second_destination_region) = module.copy_to_second_destination.copier_role_arn
   }
 }
 
 output "reconcile_function_names" {
   description = "Names of the reconciler functions (source region), by destination region; each enqueues on its own copier's queue what is missing in its destination."
   value = {
-    (var.first_destination_region)  = module.copy_to_first_destination.reconcile_function_name
-    (var.second_destination_region) = module.copy_to_second_destination.reconcile_function_name
+    (var.first_destination_region)  = module.copy_to_first_destination.reconciler_function_name
+    (var.second_destination_region) = module.copy_to_second_destination.reconciler_function_name
   }
 }
 

@@ -58,13 +58,15 @@ variable "name" {
 }
 
 variable "lambda_package_path" {
-  description = "Path of the function package, the zip of lambda/ (see main.tf for how to build it); both instances deploy it."
+  description = "Optional: a prebuilt function package for both instances, the zip of lambda/ (`rds-snapshot-copy package --output build/lambda.zip`); null (the default): each instance zips the module's own lambda/."
   type        = string
+  default     = null
 }
 
 variable "lambda_package_hash" {
-  description = "Base64-encoded SHA-256 of the function package."
+  description = "Base64-encoded SHA-256 of lambda_package_path's zip; with lambda_package_path only."
   type        = string
+  default     = null
 }
 
 # Each destination's key outlives the stack: `terraform destroy` stops at it, because deleting it would

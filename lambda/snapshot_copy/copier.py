@@ -4,7 +4,7 @@ What is already at the target name decides first (ownership.py, and only `availa
 - this deployment's copy of the same source (or a 0.4.x one, LEGACY), available or in progress: done;
 - this deployment's copy that is broken (failed, incompatible-restore): deleted, and copied again;
 - a broken 0.4.x copy: dead-lettered, saying what to do. The copier's delete permission requires this
-  deployment's tag (iam.tf), which a 0.4.x copy does not carry until `rds-snapshot-copy adopt` tags it;
+  deployment's tag (iam_copier.tf), which a 0.4.x copy does not carry until `rds-snapshot-copy adopt` tags it;
 - a copy being deleted: come back later;
 - anything else (another deployment's copy, a copy of another source, a snapshot that is no copy):
   `TargetNameTaken`, dead-lettered with whose it is; never touched.

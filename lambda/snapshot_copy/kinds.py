@@ -1,7 +1,7 @@
 """DB instance snapshots versus DB cluster (Aurora) snapshots: every difference, in one table.
 
 What Terraform needs too (ARN resource types, detail-types, event IDs, copy limits) is read from
-snapshot_kinds.json, which lives in the Terraform module's folder; the boto3 names are added here.
+snapshot_kinds.json beside this file, which the Terraform module reads too; the boto3 names are added here.
 Code that works on both kinds looks its operation, keys and limits up in `KINDS` instead of branching.
 """
 

@@ -35,7 +35,7 @@ RETRY_BASE_SECONDS = 10
 RETRY_MAX_SECONDS = 900
 SQS_BATCH_LIMIT = 10
 # Delays are drawn between this share of their ceiling and the ceiling, so a burst does not come back in
-# step. The module's receive budget (modules/rds-snapshot-copy/modules/receive-budget) assumes this floor.
+# step. The module's receive budget (modules/receive-budget) assumes this floor.
 JITTER_FLOOR = 0.5
 # Records are started only while this much time is left before the function's timeout: enough for what
 # follows the last record (the visibility delays, ten a call, the copy requests table's one write, the

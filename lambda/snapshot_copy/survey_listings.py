@@ -74,7 +74,7 @@ class Deadline:
             raise ReconcileOutOfTimeError(
                 f"out of time while listing {listing}: {left:.0f} s left after {self.pages} page(s) of the "
                 f"listings; nothing was sent and no metric published (partial listings would enqueue copied "
-                f"snapshots and misstate recovery points). Raise reconcile_lambda_timeout (at most 900 s) or "
+                f"snapshots and misstate recovery points). Raise reconciler_timeout (at most 900 s) or "
                 f"narrow the source filter"
             )
         self.pages += 1

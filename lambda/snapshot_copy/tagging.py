@@ -12,8 +12,8 @@ from .naming import digest
 
 logger = logging.getLogger(__name__)
 
-# The tag names every copy carries live in copy_tags.json, in the Terraform module's folder, whose IAM
-# conditions name them too (this file is a link to it).
+# The tag names every copy carries live in copy_tags.json beside this file, which the Terraform module
+# reads too: its IAM conditions name the same tags.
 _TAG_NAMES: dict[str, str] = json.loads(Path(__file__).with_name("copy_tags.json").read_text())
 TAG_SOURCE_REGION = _TAG_NAMES["source_region"]
 TAG_SOURCE_SNAPSHOT_ARN = _TAG_NAMES["source_snapshot_arn"]

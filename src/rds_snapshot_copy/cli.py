@@ -3,6 +3,7 @@
 rds-snapshot-copy package [--output build/lambda.zip] [--json]
 rds-snapshot-copy demo [--repo DIR]
 rds-snapshot-copy terraformrc
+rds-snapshot-copy emulator [--port N] [--write-override FILE]   (the local AWS emulator, for your own stack)
 rds-snapshot-copy status | backfill      (the reconciler's view of each source, and its run from a workstation)
 rds-snapshot-copy restore | drill        (the restore half: one database, or a timed rehearsal)
 rds-snapshot-copy adopt                  (the upgrade from 0.4: make its copies this deployment's)
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from rds_snapshot_copy import adopt, backfill, drill, exit_codes, restore, status, terraform_cli
 from rds_snapshot_copy import package as packaging
+from rds_snapshot_copy.demo import emulator_command
 from rds_snapshot_copy.exit_codes import ERROR, FINDING, INTERRUPTED, OK
 
 PACKAGE_EXIT_CODES = {
@@ -152,8 +154,12 @@ def parser() -> argparse.ArgumentParser:
         _terraformrc,
         "Write a Terraform CLI configuration that installs providers from a local mirror where one exists "
         "(and from the registry otherwise) and print its path: "
-        "export TF_CLI_CONFIG_FILE=$(rds-snapshot-copy terraformrc)",
+        "export TF_CLI_CONFIG_FILE=$(rds-snapshot-copy terraformrc); hashicorp/archive from the offline stand-in "
+        "where neither offers it",
         TERRAFORMRC_EXIT_CODES,
+    )
+    emulator_command.add_arguments(
+        command("emulator", emulator_command.run, emulator_command.HELP, emulator_command.EXIT_CODES)
     )
     status.add_arguments(command("status", status.run, status.HELP, status.EXIT_CODES))
     backfill.add_arguments(command("backfill", backfill.run, backfill.HELP, backfill.EXIT_CODES))

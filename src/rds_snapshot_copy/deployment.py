@@ -1,7 +1,7 @@
 """Which deployment a command looks at: its settings, its identity, and the clients that read it.
 
 The settings are the reconciler function's own environment (`--function`, the module's
-reconcile_function_name output, read with GetFunctionConfiguration), parsed by the function's own
+reconciler_function_name output, read with GetFunctionConfiguration), parsed by the function's own
 ReconcileConfig.from_env: the command never interprets a setting differently from the function.
 - `status`: a deployment whose function cannot be read is given by flags instead (they fill the same
   environment variables, so they are checked by the same code); with `--function`, a flag overrides the
@@ -93,7 +93,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--function",
         metavar="NAME_OR_ARN",
-        help="the reconciler function (the module's reconcile_function_name output, <name>-reconcile)",
+        help="the reconciler function (the module's reconciler_function_name output, <name>-reconcile)",
     )
     group.add_argument(
         "--region",
@@ -127,7 +127,7 @@ def add_function_arguments(parser: argparse.ArgumentParser) -> None:
         "--function",
         required=True,
         metavar="NAME_OR_ARN",
-        help="the reconciler function (the module's reconcile_function_name output, <name>-reconcile)",
+        help="the reconciler function (the module's reconciler_function_name output, <name>-reconcile)",
     )
     group.add_argument(
         "--region",
@@ -158,7 +158,7 @@ def load(args: argparse.Namespace, session: Any = None) -> Deployment:
         if missing:
             raise DeploymentError(
                 f"{described} has no {', '.join(missing)} in its environment: is it the reconciler "
-                "(<name>-reconcile, the module's reconcile_function_name output)?"
+                "(<name>-reconcile, the module's reconciler_function_name output)?"
                 + (" Or give " + ", ".join(_flag(_dest_of(v)) for v in missing) if by_flag else "")
             )
     else:
@@ -167,7 +167,7 @@ def load(args: argparse.Namespace, session: Any = None) -> Deployment:
         if missing:
             raise DeploymentError(
                 f"missing {', '.join(_flag(_dest_of(v)) for v in missing)}: give --function NAME (the module's "
-                "reconcile_function_name output) to read the deployment's settings from its reconciler, or "
+                "reconciler_function_name output) to read the deployment's settings from its reconciler, or "
                 "--source-region, --destination-region and --queue-url"
             )
     env.update(given)
@@ -206,7 +206,7 @@ def add_identity_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--function",
         metavar="NAME_OR_ARN",
-        help="a function of the deployment, e.g. the reconciler (the module's reconcile_function_name output); "
+        help="a function of the deployment, e.g. the reconciler (the module's reconciler_function_name output); "
         "a name is looked up in --source-region",
     )
     group.add_argument(
@@ -280,7 +280,7 @@ def read_function_environment(name: str, region: str, session: Any = None) -> Ma
         code = exc.response.get("Error", {}).get("Code", "")
         if code == "ResourceNotFoundException":
             raise DeploymentError(
-                f"no function {name} in {region}: give the module's reconcile_function_name output with --function "
+                f"no function {name} in {region}: give the module's reconciler_function_name output with --function "
                 "and the source region with --region"
             ) from None
         raise DeploymentError(f"cannot read function {name} in {region}: {exc}") from None

@@ -2,8 +2,8 @@
 RDS events through the deployed rule and queue, the deployed package's handler, copies checked, destroy.
 
 DB snapshots and Aurora cluster snapshots go through one apply/destroy (the example enables all four
-snapshot-created event IDs). Emulator gaps are closed in tests/support/emulator.py (`patch_moto`) and
-named in tests/support/stack.py, never in the module.
+snapshot-created event IDs). Emulator gaps are closed in rds_snapshot_copy/demo/emulator.py (`patch_moto`)
+and named in the demo's harness (rds_snapshot_copy/demo), never in the module.
 """
 
 from __future__ import annotations
@@ -20,6 +20,25 @@ from typing import Any
 
 import pytest
 
+from rds_snapshot_copy.demo.aws import (
+    DESTINATION_REGION,
+    SCHEDULED_EVENT,
+    SOURCE_REGION,
+    create_source_snapshots,
+    expected_copy_tags,
+    find_copy,
+    put_rds_event,
+    queue_depth,
+    queued_event_ids,
+    tags_dict,
+)
+from rds_snapshot_copy.demo.handler import DeployedPackage, consume_queue, run_handler
+from rds_snapshot_copy.demo.readback import (
+    leftovers,
+    read_back_function,
+    read_back_policies,
+    read_back_scheduled_function,
+)
 from rds_snapshot_copy.demo.recovery_steps import (
     DRILL_ARGS,
     STALE_HOURS,
@@ -30,30 +49,11 @@ from rds_snapshot_copy.demo.recovery_steps import (
     run_command,
 )
 from rds_snapshot_copy.demo.retention_steps import AUDIT_COPY, destination_copies, expired, seed_older_copies
-from rds_snapshot_copy.demo.stack import (
-    DESTINATION_REGION,
-    KEPT_ON_REMOVAL,
-    SCHEDULED_EVENT,
-    SOURCE_REGION,
-    DeployedPackage,
-    consume_queue,
-    create_source_snapshots,
-    expected_copy_tags,
-    find_copy,
-    leftovers,
-    put_rds_event,
-    queue_depth,
-    queued_event_ids,
-    read_back_function,
-    read_back_policies,
-    read_back_scheduled_function,
-    remove_keeping_key,
-    run_handler,
-    tags_dict,
-)
+from rds_snapshot_copy.demo.stack import KEPT_ON_REMOVAL, remove_keeping_key
 from rds_snapshot_copy.terraform_cli import terraform_binary
 from snapshot_copy.naming import target_identifier
 from tests.conftest import Deployment
+from tests.iam.handler_recording import handler_env
 from tests.iam.recording import calls_of
 from tests.support import alarm_model
 
@@ -84,7 +84,7 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
     d.policies = read_back_policies(clients, outputs)
 
     # A second plan right after apply shows no changes. (The emulator's gaps that made it show some
-    # are closed in the emulator, not here: see tests/support/emulator.py, patch_moto.)
+    # are closed in the emulator, not here: see rds_snapshot_copy/demo/emulator.py, patch_moto.)
     started = time.monotonic()
     clean, plan_output = d.stack.plan()
     timings["plan"] = time.monotonic() - started
@@ -116,7 +116,13 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
     package = DeployedPackage.unpack(d.workspace.package, function, unpacked)
     assert package.base64_sha256 == function.code_sha256
     batches = consume_queue(
-        clients, d.emulator, package, function, queue_url, expected=len(put), record_calls_to=d.recorded_calls_file
+        clients,
+        d.emulator,
+        package,
+        function,
+        queue_url,
+        expected=len(put),
+        extra_env=handler_env(d.recorded_calls_file),
     )
     assert all(not b.failed_ids for b in batches)
     assert queue_depth(clients, queue_url) == 0
@@ -149,7 +155,7 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
         pruner,
         d.emulator,
         SCHEDULED_EVENT,
-        record_calls_to=d.recorded_pruner_calls_file,
+        extra_env=handler_env(d.recorded_pruner_calls_file),
     )
     after = destination_copies(clients)
     assert len(expired(seeded)) == 5, seeded
@@ -170,7 +176,11 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
 
     def reconcile() -> tuple[dict, dict]:
         result, log = run_handler(
-            reconcile_package, reconciler, d.emulator, SCHEDULED_EVENT, record_calls_to=d.recorded_reconciler_calls_file
+            reconcile_package,
+            reconciler,
+            d.emulator,
+            SCHEDULED_EVENT,
+            extra_env=handler_env(d.recorded_reconciler_calls_file),
         )
         emf = [json.loads(line) for line in log.splitlines() if line.startswith("{") and '"_aws"' in line]
         return result, next(e for e in emf if "SourcesPastRpo" in e)
@@ -183,7 +193,13 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
     }
     assert (metrics["SourcesPastRpo"], metrics["SnapshotsEnqueued"]) == (0, 2)
     consume_queue(
-        clients, d.emulator, package, function, queue_url, expected=len(missed), record_calls_to=d.recorded_calls_file
+        clients,
+        d.emulator,
+        package,
+        function,
+        queue_url,
+        expected=len(missed),
+        extra_env=handler_env(d.recorded_calls_file),
     )
     for arn in missed:
         assert find_copy(clients, as_source_snapshot(arn)) is not None, f"no copy of {arn}"
@@ -238,7 +254,9 @@ def test_end_to_end(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> 
 
     # The backfilled event is an event like RDS's own: the copier copies it, and the stale source is within its
     # RPO again.
-    consume_queue(clients, d.emulator, package, function, queue_url, expected=1, record_calls_to=d.recorded_calls_file)
+    consume_queue(
+        clients, d.emulator, package, function, queue_url, expected=1, extra_env=handler_env(d.recorded_calls_file)
+    )
     assert find_copy(clients, as_source_snapshot(new_snapshots[0])) is not None, f"no copy of {new_snapshots[0]}"
     recovered = run_command(d.emulator, *status_args)
     assert recovered.returncode == 0, recovered.stdout + recovered.stderr

@@ -180,7 +180,8 @@ def installed() -> Iterator[Recorder]:
 
 
 def load_jsonl(path: Path, function: str, where: str) -> list[RecordedCall]:
-    """Calls written by a handler run in another process (the e2e harness writes one JSON object a line)."""
+    """Calls written by a handler run in another process (tests/iam/handler_recording.py, plugged into the demo's
+    handler runner by the e2e test, writes one JSON object a line)."""
     if not path.exists():
         return []
     calls = []

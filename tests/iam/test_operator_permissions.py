@@ -1,6 +1,6 @@
 """The operator's policy, proven: every call `rds-snapshot-copy restore`, `drill` and `adopt` made (tests/cli,
 and the end-to-end drill and adoption against the deployed stack) is allowed by the policy the module renders
-for the person who runs them (operator_policy_json, modules/rds-snapshot-copy/iam_operator.tf), as the identity
+for the person who runs them (operator_policy_json, iam_operator.tf), as the identity
 policy of a role of the account, with the copies' key policy deciding for the key; what an operator must never
 do through it is denied, and the same requests made right pass.
 

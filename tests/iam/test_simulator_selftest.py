@@ -39,7 +39,7 @@ COPY_ALLOWED = policy(
         "Resource": f"arn:aws:rds:{SOURCE}:{ACCOUNT}:snapshot:*",
     }
 )
-# As in modules/rds-snapshot-copy/sqs.tf: only this rule may send.
+# As in sqs.tf: only this rule may send.
 QUEUE_POLICY = policy(
     {
         "Sid": "EventBridgeRuleSendMessage",
@@ -50,7 +50,7 @@ QUEUE_POLICY = policy(
         "Condition": {"ArnEquals": {"aws:SourceArn": RULE}},
     }
 )
-# As in modules/rds-snapshot-copy/kms.tf: the account administers; the role may only have RDS create a grant.
+# As in kms.tf: the account administers; the role may only have RDS create a grant.
 KEY_POLICY = policy(
     {
         "Sid": "AccountAdministration",

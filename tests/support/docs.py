@@ -72,13 +72,10 @@ def outputs_table(directory: Path) -> str:
 # The sections of the generated part: a heading, a line under it, and the directory whose .tf files are read.
 SECTIONS = (
     (
-        "### Module `modules/rds-snapshot-copy`",
-        "Providers: `aws.source` (queue, rule, function, IAM, alarms) and `aws.destination` (KMS key).",
-        ROOT / "modules" / "rds-snapshot-copy",
-    ),
-    (
-        "### Repository root",
-        "The root passes these to the module (and configures the two providers from the regions).",
+        "### The module (the repository's root)",
+        "Providers: `aws.source` (queue, rule, functions, IAM, alarms) and `aws.destination` (KMS key), and "
+        "`hashicorp/archive`, with which the module zips its own `lambda/` unless `lambda_package_path` and "
+        "`lambda_package_hash` are given. The names marked *Deprecated* still work until 0.6.",
         ROOT,
     ),
 )

@@ -16,9 +16,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from rds_snapshot_copy.demo.emulator import ACCESS_KEY, AGE_TAG, SECRET_KEY, Emulator
-from rds_snapshot_copy.demo.retention_steps import copy_snapshot, our_copy_tags
-from rds_snapshot_copy.demo.stack import (
+from rds_snapshot_copy.demo.aws import (
     DESTINATION_REGION,
     SOURCE_REGION,
     Clients,
@@ -26,6 +24,8 @@ from rds_snapshot_copy.demo.stack import (
     create_database,
     taken_at,
 )
+from rds_snapshot_copy.demo.emulator import ACCESS_KEY, AGE_TAG, SECRET_KEY, Emulator
+from rds_snapshot_copy.demo.retention_steps import copy_snapshot, our_copy_tags
 from snapshot_copy.naming import target_identifier
 
 STALE_SOURCE = "billing-db"

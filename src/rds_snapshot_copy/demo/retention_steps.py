@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from rds_snapshot_copy.demo.aws import DESTINATION_REGION, SOURCE_REGION, Clients, SourceSnapshot, tag_time
 from rds_snapshot_copy.demo.emulator import AGE_TAG
-from rds_snapshot_copy.demo.stack import DESTINATION_REGION, SOURCE_REGION, Clients, SourceSnapshot, tag_time
 from snapshot_copy.naming import target_identifier
 
 # Days ago of the older copies the demo seeds, per kind: with retention 35 and keep_last 3, the DB
@@ -41,7 +41,7 @@ class SeededCopy:
 
 
 def our_copy_tags(source_arn: str, taken_at: datetime, deployment: str, days_old: float) -> list[dict[str, str]]:
-    """The tags the copier writes on a copy of `source_arn` (the contract: stack.expected_copy_tags), and
+    """The tags the copier writes on a copy of `source_arn` (the contract: aws.expected_copy_tags), and
     the emulator's backdating tag."""
     return [
         {"Key": "source_region", "Value": SOURCE_REGION},
