@@ -15,10 +15,14 @@ UV := $(VENV)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: demo test test-py313 lint unit tf-test bench clean
+.PHONY: demo demo-backup-account test test-py313 lint unit tf-test bench bench-year clean
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/rds-snapshot-copy demo
+
+# The backup-account mode: a source account and a vault account on one emulator (budget 180 s).
+demo-backup-account: $(VENV)/.installed
+	$(VENV)/bin/rds-snapshot-copy demo --mode backup-account
 
 test: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(IAM_SIMULATOR)/node_modules/.installed test-py313
 	CHECKOV="$(CURDIR)/$(CHECKOV_VENV)/bin/checkov" $(VENV)/bin/python -m pytest
@@ -43,6 +47,10 @@ tf-test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python -m bench.burst --events 1000
+
+# A year of a fleet with every fault on, its invariants checked, and its picture (bench/README.md#year).
+bench-year: $(VENV)/.installed
+	$(VENV)/bin/python -m bench.year --plot docs/images/year.png
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)

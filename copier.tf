@@ -24,6 +24,10 @@ locals {
     local.deployment_environment,
     # Lambda rejects null environment values, so the variable is only present when set.
     var.option_group_name == null ? {} : { OPTION_GROUP_NAME = var.option_group_name },
+    # Backup-account mode (vault.tf): the accounts (or the organization) whose shared snapshots it copies,
+    # and the destination's option groups by the source's; absent in the single-account mode.
+    local.vault_environment,
+    length(var.option_group_map) == 0 ? {} : { OPTION_GROUP_MAP = jsonencode(var.option_group_map) },
   )
 }
 

@@ -4,17 +4,18 @@
 data "aws_iam_policy_document" "copier" {
   provider = aws.source
 
-  # A cross-region copy is authorised against both the source and the target snapshot ARN.
+  # A cross-region copy is authorised against both the source and the target snapshot ARN. A vault copies
+  # only into the destination region, from the source accounts' snapshots (CopySharedSnapshots below).
   statement {
     sid       = "CopyDbSnapshots"
     actions   = ["rds:CopyDBSnapshot"]
-    resources = concat(local.snapshot_arns["db"], local.option_group_arns)
+    resources = concat(local.copy_own_snapshot_arns["db"], local.option_group_arns, local.vault_option_group_arns)
   }
 
   statement {
     sid       = "CopyDbClusterSnapshots"
     actions   = ["rds:CopyDBClusterSnapshot"]
-    resources = local.snapshot_arns["cluster"]
+    resources = local.copy_own_snapshot_arns["cluster"]
   }
 
   # Copies are tagged as they are created, which RDS authorises as tagging the target. Only tagging that
@@ -64,7 +65,8 @@ data "aws_iam_policy_document" "copier" {
 
   # Reading both regions: the source snapshot's state, and the copies already in progress. Listing
   # (no identifier, only filters) is authorised against no one snapshot, so the read-only Describe
-  # actions are allowed on "*", in the two regions only.
+  # actions are allowed on "*", in the two regions only. A vault describes a shared snapshot by its ARN the
+  # same way.
   statement {
     sid = "DescribeSnapshots"
     actions = [
@@ -132,6 +134,59 @@ data "aws_iam_policy_document" "copier" {
     }
   }
 
+  # Backup-account mode (vault.tf): the snapshots the source accounts shared, in the source region, of the
+  # listed accounts only (or, with an organization, of any account whose organization is it:
+  # aws:ResourceOrgID). The target is this account's destination region (CopyDbSnapshots above). Nothing
+  # here deletes: the copier deletes only its own broken copies (DeleteBroken*Copies).
+  dynamic "statement" {
+    for_each = local.backup_mode ? [local.shared_snapshot_arns] : []
+
+    content {
+      sid = "CopySharedSnapshots"
+      actions = [
+        "rds:CopyDBClusterSnapshot",
+        "rds:CopyDBSnapshot",
+      ]
+      resources = statement.value
+
+      dynamic "condition" {
+        for_each = local.shared_resource_conditions
+
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
+    }
+  }
+
+  # The source accounts' keys of the shared snapshots (the source side's share key, or a customer key it
+  # shares as it is), only through RDS in the source region, where the snapshot is read. RDS's guide to
+  # sharing encrypted snapshots lists Decrypt, DescribeKey, ReEncrypt* and grants for the account copying a
+  # shared snapshot (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/share-encrypted-snapshot.html);
+  # not Encrypt or GenerateDataKey*: the copy is encrypted with the vault's own key (DestinationKey*). The
+  # key's own policy in the source account must allow the same (modules/source-account's share key does).
+  dynamic "statement" {
+    for_each = local.backup_mode ? local.shared_key_statements : {}
+
+    content {
+      sid       = "SharedKeys${statement.key}"
+      actions   = statement.value.actions
+      resources = local.shared_key_arns
+
+      dynamic "condition" {
+        for_each = concat(statement.value.conditions, local.shared_resource_conditions)
+
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
+    }
+  }
+
   # RDS decrypts an encrypted source snapshot for the copy with a grant on its customer-managed key.
   dynamic "statement" {
     for_each = length(var.source_kms_key_arns) > 0 ? local.kms_through_rds.source : {}
@@ -152,6 +207,43 @@ data "aws_iam_policy_document" "copier" {
       }
     }
   }
+}
+
+# What a vault's copier may copy (vault.tf): only into the destination region (a single-account copier keeps
+# both regions, as it always had), from the source accounts' snapshots of the source region.
+locals {
+  copy_own_snapshot_arns = local.backup_mode ? {
+    for kind, arn in local.destination_snapshot_arn : kind => [arn]
+  } : local.snapshot_arns
+
+  # Listed accounts by ARN; an organization's accounts are not known to the plan: any account, and the
+  # condition below requires the organization of the snapshot's (and the key's) owner.
+  shared_snapshot_accounts = var.source_organization_id != null ? ["*"] : var.source_account_ids
+  shared_snapshot_arns = flatten([
+    for account in local.shared_snapshot_accounts : [
+      for kind, spec in local.snapshot_kinds : "arn:${local.partition}:rds:${local.source_region}:${account}:${spec.arn_resource_type}:*"
+    ]
+  ])
+  shared_key_arns = [
+    for account in local.shared_snapshot_accounts : "arn:${local.partition}:kms:${local.source_region}:${account}:key/*"
+  ]
+  shared_resource_conditions = var.source_organization_id == null ? [] : [
+    { test = "StringEquals", variable = "aws:ResourceOrgID", values = [var.source_organization_id] },
+  ]
+  shared_key_statements = {
+    CreateGrantThroughRds = local.kms_through_rds.source.CreateGrantThroughRds
+    UseThroughRds = {
+      actions    = ["kms:Decrypt", "kms:DescribeKey", "kms:ReEncrypt*"]
+      conditions = local.kms_through_rds.source.DescribeKeyThroughRds.conditions
+    }
+  }
+
+  # A copy from another account names an option group of the vault's destination: the one option_group_map
+  # maps the source's to, or, with CopyOptionGroup, the copy of the source's own, whose name the plan cannot
+  # know. Hence any option group of the destination, for rds:CopyDBSnapshot only (no other action).
+  vault_option_group_arns = local.backup_mode ? [
+    "arn:${local.partition}:rds:${local.destination_region}:${local.account_id}:og:*",
+  ] : []
 }
 
 # What the copier needs for source_filter, beyond the policy above: with a tag filter it reads the tags of

@@ -7,7 +7,8 @@ data "aws_iam_policy_document" "reconciler" {
 
   # The source snapshots without a copy, and this deployment's copies in the destination. Listing (no
   # identifier, only filters) is authorised against no one snapshot, so the read-only Describe actions are
-  # allowed on "*", in the two regions only.
+  # allowed on "*", in the two regions only. A vault (vault.tf) lists the snapshots the source accounts
+  # shared with it the same way (IncludeShared): nothing more to allow.
   statement {
     sid = "DescribeSnapshots"
     actions = [

@@ -3,7 +3,9 @@
 # then means `terraform state rm` of the key and its alias first, which keeps both. The protected key
 # keeps the address it always had (existing state stays as it is); without the protection it is
 # aws_kms_key.disposable, because prevent_destroy cannot depend on a variable. The two are the same key
-# otherwise.
+# otherwise. Its policy guards it (compliance.tf, docs/compliance.md): only key_admin_principal_arns may
+# disable it, schedule its deletion or change its policy; kms_key_prevent_destroy stops Terraform, the guard
+# stops people.
 locals {
   create_kms_key = var.kms_key_arn == null
 
@@ -21,6 +23,9 @@ resource "aws_kms_key" "this" {
   enable_key_rotation     = true
   deletion_window_in_days = var.kms_key_deletion_window_in_days
   policy                  = data.aws_iam_policy_document.kms[0].json
+  # KMS refuses a policy that would not let the caller change it again, unless told otherwise: when the
+  # deploying principal is no key admin the check key_admins (compliance.tf) warns, and the key is created.
+  bypass_policy_lockout_safety_check = !local.deployer_is_key_admin
 
   tags = var.tags
 
@@ -38,6 +43,9 @@ resource "aws_kms_key" "disposable" {
   enable_key_rotation     = true
   deletion_window_in_days = var.kms_key_deletion_window_in_days
   policy                  = data.aws_iam_policy_document.kms[0].json
+  # KMS refuses a policy that would not let the caller change it again, unless told otherwise: when the
+  # deploying principal is no key admin the check key_admins (compliance.tf) warns, and the key is created.
+  bypass_policy_lockout_safety_check = !local.deployer_is_key_admin
 
   tags = var.tags
 }
@@ -52,20 +60,35 @@ resource "aws_kms_alias" "this" {
 
 data "aws_iam_policy_document" "kms" {
   #checkov:skip=CKV_AWS_356:A key policy: its "*" resource means this key only (a key policy cannot name its key's ARN, which does not exist yet).
-  #checkov:skip=CKV_AWS_109:A key policy: kms:* for the account root on this key is AWS's default key policy, without which nobody could manage the key; the copier's statements are conditioned on RDS.
-  #checkov:skip=CKV_AWS_111:A key policy: kms:* for the account root on this key is AWS's default key policy, without which nobody could manage the key; the copier's statements are conditioned on RDS.
+  #checkov:skip=CKV_AWS_109:A key policy: every action but the guarded three for the account root on this key is AWS's default key policy less the guard, without which nobody could manage the key; the guarded three go to the named key admins only; the copier's statements are conditioned on RDS.
+  #checkov:skip=CKV_AWS_111:A key policy: every action but the guarded three for the account root on this key is AWS's default key policy less the guard, without which nobody could manage the key; the guarded three go to the named key admins only; the copier's statements are conditioned on RDS.
   count    = local.create_kms_key ? 1 : 0
   provider = aws.source
 
   # A key policy's "*" resource means this key only; without the account statement nobody could manage it.
+  # The account's IAM policies decide every action but the guarded ones (compliance.tf), which no IAM
+  # policy can grant then, not even kms:* on "*".
   statement {
-    sid       = "AccountAdministration"
-    actions   = ["kms:*"]
-    resources = ["*"]
+    sid         = "AccountAdministration"
+    not_actions = local.guarded_key_actions
+    resources   = ["*"]
 
     principals {
       type        = "AWS"
       identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  # The guard: disabling the key, scheduling its deletion and changing this policy, for the named key admins
+  # only (key_admin_principal_arns: never empty with a created key, so someone always can).
+  statement {
+    sid       = "KeyAdministrators"
+    actions   = local.guarded_key_actions
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = var.key_admin_principal_arns
     }
   }
 

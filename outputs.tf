@@ -145,6 +145,11 @@ output "operator_policy_json" {
   value       = data.aws_iam_policy_document.operator.json
 }
 
+output "backup_protection_scp_json" {
+  description = "A service control policy (JSON) for the account that holds the copies, which makes the retention hold against its administrators (compliance.tf, docs/compliance.md): it denies deleting this deployment's copies (destination-region snapshots tagged with its name) to every principal but the pruner's and the copier's roles (the copier deletes its own failed copies only), changing their tags or sharing them to everyone, and, with key_admin_principal_arns, disabling the key, scheduling its deletion or changing its policy to everyone but those principals (the break-glass ones). Rendered, not attached: the module cannot attach it; the organization's management account attaches it to the account (SCPs do not bind the management account itself)."
+  value       = jsonencode(local.backup_protection_scp)
+}
+
 # ---- Deprecated names (0.5; removed in 0.6) ----
 # The names before 0.5, each the same value as its new name.
 
@@ -201,4 +206,20 @@ output "reconcile_function_arn" {
 output "reconcile_role_arn" {
   description = "Deprecated: use reconciler_role_arn; removed in 0.6."
   value       = module.reconciler.role_arn
+}
+
+# ---- Backup account (vault) ----
+
+output "backup_account" {
+  description = "Backup-account mode: what the source side (modules/source-account) needs of this vault, one element of its `vaults` input: account_id, source_region, destination_region, queue_url and queue_arn (the events queue it sends to), reader_role_arn (`<name>-vault-reader`, which its clean-up assumes to see the vault's copies), copier_role_arn (which its share key lets use the key through RDS) and deployment_name. Null in the single-account mode."
+  value = local.backup_mode ? {
+    account_id         = local.account_id
+    source_region      = local.source_region
+    destination_region = local.destination_region
+    queue_url          = aws_sqs_queue.this.url
+    queue_arn          = aws_sqs_queue.this.arn
+    reader_role_arn    = aws_iam_role.vault_reader[0].arn
+    copier_role_arn    = module.copier.role_arn
+    deployment_name    = var.name
+  } : null
 }

@@ -1,5 +1,6 @@
 # The pruner: deletes this deployment's copies in the destination region once they are older than
-# retention_days (keeping the keep_last newest of each source), and publishes how full the destination's
+# retention_days and no other rule keeps them (the keep_last newest of each source, the calendar tiers,
+# the minimum-retention lock: compliance.tf), and publishes how full the destination's
 # manual snapshot quotas are (alarms.tf). An EventBridge schedule in the source region invokes it;
 # what fails there, or in Lambda's retries of the invocation, lands in the scheduled dead-letter queue,
 # which the reconciler's schedule shares (sqs.tf).
@@ -15,6 +16,8 @@ locals {
     local.deployment_environment,
     # Absent means pruning is off: the function then only publishes the quota metrics.
     var.retention_days == null ? {} : { RETENTION_DAYS = tostring(var.retention_days) },
+    # The calendar tiers and the minimum-retention lock: each absent when not set (compliance.tf).
+    { for name, value in local.retention_settings : name => tostring(value) if value != null },
   )
 }
 

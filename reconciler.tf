@@ -36,6 +36,13 @@ locals {
     # Set: each run reads the drills' LastDrillTimestamp back and publishes DaysSinceLastDrill, which the
     # drill_age alarm compares with the limit (alarms.tf). Unset: no check, and no call.
     var.drill_max_age_days == null ? {} : { DRILL_MAX_AGE_DAYS = tostring(var.drill_max_age_days) },
+    # Backup-account mode (vault.tf): it watches the snapshots the source accounts share with the vault, per
+    # account and database; absent in the single-account mode.
+    local.vault_environment, # The pruner's rules, which this function does not apply: `status --function` reads them from here to show
+    # the copies each source holds in steady state against the manual snapshot quota (sizing.py).
+    { KEEP_LAST = tostring(var.keep_last) },
+    var.retention_days == null ? {} : { PRUNE_RETENTION_DAYS = tostring(var.retention_days) },
+    { for name, value in local.retention_settings : name => tostring(value) if value != null },
   )
 }
 

@@ -75,6 +75,34 @@ data "aws_iam_policy_document" "queue" {
       values   = [aws_cloudwatch_event_rule.this.arn]
     }
   }
+
+  # Backup-account mode (vault.tf): the events queue also takes the source side's messages (RDS's event for a
+  # shared snapshot), from its role in the allowed accounts (or the organization) only. No other principal
+  # of another account may send: a queue policy is the only way in from outside. Not the dead-letter queue.
+  dynamic "statement" {
+    for_each = local.backup_mode && each.key == "this" ? [each.value] : []
+
+    content {
+      sid       = "SourceShareRolesSendMessage"
+      actions   = ["sqs:SendMessage"]
+      resources = [statement.value]
+
+      principals {
+        type        = "AWS"
+        identifiers = local.source_principals
+      }
+
+      dynamic "condition" {
+        for_each = local.source_principal_conditions
+
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
+    }
+  }
 }
 
 # Failed scheduled invocations of the pruner and the reconciler, from EventBridge (undeliverable) and from

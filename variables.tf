@@ -164,6 +164,23 @@ variable "kms_key_deletion_window_in_days" {
   }
 }
 
+variable "key_admin_principal_arns" {
+  description = "The key's guard: the IAM roles and users (ARNs, `arn:<partition>:iam::<account>:role/...` or `user/...`) that alone may schedule the deletion of, disable, or change the policy of the key the module creates (kms:ScheduleKeyDeletion, kms:DisableKey, kms:PutKeyPolicy); its key policy gives nobody else these three, not even a role with kms:* in its own policy (the account keeps every other action through IAM). Required when the module creates the key (kms_key_arn null): an empty list could lock everyone out of it. Terraform itself needs kms:PutKeyPolicy to change the key's policy on a later apply: list the role that deploys (the check key_admins warns when it is not listed; the key is then created past KMS's lockout safety check, and from then on only a listed admin can change the key's policy). Each principal must exist when the policy is set. They are also the break-glass principals of backup_protection_scp_json, which alone may do these three on the key, with kms_key_arn too. Not the account root (`:root`), which would hand the three back to every IAM policy of the account. docs/compliance.md."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.key_admin_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\\w+=,.@/-]+$", arn))])
+    error_message = "key_admin_principal_arns must hold ARNs of IAM roles or users (arn:<partition>:iam::<account>:role/<name> or user/<name>); these are not: ${join(", ", [for arn in var.key_admin_principal_arns : jsonencode(arn) if !can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\\w+=,.@/-]+$", arn))])}. Not the account root: it would let every IAM policy of the account disable or delete the key again; not an assumed-role session ARN: name its role."
+  }
+
+  validation {
+    condition     = var.kms_key_arn != null || length(var.key_admin_principal_arns) > 0
+    error_message = "key_admin_principal_arns is empty, but the module creates the key (kms_key_arn is null): its key policy allows kms:ScheduleKeyDeletion, kms:DisableKey and kms:PutKeyPolicy only to the principals listed there, so an empty list could lock everyone out of the key: nobody could ever change its policy again. List at least one IAM role or user that exists, e.g. a break-glass role and the role Terraform deploys with."
+  }
+}
+
 variable "source_kms_key_arns" {
   description = "Customer-managed KMS keys (source region) of encrypted source snapshots; the role may use kms:CreateGrant and kms:DescribeKey on them through RDS only. Snapshots encrypted with the AWS-managed aws/rds key need nothing here: its key policy already allows the account's principals through RDS."
   type        = list(string)
@@ -353,6 +370,115 @@ variable "keep_last" {
   validation {
     condition     = var.keep_last <= 36500
     error_message = "keep_last must be at most 36500 (a daily copy for a hundred years, the pruner's bound), not ${var.keep_last}."
+  }
+}
+
+variable "keep_daily" {
+  description = "Calendar tier: the pruner also keeps the newest available copy of each source in each of the last N UTC days, the current one included, by the data's time, even past retention_days (a copy is kept if any rule keeps it; KEEP_DAILY). Null (the default): no such rule. A whole number from 1 to 36500. Refused at plan when retention_days is null (pruning off), and when it keeps nothing retention_days does not keep already: its oldest slot is younger than N days, so N must exceed retention_days."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.keep_daily == null || try(var.keep_daily >= 1 && var.keep_daily <= 36500 && floor(var.keep_daily) == var.keep_daily, false)
+    error_message = "keep_daily must be a whole number from 1 to 36500, or null for no day rule, not ${jsonencode(var.keep_daily)}; the maximum is 36500 (a hundred years of days, the pruner's bound)."
+  }
+
+  validation {
+    condition     = var.keep_daily == null || var.retention_days != null
+    error_message = "keep_daily = ${jsonencode(var.keep_daily)} is set, but retention_days is null, which turns pruning off: nothing is ever deleted, so keep_daily would decide nothing. Set retention_days (the tiers keep copies past it), or leave keep_daily null."
+  }
+
+  # A tier only keeps (a copy is kept if any rule keeps it), so one whose every slot is younger than
+  # retention_days keeps nothing retention_days does not keep already: a mistake, refused with both settings.
+  validation {
+    condition     = try(var.keep_daily > var.retention_days, true)
+    error_message = "keep_daily = ${jsonencode(var.keep_daily)} keeps nothing that retention_days = ${jsonencode(var.retention_days)} does not keep already: every copy younger than ${jsonencode(var.retention_days)} days stays, and the day rule's oldest slot is younger than ${try(tostring(var.keep_daily + 0), "?")} days. The tiers keep copies past retention_days: lower retention_days below ${try(tostring(var.keep_daily + 0), "?")} days, or leave keep_daily null."
+  }
+}
+
+variable "keep_weekly" {
+  description = "Calendar tier: the pruner also keeps the newest available copy of each source in each of the last N ISO weeks (Monday to Sunday, UTC), the current one included, by the data's time, even past retention_days (a copy is kept if any rule keeps it; KEEP_WEEKLY). Null (the default): no such rule. A whole number from 1 to 5215. Refused at plan when retention_days is null (pruning off), and when it keeps nothing retention_days does not keep already: its oldest slot is younger than 7 × N days, so 7 × N must exceed retention_days."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.keep_weekly == null || try(var.keep_weekly >= 1 && var.keep_weekly <= 5215 && floor(var.keep_weekly) == var.keep_weekly, false)
+    error_message = "keep_weekly must be a whole number from 1 to 5215, or null for no ISO week rule, not ${jsonencode(var.keep_weekly)}; the maximum is 5215 (a hundred years of weeks, the pruner's bound)."
+  }
+
+  validation {
+    condition     = var.keep_weekly == null || var.retention_days != null
+    error_message = "keep_weekly = ${jsonencode(var.keep_weekly)} is set, but retention_days is null, which turns pruning off: nothing is ever deleted, so keep_weekly would decide nothing. Set retention_days (the tiers keep copies past it), or leave keep_weekly null."
+  }
+
+  # A tier only keeps (a copy is kept if any rule keeps it), so one whose every slot is younger than
+  # retention_days keeps nothing retention_days does not keep already: a mistake, refused with both settings.
+  validation {
+    condition     = try(var.keep_weekly * 7 > var.retention_days, true)
+    error_message = "keep_weekly = ${jsonencode(var.keep_weekly)} keeps nothing that retention_days = ${jsonencode(var.retention_days)} does not keep already: every copy younger than ${jsonencode(var.retention_days)} days stays, and the ISO week rule's oldest slot is younger than ${try(tostring(var.keep_weekly * 7 + 0), "?")} days. The tiers keep copies past retention_days: lower retention_days below ${try(tostring(var.keep_weekly * 7 + 0), "?")} days, or leave keep_weekly null."
+  }
+}
+
+variable "keep_monthly" {
+  description = "Calendar tier: the pruner also keeps the newest available copy of each source in each of the last N calendar months (UTC), the current one included, by the data's time, even past retention_days (a copy is kept if any rule keeps it; KEEP_MONTHLY). Null (the default): no such rule. A whole number from 1 to 1200. Refused at plan when retention_days is null (pruning off), and when it keeps nothing retention_days does not keep already: its oldest slot is younger than 31 × N days, so 31 × N must exceed retention_days."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.keep_monthly == null || try(var.keep_monthly >= 1 && var.keep_monthly <= 1200 && floor(var.keep_monthly) == var.keep_monthly, false)
+    error_message = "keep_monthly must be a whole number from 1 to 1200, or null for no month rule, not ${jsonencode(var.keep_monthly)}; the maximum is 1200 (a hundred years of months, the pruner's bound)."
+  }
+
+  validation {
+    condition     = var.keep_monthly == null || var.retention_days != null
+    error_message = "keep_monthly = ${jsonencode(var.keep_monthly)} is set, but retention_days is null, which turns pruning off: nothing is ever deleted, so keep_monthly would decide nothing. Set retention_days (the tiers keep copies past it), or leave keep_monthly null."
+  }
+
+  # A tier only keeps (a copy is kept if any rule keeps it), so one whose every slot is younger than
+  # retention_days keeps nothing retention_days does not keep already: a mistake, refused with both settings.
+  validation {
+    condition     = try(var.keep_monthly * 31 > var.retention_days, true)
+    error_message = "keep_monthly = ${jsonencode(var.keep_monthly)} keeps nothing that retention_days = ${jsonencode(var.retention_days)} does not keep already: every copy younger than ${jsonencode(var.retention_days)} days stays, and the month rule's oldest slot is younger than ${try(tostring(var.keep_monthly * 31 + 0), "?")} days. The tiers keep copies past retention_days: lower retention_days below ${try(tostring(var.keep_monthly * 31 + 0), "?")} days, or leave keep_monthly null."
+  }
+}
+
+variable "keep_yearly" {
+  description = "Calendar tier: the pruner also keeps the newest available copy of each source in each of the last N calendar years (UTC), the current one included, by the data's time, even past retention_days (a copy is kept if any rule keeps it; KEEP_YEARLY). Null (the default): no such rule. A whole number from 1 to 100. Refused at plan when retention_days is null (pruning off), and when it keeps nothing retention_days does not keep already: its oldest slot is younger than 366 × N days, so 366 × N must exceed retention_days."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.keep_yearly == null || try(var.keep_yearly >= 1 && var.keep_yearly <= 100 && floor(var.keep_yearly) == var.keep_yearly, false)
+    error_message = "keep_yearly must be a whole number from 1 to 100, or null for no year rule, not ${jsonencode(var.keep_yearly)}; the maximum is 100 (a hundred years, the pruner's bound)."
+  }
+
+  validation {
+    condition     = var.keep_yearly == null || var.retention_days != null
+    error_message = "keep_yearly = ${jsonencode(var.keep_yearly)} is set, but retention_days is null, which turns pruning off: nothing is ever deleted, so keep_yearly would decide nothing. Set retention_days (the tiers keep copies past it), or leave keep_yearly null."
+  }
+
+  # A tier only keeps (a copy is kept if any rule keeps it), so one whose every slot is younger than
+  # retention_days keeps nothing retention_days does not keep already: a mistake, refused with both settings.
+  validation {
+    condition     = try(var.keep_yearly * 366 > var.retention_days, true)
+    error_message = "keep_yearly = ${jsonencode(var.keep_yearly)} keeps nothing that retention_days = ${jsonencode(var.retention_days)} does not keep already: every copy younger than ${jsonencode(var.retention_days)} days stays, and the year rule's oldest slot is younger than ${try(tostring(var.keep_yearly * 366 + 0), "?")} days. The tiers keep copies past retention_days: lower retention_days below ${try(tostring(var.keep_yearly * 366 + 0), "?")} days, or leave keep_yearly null."
+  }
+}
+
+variable "min_retention_days" {
+  description = "The minimum-retention lock, in days (1 to 36500): the pruner never deletes a copy whose data is younger than this, whatever the other rules say, in any state (MIN_RETENTION_DAYS); nothing else the module deploys deletes a copy but the copier's own failed ones. A retention_days below it is refused at plan. Against people the lock holds only with backup_protection_scp_json attached by the organization's management account: docs/compliance.md. Null (the default): no lock."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.min_retention_days == null || try(var.min_retention_days >= 1 && var.min_retention_days <= 36500 && floor(var.min_retention_days) == var.min_retention_days, false)
+    error_message = "min_retention_days must be a whole number of days from 1 to 36500 (a hundred years, the functions' longest span), or null for no lock, not ${jsonencode(var.min_retention_days)}."
+  }
+
+  # retention_days is the one rule that expires copies; the tiers and keep_last only keep.
+  validation {
+    condition     = try(var.retention_days >= var.min_retention_days, true)
+    error_message = "retention_days = ${jsonencode(var.retention_days)} is below min_retention_days = ${jsonencode(var.min_retention_days)}: the lock keeps every copy for ${jsonencode(var.min_retention_days)} days, so a rule that expires copies after ${jsonencode(var.retention_days)} days contradicts it. Raise retention_days to at least ${jsonencode(var.min_retention_days)}, or lower min_retention_days."
   }
 }
 
@@ -594,4 +720,87 @@ variable "reconcile_lambda_timeout" {
   description = "Deprecated: use reconciler_timeout; removed in 0.6. While set, it wins over reconciler_timeout (a warning names it)."
   type        = number
   default     = null
+}
+
+# ---- Backup account (vault) ----
+# With source_account_ids or source_organization_id the module is a VAULT in a backup account: it copies the
+# snapshots that source accounts share with it (modules/source-account, deployed in each source account and
+# region) into the destination region, in one call each, with its own key. Neither set (the default): the
+# single-account mode, exactly as before (docs/backup-account.md).
+
+variable "source_account_ids" {
+  description = "Backup-account mode: the source accounts (12-digit IDs) whose shared snapshots this vault copies. Each runs modules/source-account in the source region, whose role `<source_share_role_name>-<source region>` alone may send to the events queue and assume the vault's reader role. The copier copies only snapshots of these accounts (SOURCE_ACCOUNT_IDS) and may use only their keys through RDS. At most 25 (the copier's policy names each account; IAM allows 10,240 characters): more, or an organization, take source_organization_id. Empty (the default): single-account mode, the snapshots of this account only."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.source_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "source_account_ids must hold 12-digit AWS account IDs; these are not: ${join(", ", [for id in var.source_account_ids : jsonencode(id) if !can(regex("^[0-9]{12}$", id))])}."
+  }
+
+  validation {
+    condition     = length(distinct(var.source_account_ids)) == length(var.source_account_ids)
+    error_message = "source_account_ids names an account more than once: ${join(", ", distinct([for id in var.source_account_ids : id if length([for other in var.source_account_ids : other if other == id]) > 1]))}."
+  }
+
+  validation {
+    condition     = length(var.source_account_ids) <= 25
+    error_message = "source_account_ids lists ${length(var.source_account_ids)} accounts; at most 25 fit in the copier's IAM policy (each account's snapshots and keys are named; IAM allows 10,240 characters). For more accounts of one organization, give source_organization_id instead."
+  }
+
+  validation {
+    condition     = length(var.source_account_ids) == 0 || var.source_organization_id == null
+    error_message = "Give source_account_ids or source_organization_id, not both: with source_organization_id every account of the organization may share with the vault (the organization is the gate), so a list of accounts would be ignored."
+  }
+}
+
+variable "source_organization_id" {
+  description = "Backup-account mode for a whole AWS Organization: its ID (`o-` and 10 to 32 lowercase letters or digits). Any account of the organization whose role `<source_share_role_name>-<source region>` (modules/source-account) shares a snapshot is copied; the queue policy, the reader role's trust and the copier's policy require the organization (aws:PrincipalOrgID, aws:ResourceOrgID) instead of naming accounts. Null (the default): see source_account_ids."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.source_organization_id == null || can(regex("^o-[a-z0-9]{10,32}$", var.source_organization_id))
+    error_message = "source_organization_id must be an AWS Organizations ID, o- followed by 10 to 32 lowercase letters or digits (aws organizations describe-organization), not ${jsonencode(var.source_organization_id)}."
+  }
+}
+
+variable "source_share_role_name" {
+  description = "Backup-account mode: the name (without the region) of the source side's role in every source account, modules/source-account's `name`. The role is `<source_share_role_name>-<source region>`; only it may send to this vault's events queue and assume its reader role."
+  type        = string
+  default     = "rds-snapshot-share"
+  nullable    = false
+
+  # The role is <name>-<region>; the longest region names have 14 characters and IAM allows 64.
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,49}$", var.source_share_role_name))
+    error_message = "source_share_role_name must be 1-49 letters, digits or +=,.@_- (the source role is <source_share_role_name>-<source region>, at most 64 characters for IAM), not ${jsonencode(var.source_share_role_name)}."
+  }
+}
+
+variable "option_group_map" {
+  description = "Backup-account mode: for DB snapshots whose source uses a non-default option group, the destination's option group to use, by the source's option group name (`{ \"prod-oracle-og\" = \"vault-oracle-og\" }`). The copier copies the option group along (CopyOptionGroup) unless the map names one; a snapshot whose option group is neither mapped nor copyable is dead-lettered with a reason naming it. Passed to the copier as the JSON environment variable OPTION_GROUP_MAP; its role may name these option groups in the destination region."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for source, destination in var.option_group_map :
+      can(regex("^[A-Za-z][A-Za-z0-9-]{0,254}$", source)) && can(regex("^[A-Za-z][A-Za-z0-9-]{0,254}$", destination))
+    ])
+    error_message = "option_group_map must map option group names to option group names (a letter, then letters, digits and hyphens, at most 255 characters each)."
+  }
+
+  # Lambda allows 4 KB of environment variables in all; source_filter may take 3 KB of it.
+  validation {
+    condition     = length(jsonencode(var.option_group_map)) <= 1024
+    error_message = "option_group_map is ${length(jsonencode(var.option_group_map))} characters as JSON; at most 1024 fit in the copier's environment (Lambda allows 4 KB in all)."
+  }
+
+  validation {
+    condition     = length(var.option_group_map) == 0 || length(var.source_account_ids) > 0 || var.source_organization_id != null
+    error_message = "option_group_map is for the backup-account mode (source_account_ids or source_organization_id): a single-account copy uses option_group_name."
+  }
 }

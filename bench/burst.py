@@ -16,6 +16,7 @@ Progress goes to stderr; a side-by-side table and, last, one JSON object go to s
     python -m bench.burst --events 1000 --missed-events 20
     python -m bench.burst --events 1000 --manual-snapshot-quota 100
     python -m bench.burst --events 1000 --no-reconciler       # the copier alone, as before the reconciler
+    python -m bench.burst --mode backup-account --events 1000 # the source side's share step (burst_backup.py)
 """
 
 from __future__ import annotations
@@ -868,6 +869,13 @@ def parse_args(argv: list[str] | None) -> tuple[Scenario, bool]:
     option("--rpo-hours", float, "the reconciler's RPO_HOURS")
     option("--reconcile-timeout", int, "the reconciler's timeout (reconcile_lambda_timeout)")
     option("--dynamodb-unprocessed-rate", float, "share of table keys/items DynamoDB leaves unprocessed")
+    parser.add_argument(
+        "--mode",
+        choices=("single-account", "backup-account"),
+        default="single-account",
+        help="backup-account: the source side's share step instead (python -m bench.burst --mode backup-account "
+        "--help; bench/burst_backup.py)",
+    )
     parser.add_argument("--no-baseline", action="store_true", help="skip the tutorial's design")
     parser.add_argument(
         "--no-reconciler",
@@ -876,11 +884,20 @@ def parse_args(argv: list[str] | None) -> tuple[Scenario, bool]:
     )
     args = parser.parse_args(argv)
     baseline = not args.__dict__.pop("no_baseline")
+    args.__dict__.pop("mode")  # main() runs the backup-account mode before this parser sees it
     reconciler = not args.__dict__.pop("no_reconciler")
     return Scenario(**vars(args), reconciler=reconciler), baseline
 
 
 def main(argv: list[str] | None = None, out: Any = None, err: Any = None) -> dict[str, Any]:
+    mode = argparse.ArgumentParser(add_help=False)
+    mode.add_argument("--mode", choices=("single-account", "backup-account"), default="single-account")
+    known, rest = mode.parse_known_args(sys.argv[1:] if argv is None else argv)
+    if known.mode == "backup-account":  # the source side's share step (bench/burst_backup.py)
+        from . import burst_backup
+
+        return burst_backup.main(rest, out, err)
+    argv = rest
     out = out or sys.stdout
     err = err or sys.stderr
     scenario, baseline = parse_args(argv)

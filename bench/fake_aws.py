@@ -68,6 +68,11 @@ class FakeClient:
         self.rng = rng
         self.faults = faults
         self.latency = latency
+        # Optional hooks (the year benchmark's faults): `down()` True makes every attempt fail as an
+        # unreachable endpoint would (a region outage); `interrupt()` runs after each attempt's latency and may
+        # raise to end the caller (a Lambda timeout killing the invocation mid-call).
+        self.down: Callable[[], bool] | None = None
+        self.interrupt: Callable[[], None] | None = None
 
     def _call(self, operation: str, api_name: str, action: Callable[[], T], ghost: bool = False) -> T:
         key = f"{self.name}:{operation}"
@@ -75,10 +80,14 @@ class FakeClient:
         attempts = max(1, self.faults.max_attempts)
         for attempt in range(1, attempts + 1):
             self.sim.sleep(self.rng.uniform(*self.latency))
+            if self.interrupt is not None:
+                self.interrupt()
             self.stats.requests[key] += 1
             draw = self.rng.random()
             injected: ClientError | None = None
-            if draw < self.faults.throttle_rate:
+            if self.down is not None and self.down():
+                injected = client_error("ServiceUnavailable", "Service unavailable (region outage)", api_name, 503)
+            elif draw < self.faults.throttle_rate:
                 injected = client_error("Throttling", "Rate exceeded", api_name, 400)
             elif draw < self.faults.throttle_rate + self.faults.internal_error_rate:
                 injected = client_error("InternalFailure", "An internal error has occurred.", api_name, 500)

@@ -10,11 +10,13 @@ which the benchmark drives with a simulated clock and fake clients.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
 import boto3
 
+from snapshot_copy.accounts import caller_account
 from snapshot_copy.boto import BOTO_CONFIG
 from snapshot_copy.copy_config import CopyConfig
 from snapshot_copy.copy_handler import Clients, handle
@@ -36,6 +38,12 @@ def clients_for(source_region: str, destination_region: str, with_dynamodb: bool
     )
 
 
+@lru_cache(maxsize=1)
+def own_account(region: str) -> str | None:
+    """This function's account when its context does not name it: one sts:GetCallerIdentity per container."""
+    return caller_account(boto3.session.Session().client("sts", region_name=region, config=BOTO_CONFIG))
+
+
 # One generator per container: the jitter of the postponed messages' delays (not a secret).
 _RNG = random.Random()  # noqa: S311
 
@@ -44,4 +52,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     config = CopyConfig.from_env()
     regions = (config.source_region, config.destination_region)
     clients = clients_for(*regions, True) if config.requests_table else clients_for(*regions)
-    return handle(event, config, clients, Runtime.from_context(context, "copy_snapshot"), _RNG)
+    runtime = Runtime.from_context(context, "copy_snapshot")
+    if runtime.account_id is None:
+        runtime = replace(runtime, account_id=own_account(config.source_region))
+    return handle(event, config, clients, runtime, _RNG)

@@ -3,8 +3,10 @@ the destination's manual snapshot quota.
 
 Runs on a schedule. Contract: `lambda_handler(event, context)`; environment SOURCE_REGION,
 DESTINATION_REGION, RETENTION_DAYS (absent: no pruning, the quota is still measured), KEEP_LAST,
-DRY_RUN (true/false), METRIC_NAMESPACE, DEPLOYMENT_NAME (absent: "rds-snapshot-copy", the module's default
-name); returns a dict whose `deleted` lists the identifiers deleted (or, in a dry run, that would be).
+KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY, KEEP_YEARLY (calendar tiers) and MIN_RETENTION_DAYS (the lock), each
+absent or empty when not set, DRY_RUN (true/false), METRIC_NAMESPACE, DEPLOYMENT_NAME (absent:
+"rds-snapshot-copy", the module's default name); returns a dict whose `deleted` lists the identifiers deleted
+(or, in a dry run, that would be).
 Only this deployment's copies (identity tag AND identifier) are ever deleted, judged by their data's time:
 snapshot_copy/pruner.py does the work and states the rules; this file builds the clients and calls it.
 """

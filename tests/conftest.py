@@ -17,6 +17,7 @@ from moto import mock_aws
 import copy_snapshot
 from rds_snapshot_copy.demo.emulator import Emulator
 from rds_snapshot_copy.demo.stack import Clients, DeployedPolicies, Stack, Workspace, remove_keeping_key
+from tests.e2e.backup_fixture import backup_deployment as backup_deployment  # a fixture: examples/backup-account
 from tests.iam import recording
 from tests.unit.harness import (
     DESTINATION_REGION,

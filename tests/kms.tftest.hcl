@@ -63,7 +63,7 @@ run "created_key" {
   assert {
     condition = toset([
       for s in data.aws_iam_policy_document.kms[0].statement : toset([for c in s.condition : [c.test, c.variable, join(",", c.values)]])
-      if contains(s.actions, "kms:CreateGrant")
+      if contains(coalesce(s.actions, []), "kms:CreateGrant")
       ]) == toset([toset([
         ["StringEquals", "kms:ViaService", "rds.eu-central-1.amazonaws.com"],
         ["Bool", "kms:GrantIsForAWSResource", "true"],
@@ -74,25 +74,49 @@ run "created_key" {
   assert {
     condition = toset([
       for s in data.aws_iam_policy_document.kms[0].statement : toset([for c in s.condition : [c.test, c.variable, join(",", c.values)]])
-      if contains(s.actions, "kms:DescribeKey")
+      if contains(coalesce(s.actions, []), "kms:DescribeKey")
     ]) == toset([toset([["StringEquals", "kms:ViaService", "rds.eu-central-1.amazonaws.com"]])])
     error_message = "The role may only describe the key through RDS in the destination region."
   }
 
-  # The statement IDs of the key policy as before the conditions were written once: an upgrade leaves the policy alone.
+  # The statement IDs of the key policy as before the conditions were written once, and the guard's
+  # (issue 18): an upgrade changes the account statement and adds the key admins, nothing else.
   assert {
-    condition     = [for s in data.aws_iam_policy_document.kms[0].statement : s.sid] == ["AccountAdministration", "CopierCreateGrantThroughRds", "CopierDescribeKeyThroughRds"]
+    condition     = [for s in data.aws_iam_policy_document.kms[0].statement : s.sid] == ["AccountAdministration", "KeyAdministrators", "CopierCreateGrantThroughRds", "CopierDescribeKeyThroughRds"]
     error_message = "Unexpected key policy statements: ${jsonencode([for s in data.aws_iam_policy_document.kms[0].statement : s.sid])}"
   }
 
-  # kms:* belongs to the account root only (the statement that lets IAM policies and administrators manage the key).
+  # The account root (the account's IAM policies) has every action but the guarded three: no kms:* anywhere.
   assert {
-    condition = alltrue([
-      for s in data.aws_iam_policy_document.kms[0].statement :
-      [for p in s.principals : [p.type, toset(p.identifiers)]] == [["AWS", toset(["arn:aws:iam::111111111111:root"])]]
-      if contains(s.actions, "kms:*")
-    ]) && length([for s in data.aws_iam_policy_document.kms[0].statement : s if contains(s.actions, "kms:*")]) == 1
-    error_message = "Only the account root may have kms:*."
+    condition = (
+      length(coalesce(one([for s in data.aws_iam_policy_document.kms[0].statement : s if s.sid == "AccountAdministration"]).actions, [])) == 0 &&
+      toset(one([for s in data.aws_iam_policy_document.kms[0].statement : s if s.sid == "AccountAdministration"]).not_actions) == toset(["kms:DisableKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]) &&
+      toset(flatten([for p in one([for s in data.aws_iam_policy_document.kms[0].statement : s if s.sid == "AccountAdministration"]).principals : p.identifiers])) == toset(["arn:aws:iam::111111111111:root"])
+    )
+    error_message = "The account root must have every action on the key but kms:DisableKey, kms:PutKeyPolicy and kms:ScheduleKeyDeletion (NotAction)."
+  }
+
+  # The guard: the three for the key admins (tests/terraform.tfvars), and for no one else.
+  assert {
+    condition = (
+      toset(one([for s in data.aws_iam_policy_document.kms[0].statement : s if s.sid == "KeyAdministrators"]).actions) == toset(["kms:DisableKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]) &&
+      toset(flatten([for p in one([for s in data.aws_iam_policy_document.kms[0].statement : s if s.sid == "KeyAdministrators"]).principals : p.identifiers])) == toset(["arn:aws:iam::111111111111:role/key-admin"]) &&
+      length(one([for s in data.aws_iam_policy_document.kms[0].statement : s if s.sid == "KeyAdministrators"]).condition) == 0
+    )
+    error_message = "The KeyAdministrators statement must allow kms:DisableKey, kms:PutKeyPolicy and kms:ScheduleKeyDeletion to key_admin_principal_arns, unconditionally."
+  }
+
+  assert {
+    condition = [
+      for s in data.aws_iam_policy_document.kms[0].statement : s.sid
+      if length(setintersection(toset(coalesce(s.actions, [])), toset(["kms:*", "kms:DisableKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]))) > 0
+    ] == ["KeyAdministrators"]
+    error_message = "Only the KeyAdministrators statement may allow kms:DisableKey, kms:PutKeyPolicy or kms:ScheduleKeyDeletion, and no statement kms:*."
+  }
+
+  assert {
+    condition     = alltrue([for s in data.aws_iam_policy_document.kms[0].statement : s.effect == null || s.effect == "Allow"])
+    error_message = "The key policy allows only."
   }
 }
 

@@ -497,3 +497,49 @@ run "source_filter_exclude_tags_only" {
     error_message = "An exclude tag filter needs the tags too."
   }
 }
+
+# Issue 18: the calendar tiers and the minimum-retention lock reach the pruner, each only when set (the
+# defaults: pruner_function above has none of them). Their plan-time refusals: compliance.tftest.hcl.
+run "retention_tiers_and_lock" {
+  command = plan
+
+  variables {
+    retention_days     = 6
+    keep_daily         = 7
+    keep_weekly        = 4
+    keep_monthly       = 12
+    keep_yearly        = 3
+    min_retention_days = 5
+  }
+
+  assert {
+    condition = module.pruner.function_environment == tomap({
+      SOURCE_REGION      = "eu-west-1"
+      DESTINATION_REGION = "eu-central-1"
+      RETENTION_DAYS     = "6"
+      KEEP_LAST          = "3"
+      KEEP_DAILY         = "7"
+      KEEP_WEEKLY        = "4"
+      KEEP_MONTHLY       = "12"
+      KEEP_YEARLY        = "3"
+      MIN_RETENTION_DAYS = "5"
+      DRY_RUN            = "false"
+      METRIC_NAMESPACE   = "RdsSnapshotCopy"
+      DEPLOYMENT_NAME    = "rds-snapshot-copy"
+    })
+    error_message = "Unexpected pruner environment: ${jsonencode(module.pruner.function_environment)}"
+  }
+}
+
+run "monthly_without_daily" {
+  command = plan
+
+  variables {
+    keep_monthly = 12
+  }
+
+  assert {
+    condition     = module.pruner.function_environment["KEEP_MONTHLY"] == "12" && length(setintersection(keys(module.pruner.function_environment), ["KEEP_DAILY", "KEEP_WEEKLY", "KEEP_YEARLY", "MIN_RETENTION_DAYS"])) == 0
+    error_message = "keep_monthly alone (with the default retention_days 35) is a valid rule; the unset ones stay out of the environment: ${jsonencode(module.pruner.function_environment)}"
+  }
+}

@@ -20,12 +20,13 @@ from typing import Any
 import pytest
 
 from rds_snapshot_copy.demo.emulator import Emulator
-from rds_snapshot_copy.demo.stack import IGNORED, Stack, Workspace, copy_module
+from rds_snapshot_copy.demo.stack import DEMO_KEY_ADMIN_ARN, IGNORED, Stack, Workspace, copy_module
 from rds_snapshot_copy.terraform_cli import terraform_binary, terraform_env
 
 REPO = Path(__file__).resolve().parents[1]
 TWO_DESTINATIONS = Path("examples/two-destinations")
 COMPLETE = Path("examples/complete")
+BACKUP_ACCOUNT = Path("examples/backup-account")
 
 SOURCE = "eu-west-1"
 FIRST = "eu-central-1"
@@ -65,6 +66,13 @@ ROOT_STACK_VARIABLES = {
     "log_retention_in_days",
     "alarm_sns_topic_arn",
     "tags",
+    # 0.5: the key's guard (required when the module creates the key), the calendar tiers and the lock.
+    "key_admin_principal_arns",
+    "keep_daily",
+    "keep_weekly",
+    "keep_monthly",
+    "keep_yearly",
+    "min_retention_days",
 }
 ROOT_STACK_OUTPUTS = {
     "function_arn",
@@ -86,6 +94,7 @@ ROOT_STACK_OUTPUTS = {
     "reconcile_function_name",
     "copy_requests_table_name",
     "operator_policy_json",
+    "backup_protection_scp_json",
 }
 
 # What each instance must create: the resources of the module at their addresses inside it.
@@ -142,6 +151,26 @@ def test_example_calls_the_root_module(example: Path) -> None:
         assert block and re.search(r"^\s*default\s*=\s*null$", block.group(1), re.M), f"{name} must be optional"
 
 
+def test_backup_account_calls_the_vault_and_the_source_module() -> None:
+    # Two accounts in one stack: the root module as the vault (backup-account mode) with the vault providers,
+    # the source module with the source account's provider, fed the vault's backup_account output; one
+    # optional prebuilt package for both.
+    text = "\n".join(p.read_text() for p in sorted((REPO / BACKUP_ACCOUNT).glob("*.tf")))
+    calls = dict(re.findall(r'^module "([^"]+)" \{.*?^\s*source\s*=\s*"([^"]*)"', text, re.M | re.S))
+    assert calls == {"vault": "../../", "source": "../../modules/source-account"}, calls
+    assert re.search(r"^\s*source_account_ids\s*=\s*\[var\.source_account_id\]$", text, re.M)
+    assert re.search(r"^\s*vaults\s*=\s*\[module\.vault\.backup_account\]$", text, re.M)
+    aliases = re.findall(r'^provider "aws" \{\n\s*alias\s*=\s*"([^"]+)"', text, re.M)
+    assert aliases == ["vault_source", "vault_destination", "app"], aliases
+    # The source account is reached through a role Terraform assumes there.
+    app = re.search(r'alias\s*=\s*"app"(.*?)^\}', text, re.M | re.S)
+    assert app and "assume_role" in app.group(1) and "var.source_account_id" in app.group(1)
+    for name in ("lambda_package_path", "lambda_package_hash"):
+        block = re.search(rf'variable "{name}" \{{(.*?)\n\}}', text, re.S)
+        assert block and re.search(r"^\s*default\s*=\s*null$", block.group(1), re.M), f"{name} must be optional"
+        assert len(re.findall(rf"^\s*{name}\s*=\s*var\.{name}$", text, re.M)) == 2, f"{name} must reach both modules"
+
+
 def test_complete_keeps_the_old_root_stack_interface() -> None:
     # A stack applied from the 0.4.x root moves here with its tfvars, its scripts reading the outputs and its
     # state: the same variables and outputs, and the module call under the same name.
@@ -154,7 +183,7 @@ def test_complete_keeps_the_old_root_stack_interface() -> None:
     assert re.findall(r'^module "([^"]+)"', text, re.M) == ["rds_snapshot_copy"]
 
 
-@pytest.mark.parametrize("example", [TWO_DESTINATIONS, COMPLETE], ids=lambda p: p.name)
+@pytest.mark.parametrize("example", [TWO_DESTINATIONS, COMPLETE, BACKUP_ACCOUNT], ids=lambda p: p.name)
 def test_example_validates_offline(example: Path, tmp_path: Path) -> None:
     directory = _copy_example(example, tmp_path)
     init = _run(["init", "-backend=false", "-input=false", "-no-color"], directory)
@@ -203,6 +232,7 @@ def test_two_destinations_plans_against_the_emulator() -> None:
                 "source_region": SOURCE,
                 "first_destination_region": FIRST,
                 "second_destination_region": SECOND,
+                "key_admin_principal_arns": [DEMO_KEY_ADMIN_ARN],
             },
             provider_aliases=ALIASES,
         )

@@ -134,7 +134,7 @@ def test_module_is_the_root_and_configures_no_provider() -> None:
     assert re.search(r"configuration_aliases\s*=\s*\[aws\.source, aws\.destination\]", versions), versions
     assert re.search(r'archive = \{\s*source\s*=\s*"hashicorp/archive"\s*version\s*=\s*">= 2\.4"', versions), versions
     assert not (REPO / "modules" / "rds-snapshot-copy").exists(), "the module moved to the repository's root"
-    assert sorted(p.name for p in (REPO / "modules").iterdir()) == ["function", "receive-budget"]
+    assert sorted(p.name for p in (REPO / "modules").iterdir()) == ["function", "receive-budget", "source-account"]
 
 
 def test_catalogues_are_files_in_the_functions_package() -> None:

@@ -41,6 +41,9 @@ module "rds_snapshot_copy" {
   source_kms_key_arns     = var.source_kms_key_arns
   option_group_name       = var.option_group_name
 
+  # Only these may disable the key, schedule its deletion or change its policy (the key's guard).
+  key_admin_principal_arns = var.key_admin_principal_arns
+
   # Copy slots per region, and how long an event may wait for one before it is dead-lettered with its reason.
   max_db_copies_in_progress      = var.max_db_copies_in_progress
   max_cluster_copies_in_progress = var.max_cluster_copies_in_progress
@@ -49,10 +52,16 @@ module "rds_snapshot_copy" {
   # Which databases and clusters are copied (all by default).
   source_filter = var.source_filter
 
-  # Copies older than retention_days are deleted daily, the keep_last newest of each source always kept;
+  # Copies older than retention_days are deleted daily unless a rule keeps them: the keep_last newest of each
+  # source, the calendar tiers (keep_daily ... keep_yearly), the lock (min_retention_days);
   # the quota alarms warn before the destination's manual snapshot quotas are full.
   retention_days                = var.retention_days
   keep_last                     = var.keep_last
+  keep_daily                    = var.keep_daily
+  keep_weekly                   = var.keep_weekly
+  keep_monthly                  = var.keep_monthly
+  keep_yearly                   = var.keep_yearly
+  min_retention_days            = var.min_retention_days
   pruner_schedule               = var.prune_schedule
   pruner_dry_run                = var.prune_dry_run
   pruner_timeout                = var.prune_lambda_timeout

@@ -95,3 +95,8 @@ output "operator_policy_json" {
   description = "The least-privilege IAM policy (JSON) for the person who runs `rds-snapshot-copy restore` and `drill`; attach it to the operator's role, group or permission set."
   value       = module.rds_snapshot_copy.operator_policy_json
 }
+
+output "backup_protection_scp_json" {
+  description = "The SCP that makes the retention hold against the account's administrators (docs/compliance.md): the organization's management account attaches it to this account; the module cannot."
+  value       = module.rds_snapshot_copy.backup_protection_scp_json
+}

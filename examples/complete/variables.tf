@@ -55,6 +55,15 @@ variable "kms_key_prevent_destroy" {
   default     = true
 }
 
+# The key's guard (issue 18): only these IAM roles or users may disable the key the module creates,
+# schedule its deletion or change its policy, and they are the break-glass principals of the SCP output
+# (backup_protection_scp_json). Required with a created key: list a break-glass role and the role Terraform
+# runs as (Terraform needs kms:PutKeyPolicy to change the key's policy later). The one input 0.4.x did not have.
+variable "key_admin_principal_arns" {
+  description = "IAM role or user ARNs that alone may disable, schedule the deletion of, or change the policy of the key (the module's `key_admin_principal_arns`); at least one when the module creates the key."
+  type        = list(string)
+}
+
 variable "source_kms_key_arns" {
   description = "Customer-managed KMS keys of encrypted source snapshots (aws/rds-encrypted snapshots need none)."
   type        = list(string)
@@ -107,6 +116,37 @@ variable "keep_last" {
   description = "Newest copies of each source the pruner always keeps (at least 1: the newest copy keeps the next DB snapshot copy incremental)."
   type        = number
   default     = 3
+}
+
+# Calendar tiers and the minimum-retention lock (issue 18; docs/compliance.md). Null: not set.
+variable "keep_daily" {
+  description = "Also keep the newest copy of each source in each of the last N days, past retention_days (which must then be below N)."
+  type        = number
+  default     = null
+}
+
+variable "keep_weekly" {
+  description = "Also keep the newest copy of each source in each of the last N ISO weeks (7 × N above retention_days)."
+  type        = number
+  default     = null
+}
+
+variable "keep_monthly" {
+  description = "Also keep the newest copy of each source in each of the last N months (31 × N above retention_days)."
+  type        = number
+  default     = null
+}
+
+variable "keep_yearly" {
+  description = "Also keep the newest copy of each source in each of the last N years (366 × N above retention_days)."
+  type        = number
+  default     = null
+}
+
+variable "min_retention_days" {
+  description = "The lock: the pruner never deletes a copy whose data is younger than this; retention_days may not be below it."
+  type        = number
+  default     = null
 }
 
 variable "prune_schedule" {

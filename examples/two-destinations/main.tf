@@ -44,8 +44,10 @@ module "copy_to_first_destination" {
 
   copy_wait_max_hours = 168
 
-  # Each instance's key is protected from destroy by default (variables.tf: how to remove the stack).
-  kms_key_prevent_destroy = var.kms_key_prevent_destroy
+  # Each instance's key is protected from destroy by default (variables.tf: how to remove the stack), and
+  # guarded: only the key admins may disable it, schedule its deletion or change its policy.
+  kms_key_prevent_destroy  = var.kms_key_prevent_destroy
+  key_admin_principal_arns = var.key_admin_principal_arns
 
   alarm_sns_topic_arn = var.alarm_sns_topic_arn
 
@@ -67,7 +69,8 @@ module "copy_to_second_destination" {
 
   copy_wait_max_hours = 168
 
-  kms_key_prevent_destroy = var.kms_key_prevent_destroy
+  kms_key_prevent_destroy  = var.kms_key_prevent_destroy
+  key_admin_principal_arns = var.key_admin_principal_arns
 
   alarm_sns_topic_arn = var.alarm_sns_topic_arn
 

@@ -61,3 +61,11 @@ output "copy_requests_table_names" {
     (var.second_destination_region) = module.copy_to_second_destination.copy_requests_table_name
   }
 }
+
+output "backup_protection_scp_jsons" {
+  description = "The SCPs that make each destination's retention hold against the account's administrators, by destination region (docs/compliance.md): the organization's management account attaches them to the account; the module cannot. Each protects its own instance's copies and key."
+  value = {
+    (var.first_destination_region)  = module.copy_to_first_destination.backup_protection_scp_json
+    (var.second_destination_region) = module.copy_to_second_destination.backup_protection_scp_json
+  }
+}

@@ -76,6 +76,14 @@ variable "lambda_package_hash" {
 #   terraform destroy
 # Set false only for a throw-away stack: its destroy then schedules both keys, and with them the copies,
 # for deletion.
+# The keys' guard: only these IAM roles or users may disable either key, schedule its deletion or change
+# its policy; the break-glass principals of both SCPs. Required: list a break-glass role and the role
+# Terraform runs as (it needs kms:PutKeyPolicy to change a key's policy later).
+variable "key_admin_principal_arns" {
+  description = "IAM role or user ARNs that alone may disable, schedule the deletion of, or change the policy of both keys (the module's `key_admin_principal_arns`)."
+  type        = list(string)
+}
+
 variable "kms_key_prevent_destroy" {
   description = "Keep the KMS keys created in both destinations when the stack is destroyed (see the comment above); false only for throw-away stacks."
   type        = bool

@@ -8,6 +8,13 @@ What is already at the target name decides first (ownership.py, and only `availa
 - a copy being deleted: come back later;
 - anything else (another deployment's copy, a copy of another source, a snapshot that is no copy):
   `TargetNameTaken`, dead-lettered with whose it is; never touched.
+
+Whose snapshots (accounts.py): a snapshot of an account the deployment does not copy from is dead-lettered
+(`AccountNotAllowed`, naming the account and the allowed ones) before any call. Backup-account mode (the
+vault): another account's snapshot, shared with this one, is described among the snapshots shared with it
+and copied by its ARN in ONE call, with the vault key and the `source_account` tag; RDS's not-found for it
+(never shared, unshared, deleted) is `SourceSnapshotNotShared`, dead-lettered at once; its option group
+follows option_groups.py, and RDS's OptionGroupNotFoundFault is `OptionGroupNotFound`, dead-lettered.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -23,9 +30,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .copy_config import CopyConfig
 from .events import SnapshotRef
 from .filters import Selection, decide_for_snapshot
+from .incremental import incremental_base_among
 from .kinds import KINDS
 from .listing import AVAILABLE, BROKEN_STATUSES, DELETING, IN_PROGRESS_STATUSES, Copy, describe_one, judged
 from .naming import target_identifier
+from .option_groups import NOT_FOUND_CODES, not_found_reason, option_group_params
 from .outcomes import (
     ALREADY_EXISTS_CODES,
     INVALID_REQUEST_CODES,
@@ -33,22 +42,37 @@ from .outcomes import (
     Outcome,
     classify_exception,
     error_code,
+    error_message,
 )
 from .ownership import LEGACY, OURS, Owner
 from .slots import CopySlots
 from .snapshot_time import source_data_time
+from .sources import source_key
 from .tagging import TAG_DEPLOYMENT, TAG_SOURCE_REGION, copy_tags, source_arn_tag_value
 
 logger = logging.getLogger(__name__)
 
 
-def describe_source(rds: Any, ref: SnapshotRef) -> dict[str, Any]:
-    """The source snapshot with its tags (one call; a second only where the answer has no TagList)."""
-    snapshot = describe_one(rds, ref.kind, ref.identifier)
+def describe_source(rds: Any, ref: SnapshotRef, shared: bool = False) -> dict[str, Any]:
+    """The source snapshot with its tags (one call; a second only where the answer has no TagList).
+
+    `shared`: a snapshot another account shared with this one, described by its ARN among the snapshots shared
+    with this account (IncludeShared, SnapshotType "shared"). Its tags cannot be read from here (RDS answers
+    ListTagsForResource for this account's resources only): the copy then carries only ours."""
+    if shared:
+        table = KINDS[ref.kind]
+        found = getattr(rds, table.describe_operation)(
+            **{table.identifier_key: ref.arn}, IncludeShared=True, SnapshotType="shared"
+        )[table.answer_key]
+        snapshot = next((s for s in found if s.get(table.arn_key) == ref.arn), None)
+    else:
+        snapshot = describe_one(rds, ref.kind, ref.identifier)
     if snapshot is None:  # RDS answers NotFound itself; an empty answer means the same
         error = {"Error": {"Code": "DBSnapshotNotFound", "Message": f"{ref.identifier} not found"}}
         raise ClientError(error, KINDS[ref.kind].describe_operation)
-    if "TagList" not in snapshot:
+    if shared:
+        snapshot["TagList"] = snapshot.get("TagList") or []
+    elif "TagList" not in snapshot:
         snapshot["TagList"] = rds.list_tags_for_resource(ResourceName=ref.arn).get("TagList", [])
     return snapshot
 
@@ -78,9 +102,15 @@ def copy_request(
     target: str,
     config: CopyConfig,
     taken_at: datetime | None = None,
+    cross_account: bool = False,
+    incremental: bool | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """The RDS operation and its parameters for this copy. `taken_at`: the source's data time
-    (snapshot_time.source_data_time), written as the copy's source_snapshot_time tag."""
+    """The RDS operation and its parameters for this copy: ONE call in the destination region, the source by
+    its ARN (another account's too: RDS copies a shared snapshot across accounts and regions at once) under
+    the destination key. `taken_at`: the source's data time (snapshot_time.source_data_time, and the time its
+    event claims), written as the copy's source_snapshot_time tag. `cross_account`: the source is another
+    account's (option_groups.py: CopyOptionGroup). `incremental`: whether an incremental base is in the
+    destination (incremental.py), written as the copy's incremental_base tag."""
     table = KINDS[ref.kind]
     params: dict[str, Any] = {
         table.copy_source_param: ref.arn,
@@ -90,9 +120,11 @@ def copy_request(
     if source.get("StorageEncrypted") or not table.copy_key_only_if_encrypted:
         params["KmsKeyId"] = config.kms_key_id
     when = taken_at if taken_at is not None else source_data_time(source, ref.kind)
-    params["Tags"] = copy_tags(source.get("TagList", []), config.source_region, ref.arn, config.deployment_name, when)
-    if table.copy_takes_option_group and config.option_group_name:
-        params["OptionGroupName"] = config.option_group_name
+    params["Tags"] = copy_tags(
+        source.get("TagList", []), config.source_region, ref.arn, config.deployment_name, when, incremental
+    )
+    if table.copy_takes_option_group:
+        params.update(option_group_params(source, cross_account, config.option_group_map, config.option_group_name))
     return table.copy_operation, params
 
 
@@ -170,17 +202,27 @@ def start_copy(
     slots: CopySlots,
     config: CopyConfig,
     selection: Selection | None = None,
+    own_account: str | None = None,
 ) -> Outcome:
-    """Start the copy of `ref` if a slot is free; say what happened as an Outcome, never raise for AWS errors."""
+    """Start the copy of `ref` if a slot is free; say what happened as an Outcome, never raise for AWS errors.
+
+    `own_account`: the function's account (None: unknown). A snapshot of an account config.accounts does not
+    allow fails with AccountNotAllowed before any call; another account's snapshot (allowed) is described
+    among those shared with this one and copied by its ARN. The source filter selects this account's sources
+    only: another account's databases cannot be described from here (its source side filters them)."""
+    refusal = config.accounts.refusal(ref.account, own_account)
+    if refusal is not None:
+        return Outcome("failed", "AccountNotAllowed", f"{ref.arn}: {refusal}")
     if ref.region != config.source_region:
         return Outcome(
             "failed",
             "WrongSourceRegion",
             f"{ref.arn} is in {ref.region}, but this function copies from {config.source_region}",
         )
+    shared = ref.account != own_account if own_account is not None else config.accounts.backup_mode
     target = target_identifier(ref.identifier, ref.arn, ref.kind)
     source: dict[str, Any] | None = None
-    if selection is not None and selection.source_filter.active:
+    if selection is not None and selection.source_filter.active and not shared:
         decision = selection.decisions.get(ref.arn)
         if decision is None:
             try:
@@ -198,7 +240,7 @@ def start_copy(
     except (ClientError, BotoCoreError) as exc:
         return _with_target(classify_exception(exc, "listing copies in progress"), target)
     if existing is None:
-        return _start(ref, source, target, source_rds, destination_rds, slots, config)
+        return _start(ref, source, target, source_rds, destination_rds, slots, config, shared)
     outcome = judge_existing(ref, target, existing, config.owner)
     if outcome is not None:
         return outcome
@@ -206,7 +248,8 @@ def start_copy(
     if failed is not None:
         return failed
     slots.forget(ref.kind, target)
-    return replace(_start(ref, source, target, source_rds, destination_rds, slots, config), replaced=existing.status)
+    started = _start(ref, source, target, source_rds, destination_rds, slots, config, shared)
+    return replace(started, replaced=existing.status)
 
 
 def _start(
@@ -217,8 +260,9 @@ def _start(
     destination_rds: Any,
     slots: CopySlots,
     config: CopyConfig,
+    shared: bool = False,
 ) -> Outcome:
-    """No copy at the target name (as listed): a slot, the source, the copy."""
+    """No copy at the target name (as listed): a slot, the source, the copy. `shared`: another account's."""
     try:
         if slots.free(ref.kind) <= 0:
             return Outcome(
@@ -233,21 +277,36 @@ def _start(
 
     try:
         if source is None:
-            source = describe_source(source_rds, ref)
+            source = describe_source(source_rds, ref, shared)
         if source.get("Status") != AVAILABLE:
             return Outcome(
                 "retry", "SourceNotAvailable", f"{ref.arn} is {source.get('Status')!r}, not available", target
             )
-        taken_at = source_data_time(source, ref.kind, origin_lookup(source_rds, ref.kind, config.source_region))
+        # A shared snapshot's origin (a share copy's original) is not shared with us: its event claims its time.
+        lookup = None if shared else origin_lookup(source_rds, ref.kind, config.source_region)
+        taken_at = believed_time(source_data_time(source, ref.kind, lookup), ref.claimed_time, ref.arn)
     except (ClientError, BotoCoreError) as exc:
-        return _with_target(classify_exception(exc, f"reading source snapshot {ref.identifier}"), target)
+        return _not_shared(ref, target, exc, "reading source snapshot", shared) or _with_target(
+            classify_exception(exc, f"reading source snapshot {ref.identifier}"), target
+        )
 
-    operation, params = copy_request(ref, source, target, config, taken_at)
+    # The key the copy will be made under (none for an unencrypted cluster snapshot): the base must share it.
+    key = (
+        config.kms_key_id if source.get("StorageEncrypted") or not KINDS[ref.kind].copy_key_only_if_encrypted else None
+    )
+    base = incremental_base_among(slots.copies(ref.kind), ref.kind, source_key(source, ref.kind), key)
+    operation, params = copy_request(ref, source, target, config, taken_at, shared, base)
     try:
         getattr(destination_rds, operation)(**params)
     except ClientError as exc:
         if error_code(exc) in ALREADY_EXISTS_CODES:
             return _already_there(ref, target, destination_rds, config.owner)
+        if error_code(exc) in NOT_FOUND_CODES:
+            reason = not_found_reason(source, params, ref.arn, config.destination_region)
+            return Outcome("failed", "OptionGroupNotFound", f"{reason} ({error_message(exc)})", target)
+        not_shared = _not_shared(ref, target, exc, operation, shared)
+        if not_shared is not None:
+            return not_shared
         outcome = _with_target(classify_exception(exc, f"{operation} to {config.destination_region}"), target)
         if outcome.status == "wait":
             slots.fill(ref.kind)
@@ -261,7 +320,8 @@ def _start(
             "source cluster snapshot is not encrypted; RDS copies it unencrypted (it refuses a KMS key here)",
             extra={"snapshot_arn": ref.arn, "target": target},
         )
-    return Outcome("started", "CopyStarted", f"copy of {ref.arn} started as {target}", target)
+    # The reason stays as it was (callers read it); full or incremental is the tag, the metric and the log's.
+    return Outcome("started", "CopyStarted", f"copy of {ref.arn} started as {target}", target, incremental=base)
 
 
 def _already_there(ref: SnapshotRef, target: str, rds: Any, owner: Owner) -> Outcome:
@@ -290,6 +350,46 @@ def _already_there(ref: SnapshotRef, target: str, rds: Any, owner: Owner) -> Out
         f"deleted broken copy {target} ({found.status}); copying again",
         target,
         replaced=found.status,
+    )
+
+
+# How much earlier than a shared snapshot's own time its event may claim its data was taken. A share copy is
+# made within minutes of the original (hours for a large cluster, or a late event); a claim further back is
+# not believed: whoever holds the source account could otherwise age a copy so that the vault's pruner (and
+# the retention lock, which counts from the data's time) lets it go early.
+MAX_CLAIM_BEFORE = timedelta(hours=24)
+
+
+def believed_time(own: datetime | None, claimed: datetime | None, arn: str) -> datetime | None:
+    """The data time of a snapshot whose event claims one (detail.SourceSnapshotTime): the earliest of its own
+    and the claim, but never more than MAX_CLAIM_BEFORE before its own."""
+    if claimed is None or own is None or claimed >= own - MAX_CLAIM_BEFORE:
+        return earliest(own, claimed)
+    logger.warning(
+        "the event claims a data time further back than a share copy can be: the snapshot's own time is used",
+        extra={"snapshot_arn": arn, "claimed_time": claimed.isoformat(), "snapshot_time": own.isoformat()},
+    )
+    return own
+
+
+def earliest(*times: datetime | None) -> datetime | None:
+    """The earliest of the known times (None: none known)."""
+    known = [when for when in times if when is not None]
+    return min(known) if known else None
+
+
+def _not_shared(ref: SnapshotRef, target: str, exc: Exception, doing: str, shared: bool) -> Outcome | None:
+    """RDS's not-found for another account's snapshot: it was never shared with this account, or no longer is
+    (unshared, deleted). Dead-lettered at once, saying so; None for any other error."""
+    if not isinstance(exc, ClientError) or error_code(exc) not in SOURCE_GONE_CODES or not shared:
+        return None
+    return Outcome(
+        "failed",
+        "SourceSnapshotNotShared",
+        f"{doing}: {ref.arn} of account {ref.account} is not shared with this account, or no longer exists "
+        f"({error_code(exc)}: {error_message(exc)}); the source side shares it (its restore attribute lists the "
+        "vault account) before it sends the event",
+        target,
     )
 
 

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .accounts import Accounts
 from .config import FunctionConfig, positive_int, require
 from .errors import ConfigurationError
 from .events import event_ids_from
 from .filters import SourceFilter
 from .kinds import KINDS
+from .option_groups import option_group_map
 
 # AWS's default per-region limits of cross-region copies in progress.
 DEFAULT_MAX_DB_COPIES_IN_PROGRESS = KINDS["db"].max_copies_in_progress
@@ -46,6 +48,10 @@ class CopyConfig(FunctionConfig):
     wait_base_seconds: int = WAIT_BASE_SECONDS
     max_error_tries: int = 3
     source_filter: SourceFilter = field(default_factory=SourceFilter)
+    # Whose snapshots are copied (SOURCE_ACCOUNT_IDS, SOURCE_ORGANIZATION_ID; accounts.py).
+    accounts: Accounts = field(default_factory=Accounts)
+    # OPTION_GROUP_MAP: a source option group's name -> the destination's (option_groups.py).
+    option_group_map: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def copy_limits(self) -> dict[str, int]:
@@ -85,4 +91,6 @@ class CopyConfig(FunctionConfig):
             ),
             "max_error_tries": positive_int(env, "MAX_ERROR_TRIES", cls.max_error_tries),
             "source_filter": SourceFilter.from_json(env.get("SOURCE_FILTER")),
+            "accounts": Accounts.from_env(env),
+            "option_group_map": option_group_map(env),
         }

@@ -56,17 +56,28 @@ class Clients:
 
 
 def handle_event(
-    event: Any, clients: Clients, config: CopyConfig, slots: CopySlots, selection: Selection | None = None
+    event: Any,
+    clients: Clients,
+    config: CopyConfig,
+    slots: CopySlots,
+    selection: Selection | None = None,
+    own_account: str | None = None,
 ) -> Outcome:
-    """One EventBridge event: ignore it, or start (or postpone) its copy. Raises MalformedEventError."""
+    """One EventBridge event: ignore it, or start (or postpone) its copy (`own_account`: the function's, for
+    copier.start_copy's account rule). Raises MalformedEventError."""
     parsed = parse_event(event, config.enabled_event_ids)
     if isinstance(parsed, Ignored):
         return Outcome("ignored", "NotACopyEvent", parsed.reason)
-    return start_copy(parsed, clients.source_rds, clients.destination_rds, slots, config, selection)
+    return start_copy(parsed, clients.source_rds, clients.destination_rds, slots, config, selection, own_account)
 
 
 def handle_record(
-    record: dict[str, Any], clients: Clients, config: CopyConfig, slots: CopySlots, selection: Selection | None = None
+    record: dict[str, Any],
+    clients: Clients,
+    config: CopyConfig,
+    slots: CopySlots,
+    selection: Selection | None = None,
+    own_account: str | None = None,
 ) -> Outcome:
     """One SQS record: its Outcome, never an exception (a bug in one record must not stop the batch), with the
     source ARN its event names, read even from an event refused as malformed (the dead-letter's record)."""
@@ -77,7 +88,7 @@ def handle_record(
             raise MalformedEventError(f"SQS record has no body ({body!r})")
         event = parse_body(body)
         source_arn = source_arn_of(event)
-        outcome = handle_event(event, clients, config, slots, selection)
+        outcome = handle_event(event, clients, config, slots, selection, own_account)
     except MalformedEventError as exc:
         outcome = Outcome("failed", exc.code, str(exc))
     except Exception as exc:
@@ -97,10 +108,12 @@ def handle(
         config.source_filter, SourceTags(clients.source_rds, clock, clients.source_tags), clients.filter_decisions
     )
 
-    def count(status: str, replaced: str | None = None) -> None:
+    def count(status: str, replaced: str | None = None, incremental: bool | None = None) -> None:
         counts = Counter({status: 1})
         if replaced is not None:
             counts[metrics.BROKEN_COPY_REPLACED] += 1
+        if incremental is not None:
+            counts[metrics.INCREMENTAL_COPY if incremental else metrics.FULL_COPY] += 1
         metrics.emit(counts, config.metric_namespace, runtime.function_name, clock)
 
     try:
@@ -111,7 +124,7 @@ def handle(
     if records is not None:
         result = process_batch(
             records,
-            lambda record: handle_record(record, clients, config, slots, selection),
+            lambda record: handle_record(record, clients, config, slots, selection, runtime.account_id),
             clients.sqs,
             config,
             clients.queue_url,
@@ -124,12 +137,18 @@ def handle(
         return result.response()
 
     try:
-        outcome = handle_event(event, clients, config, slots, selection)
+        outcome = handle_event(event, clients, config, slots, selection, runtime.account_id)
     except MalformedEventError:
         count("dead_lettered")
         raise
-    count("dead_lettered" if outcome.status == "failed" else outcome.status, outcome.replaced)
-    log = {"status": outcome.status, "code": outcome.code, "target": outcome.target, "replaced": outcome.replaced}
+    count("dead_lettered" if outcome.status == "failed" else outcome.status, outcome.replaced, outcome.incremental)
+    log = {
+        "status": outcome.status,
+        "code": outcome.code,
+        "target": outcome.target,
+        "replaced": outcome.replaced,
+        "incremental": outcome.incremental,
+    }
     if outcome.done:
         logger.info(outcome.reason, extra=log)
         return {"status": outcome.status, "code": outcome.code, "reason": outcome.reason, "target": outcome.target}

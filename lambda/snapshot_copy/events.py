@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,6 +46,14 @@ class SnapshotRef:
     account: str
     partition: str
     event_id: str
+    # The data time the sender claims for the snapshot (detail.SourceSnapshotTime: the source side of the
+    # backup-account mode sends the ORIGINAL snapshot's, which RDS cannot tell of a cluster share copy); the
+    # copier takes the earliest of it and the snapshot's own times. None: RDS's own event, which has none.
+    claimed_time: datetime | None = None
+
+
+# What the source side adds to RDS's event: the original snapshot's data time (ISO 8601, UTC).
+SOURCE_SNAPSHOT_TIME = "SourceSnapshotTime"
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,29 @@ def parse_event(event: Any, enabled_event_ids: frozenset[str]) -> SnapshotRef | 
     arn = detail.get("SourceArn")
     if not arn:
         raise MalformedEventError(f"{event_id} event has no detail.SourceArn (the snapshot ARN)")
-    return parse_snapshot_arn(arn, kind=known["snapshot_kind"], event_id=event_id)
+    ref = parse_snapshot_arn(arn, kind=known["snapshot_kind"], event_id=event_id)
+    account = event.get("account")
+    if account is not None and account != ref.account:
+        # RDS's event names the account the snapshot is in; a sender naming another is not to be trusted.
+        raise MalformedEventError(
+            f"{event_id} event's account {account!r} is not the account of its snapshot {arn} ({ref.account})"
+        )
+    claimed = detail.get(SOURCE_SNAPSHOT_TIME)
+    if claimed is None:
+        return ref
+    return replace(ref, claimed_time=_claimed_time(claimed, event_id))
+
+
+def _claimed_time(value: Any, event_id: str) -> datetime:
+    parsed = None
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        raise MalformedEventError(f"{event_id} event's detail.{SOURCE_SNAPSHOT_TIME} {value!r} is not an ISO 8601 time")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def parse_snapshot_arn(arn: Any, kind: str, event_id: str) -> SnapshotRef:
@@ -136,19 +166,26 @@ def created_event_id(kind: str, snapshot_type: str) -> str | None:
 
 
 def snapshot_created_event(
-    arn: str, kind: str, snapshot_type: str, created: datetime | None, now: datetime
+    arn: str,
+    kind: str,
+    snapshot_type: str,
+    created: datetime | None,
+    now: datetime,
+    source_snapshot_time: datetime | None = None,
 ) -> dict[str, Any]:
     """The EventBridge event RDS would have delivered for this snapshot (for one it did not deliver).
 
     Shaped like RDS's own (tests/events), so `parse_event` reads it as it reads theirs: detail-type of the
-    kind, detail.EventID the catalogue's created-event of the snapshot type. `Date` is the snapshot's creation
-    time where known; `time` is when this event was made. Raises ValueError for a type without such an event.
+    kind, detail.EventID the catalogue's created-event of the snapshot type, `account` the snapshot's (its ARN's).
+    `Date` is the snapshot's creation time where known; `time` is when this event was made;
+    `source_snapshot_time` given, detail.SourceSnapshotTime carries it (the backup-account mode's one extra
+    field). Raises ValueError for a type without such an event.
     """
     event_id = created_event_id(kind, snapshot_type)
     if event_id is None:
         raise ValueError(f"no snapshot-created event is known for a {snapshot_type!r} {KINDS[kind].description}")
     ref = parse_snapshot_arn(arn, kind=kind, event_id=event_id)
-    return {
+    event: dict[str, Any] = {
         "version": "0",
         "id": str(uuid.uuid4()),
         "detail-type": KINDS[kind].detail_type,
@@ -167,6 +204,9 @@ def snapshot_created_event(
             "EventID": event_id,
         },
     }
+    if source_snapshot_time is not None:
+        event["detail"][SOURCE_SNAPSHOT_TIME] = _iso(source_snapshot_time)
+    return event
 
 
 def snapshot_arn_of(body: Any) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from .kinds import KINDS
 from .ownership import Owner, classify
+from .sources import source_key
 from .tagging import TAG_DEPLOYMENT, TAG_SOURCE_REGION, TAG_SOURCE_SNAPSHOT_ARN, tag_value
 
 AVAILABLE = "available"
@@ -74,6 +75,9 @@ class Copy:
     ownership: str
     deployment: str | None = None
     source_region: str | None = None
+    # What makes it an incremental base for a next copy (incremental.py): its key and (account, database).
+    kms_key_id: str | None = None
+    source_key: tuple[str, str] | None = None
 
 
 def judged(snapshot: Mapping[str, Any], kind: str, owner: Owner) -> Copy:
@@ -85,6 +89,8 @@ def judged(snapshot: Mapping[str, Any], kind: str, owner: Owner) -> Copy:
         ownership=classify(snapshot, kind, owner),
         deployment=tag_value(tags, TAG_DEPLOYMENT),
         source_region=tag_value(tags, TAG_SOURCE_REGION),
+        kms_key_id=snapshot.get("KmsKeyId"),
+        source_key=source_key(snapshot, kind),
     )
 
 

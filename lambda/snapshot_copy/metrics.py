@@ -16,6 +16,9 @@ from typing import IO, Any
 # The copier's count of broken copies (failed, incompatible-restore) of its own it deleted to copy again;
 # which status each had is in the log line of each (field `replaced`).
 BROKEN_COPY_REPLACED = "broken_copy_replaced"
+# The copies started, full or incremental (incremental.py; the copy's incremental_base tag says which).
+FULL_COPY = "full_copy"
+INCREMENTAL_COPY = "incremental_copy"
 # Metric name for each outcome status of the copier (and BROKEN_COPY_REPLACED); the DeadLettered alarm in
 # the module reads it. WaitingForQuota: events waiting because the destination's manual snapshot quota is
 # full (the pruner frees room; past copy_wait_max_hours they are dead-lettered).
@@ -29,6 +32,8 @@ METRIC_NAMES = {
     "retry_limited": "Retries",
     "dead_lettered": "DeadLettered",
     BROKEN_COPY_REPLACED: "BrokenCopiesReplaced",
+    FULL_COPY: "FullCopies",
+    INCREMENTAL_COPY: "IncrementalCopies",
 }
 COPY_METRICS = sorted(set(METRIC_NAMES.values()))
 

@@ -80,6 +80,8 @@ class Outcome:
     # The source snapshot the event named, where it named one (even an event refused as malformed): what the
     # copy requests table records, so that the queue never reads the message's body a second time.
     source_arn: str | None = None
+    # A copy started: whether an incremental base was in the destination (False: a full copy; None: no copy).
+    incremental: bool | None = None
 
     @property
     def done(self) -> bool:

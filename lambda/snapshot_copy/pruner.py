@@ -6,7 +6,10 @@ region's tag AND the identifier the copier gives a copy of the source in its tag
 enough. Copies made by 0.4.x (LEGACY: no deployment tag) are never deleted; they are named once a run, in
 the result (`legacy`) and in the LegacyCopies metric, so they cannot fill the quota unseen.
 Time: a copy's age is when its data was taken (snapshot_time.data_time), never when it was copied.
-The decisions are retention.py's; this module pages, deletes, publishes the metrics and reports.
+The decisions are retention.py's (retention_days, keep_last, the keep_* tiers, the min_retention_days lock);
+this module pages, deletes, publishes the metrics and reports: each copy's verdict is logged with the rule
+that kept or expired it, and a dry run's result names it too (`reasons` for the copies it would delete,
+`kept_reasons` for the others).
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from .kinds import KINDS
 from .listing import pages
 from .outcomes import SNAPSHOT_BUSY_CODES, SOURCE_GONE_CODES, error_code
 from .prune_config import PruneConfig
-from .retention import LEGACY_REASON, decide
+from .retention import LEGACY_REASON, MIN_RETENTION_DAYS, decide
 from .runtime import Runtime
+from .tiers import SETTINGS, TIERS
 
 # Named for the function, as before this code left the entry file: log filters and queries keep working.
 logger = logging.getLogger("prune_snapshots")
@@ -56,6 +60,8 @@ def prune(config: PruneConfig, clients: Clients, now: datetime, runtime: Runtime
     seconds_left = runtime.seconds_left
     deleted: list[str] = []
     reasons: dict[str, str] = {}
+    kept_reasons: dict[str, str] = {}
+    locked = 0  # copies only the lock keeps: what the other rules would have deleted
     failed: list[str] = []
     kept = examined = 0
     incomplete = False
@@ -63,7 +69,17 @@ def prune(config: PruneConfig, clients: Clients, now: datetime, runtime: Runtime
     listed = {name: list(pages(clients.rds, name, SnapshotType="manual")) for name in KINDS}
     used = {name: len(snapshots) for name, snapshots in listed.items()}
     decisions = {
-        name: decide(listed[name], name, config.owner, now, config.retention_days, config.keep_last) for name in KINDS
+        name: decide(
+            listed[name],
+            name,
+            config.owner,
+            now,
+            config.retention_days,
+            config.keep_last,
+            config.tiers,
+            config.min_retention_days,
+        )
+        for name in KINDS
     }
     legacy_counts = {name: len(d.legacy) for name, d in decisions.items()}
     legacy = [identifier for d in decisions.values() for identifier in d.legacy]
@@ -77,10 +93,20 @@ def prune(config: PruneConfig, clients: Clients, now: datetime, runtime: Runtime
     for name, kind in KINDS.items():
         for verdict in decisions[name].verdicts:
             examined += 1
-            log = {"snapshot": verdict.identifier, "source": verdict.source, "kind": name, "dry_run": config.dry_run}
+            log = {
+                "snapshot": verdict.identifier,
+                "source": verdict.source,
+                "account": verdict.account,
+                "kind": name,
+                "dry_run": config.dry_run,
+                "rules": list(verdict.rules),
+            }
             if not verdict.delete:
                 kept += 1
+                locked += verdict.rules == (MIN_RETENTION_DAYS,)
                 logger.info(f"keep {verdict.identifier}: {verdict.reason}", extra=log)
+                if config.dry_run:
+                    kept_reasons[verdict.identifier] = verdict.reason
                 continue
             if incomplete or seconds_left() < TIME_MARGIN_SECONDS:
                 incomplete = True
@@ -110,7 +136,15 @@ def prune(config: PruneConfig, clients: Clients, now: datetime, runtime: Runtime
             logger.info(f"deleted {verdict.identifier}: {verdict.reason}", extra=log)
 
     usage = _usage(clients.service_quotas, used)
-    _publish(config, runtime, usage, legacy_counts, deleted=0 if config.dry_run else len(deleted), expired=len(deleted))
+    _publish(
+        config,
+        runtime,
+        usage,
+        legacy_counts,
+        deleted=0 if config.dry_run else len(deleted),
+        expired=len(deleted),
+        locked=locked,
+    )
     if incomplete:
         logger.warning("stopped before the timeout; the next run deletes the rest", extra={"deleted": len(deleted)})
     result = {
@@ -119,6 +153,9 @@ def prune(config: PruneConfig, clients: Clients, now: datetime, runtime: Runtime
         "pruning": config.retention_days is not None,
         "retention_days": config.retention_days,
         "keep_last": config.keep_last,
+        **{SETTINGS[tier]: getattr(config.tiers, tier) for tier in TIERS},
+        "min_retention_days": config.min_retention_days,
+        "locked": locked,  # kept only by the lock
         "examined": examined,
         "kept": kept,
         "incomplete": incomplete,
@@ -131,6 +168,7 @@ def prune(config: PruneConfig, clients: Clients, now: datetime, runtime: Runtime
     }
     if config.dry_run:
         result["reasons"] = reasons  # why each would be deleted
+        result["kept_reasons"] = kept_reasons  # why each other copy of ours stays
     if failed:
         raise PruneFailedError(f"{len(failed)} expired copies could not be deleted: {'; '.join(failed[:20])}")
     return result
@@ -149,13 +187,15 @@ def _publish(
     *,
     deleted: int,
     expired: int,
+    locked: int,
 ) -> None:
     namespace, function_name, clock = config.metric_namespace, runtime.function_name, runtime.clock
     metrics.put(
         metrics.emf_record(
             namespace,
             {"FunctionName": function_name},
-            {"SnapshotsDeleted": deleted, "SnapshotsExpired": expired},
+            # SnapshotsLocked: copies the min_retention_days lock alone keeps, which the other rules expire.
+            {"SnapshotsDeleted": deleted, "SnapshotsExpired": expired, "SnapshotsLocked": locked},
             clock=clock,
         )
     )

@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import copy_requests
 from .copy_config import QUOTA_WAIT_BASE_SECONDS, SQS_MAX_VISIBILITY_SECONDS, WAIT_BASE_SECONDS, CopyConfig
 from .errors import MalformedEventError
-from .metrics import BROKEN_COPY_REPLACED
+from .metrics import BROKEN_COPY_REPLACED, FULL_COPY, INCREMENTAL_COPY
 from .outcomes import Outcome
 
 logger = logging.getLogger(__name__)
@@ -239,6 +239,9 @@ def settle(
     """Record what becomes of one record in `result` (dead-lettering it at once where that is the answer)."""
     message_id = record.get("messageId", "")
     log = {"message_id": message_id, "status": outcome.status, "code": outcome.code, "target": outcome.target}
+    if outcome.incremental is not None:
+        result.counts[INCREMENTAL_COPY if outcome.incremental else FULL_COPY] += 1
+        log["incremental"] = outcome.incremental
     if outcome.replaced is not None:
         result.counts[BROKEN_COPY_REPLACED] += 1
         log["replaced"] = outcome.replaced

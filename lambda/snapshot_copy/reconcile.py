@@ -278,6 +278,8 @@ def _publish(config: ReconcileConfig, runtime: Runtime, found: Survey, values: d
         return
     for state in found.sources.values():
         dimensions = {"FunctionName": function_name, "SnapshotKind": state.kind, "SourceIdentifier": state.source}
+        if state.account is not None:  # backup-account mode: two accounts may name a database alike
+            dimensions["SourceAccount"] = state.account
         age = round(state.metric_age_hours(found.now, found.rpo_hours), 3)
         metrics.put(
             metrics.emf_record(

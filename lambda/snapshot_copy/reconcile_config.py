@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .accounts import Accounts
 from .config import MAX_DAYS, MAX_HOURS, FunctionConfig, boolean, positive_int, require
 from .drill_age import LOOKBACK_DAYS
 from .errors import ConfigurationError
@@ -42,6 +43,9 @@ class ReconcileConfig(FunctionConfig):
     # Set: each run reads the drills' LastDrillTimestamp back and publishes DaysSinceLastDrill, which the
     # module's drill_age alarm compares with this. None: no check, no cloudwatch client, no call.
     drill_max_age_days: int | None = None
+    # Whose snapshots are copied (SOURCE_ACCOUNT_IDS, SOURCE_ORGANIZATION_ID; accounts.py): in backup-account
+    # mode the survey lists the snapshots shared with this account, per (account, database).
+    accounts: Accounts = field(default_factory=Accounts)
 
     @classmethod
     def fields_from_env(cls, env: Mapping[str, str]) -> dict[str, Any]:
@@ -65,6 +69,7 @@ class ReconcileConfig(FunctionConfig):
             ),
             "per_source_metrics": boolean(env, "PER_SOURCE_METRICS", False),
             "drill_max_age_days": drill_max_age_days(env),
+            "accounts": Accounts.from_env(env),
         }
 
 

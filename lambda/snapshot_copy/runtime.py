@@ -27,6 +27,13 @@ def seconds_left(context: Any) -> Callable[[], float]:
     return lambda: remaining() / 1000
 
 
+def account_of_context(context: Any) -> str | None:
+    """The function's own account: the fifth field of the context's invoked_function_arn (None without one)."""
+    arn = getattr(context, "invoked_function_arn", None)
+    parts = arn.split(":") if isinstance(arn, str) else []
+    return parts[4] if len(parts) >= 7 and len(parts[4]) == 12 and parts[4].isdigit() else None
+
+
 def no_limit() -> float:
     """The time left when nothing bounds it (a workstation's command, a test without a context)."""
     return math.inf
@@ -36,14 +43,21 @@ def no_limit() -> float:
 class Runtime:
     """One invocation's outside world, but for its clients: `clock()` (epoch seconds: metrics' timestamps,
     table items), `sleep(seconds)` (retry pacing), `seconds_left()` (to the function's timeout) and
-    `function_name` (the metrics' FunctionName dimension)."""
+    `function_name` (the metrics' FunctionName dimension); `account_id`, the function's own account (None:
+    unknown, e.g. the benchmark: accounts.Accounts then refuses nothing in single-account mode)."""
 
     function_name: str
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     seconds_left: Callable[[], float] = no_limit
+    account_id: str | None = None
 
     @classmethod
     def from_context(cls, context: Any, default_name: str) -> Runtime:
-        """The Lambda runtime's: its context's name and deadline (`default_name` without one), the real clock."""
-        return cls(function_name=function_name(context, default_name), seconds_left=seconds_left(context))
+        """The Lambda runtime's: its context's name, deadline and account (`default_name`, none, None without
+        one), the real clock."""
+        return cls(
+            function_name=function_name(context, default_name),
+            seconds_left=seconds_left(context),
+            account_id=account_of_context(context),
+        )

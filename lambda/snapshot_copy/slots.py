@@ -74,6 +74,10 @@ class CopySlots:
         """The copy named `target` in the destination (any copy carrying the source-ARN tag), if listed."""
         return self._listing(kind).copies.get(target)
 
+    def copies(self, kind: str) -> list[Copy]:
+        """Every copy of `kind` listed (any deployment's: RDS takes any as an incremental base)."""
+        return list(self._listing(kind).copies.values())
+
     def in_progress(self, kind: str) -> int:
         listing = self._listing(kind)
         return len(listing.in_progress) + listing.unknown_in_progress

@@ -53,6 +53,7 @@ from .runtime import Runtime, no_limit
 from .survey_listings import (
     Deadline,
     DeploymentCopies,
+    Key,
     ListedSnapshot,
     LiveSources,
     Runner,
@@ -72,6 +73,7 @@ SKIP_REASONS = {
     "older_than_window": "older than the window (retention would prune its copy)",
     "in_grace": "younger than the grace period (its own event is still expected)",
     "requested": "requested recently (copy requests table)",
+    "account_not_allowed": "shared by an account this deployment does not copy from",
 }
 
 
@@ -95,6 +97,7 @@ class Snapshot:
     source: str  # the database or cluster it was taken of
     snapshot_type: str  # "manual", "automated", ...
     created: datetime | None  # its data time (snapshot_time.source_data_time), not when it was made
+    account: str | None = None  # its account in backup-account mode (None: single-account mode)
 
 
 @dataclass(slots=True)
@@ -112,6 +115,7 @@ class SourceState:
     broken_copies: int = 0  # copies in BROKEN_STATUSES (enqueued again unless their snapshot is gone or old)
     waiting: int = 0  # snapshots without a copy, requested in the table (enqueued or waiting)
     dead_lettered: int = 0  # snapshots without a copy the copier dead-lettered (table)
+    account: str | None = None  # the source's account in backup-account mode (None: single-account mode)
 
     def age_hours(self, now: datetime) -> float | None:
         """Hours since the recovery point (None: no available copy)."""
@@ -145,7 +149,8 @@ class SourceState:
             if self.newest_snapshot is not None and self.recovery_point is not None
             else None
         )
-        return {
+        entry: dict[str, Any] = {} if self.account is None else {"account": self.account}
+        return entry | {
             "source": self.source,
             "kind": self.kind,
             "recovery_point": _iso(self.recovery_point),
@@ -166,12 +171,13 @@ class SourceState:
 
 @dataclass
 class Survey:
-    """What survey() found. `sources` are keyed by (kind, identifier), in listing order."""
+    """What survey() found. `sources` are keyed by (kind, account, identifier), in listing order; the account
+    is None in single-account mode."""
 
     now: datetime
     rpo_hours: float
     window_days: float
-    sources: dict[tuple[str, str], SourceState] = field(default_factory=dict)
+    sources: dict[tuple[str, str | None, str], SourceState] = field(default_factory=dict)
     candidates: list[Snapshot] = field(default_factory=list)  # to enqueue, oldest first
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (ARN, SKIP_REASONS code), copied ones aside
     copied: int = 0  # source snapshots that have a copy, OURS or LEGACY, not broken (any other status)
@@ -213,25 +219,54 @@ def survey(
     oldest = now - timedelta(days=window) if math.isfinite(window) else None
     youngest = now - timedelta(minutes=config.grace_minutes)
     check = Deadline(seconds_left)
+    own = runtime.account_id if runtime is not None else None
+    accounts = config.accounts
+    backup = accounts.backup_mode
+    own_included = accounts.includes_own(own)  # always in single-account mode
+    own_key = own if backup else None  # the account in the Keys of this account's sources
+    # In this order: live sources, this deployment's copies, source snapshots (this account's; in backup
+    # mode, this account's only when it is listed, then those shared with it), each job of every kind.
+    live_jobs = [partial(live_sources, config.source_filter.decide, clients.source_rds, kind, check) for kind in KINDS]
+    copy_jobs = [partial(our_copies, config.owner, clients.destination_rds, kind, check, backup) for kind in KINDS]
+    own_jobs = [partial(source_snapshots, clients.source_rds, kind, check, False, own_key) for kind in KINDS]
+    shared_jobs = [partial(source_snapshots, clients.source_rds, kind, check, True) for kind in KINDS]
     jobs: list[Callable[[], Any]] = [
-        *(partial(live_sources, config.source_filter.decide, clients.source_rds, kind, check) for kind in KINDS),
-        *(partial(our_copies, config.owner, clients.destination_rds, kind, check) for kind in KINDS),
-        *(partial(source_snapshots, clients.source_rds, kind, check) for kind in KINDS),
+        *(live_jobs if own_included else []),
+        *copy_jobs,
+        *(own_jobs if own_included else []),
+        *(shared_jobs if backup else []),
     ]
-    answers = (run_listings or in_threads)(jobs)
-    live: list[LiveSources] = answers[: len(KINDS)]
-    copies: list[DeploymentCopies] = answers[len(KINDS) : 2 * len(KINDS)]
-    listed: list[list[ListedSnapshot]] = answers[2 * len(KINDS) :]
+    answers = iter((run_listings or in_threads)(jobs))
+    n = len(KINDS)
+    live: list[LiveSources] = [next(answers) for _ in range(n)] if own_included else [[] for _ in KINDS]
+    copies: list[DeploymentCopies] = [next(answers) for _ in range(n)]
+    listed: list[list[ListedSnapshot]] = [next(answers) for _ in range(n)] if own_included else [[] for _ in KINDS]
+    if backup:  # the shared snapshots of each kind follow this account's own
+        listed = [[*own_listed, *next(answers)] for own_listed in listed]
 
-    decisions: dict[tuple[str, str], Decision] = {}
+    decisions: dict[tuple[str, str | None, str], Decision] = {}
     for kind, found in zip(KINDS, live, strict=True):
         for identifier, created, decision in found:
-            decisions[(kind, identifier)] = decision
+            decisions[(kind, own_key, identifier)] = decision
             if decision.selected:
-                result.sources[(kind, identifier)] = SourceState(identifier, kind, created)
+                result.sources[(kind, own_key, identifier)] = SourceState(identifier, kind, created, account=own_key)
+    if backup:
+        # Another account's databases cannot be listed from here: its sources are those it shares snapshots
+        # of and those the vault holds copies of (the source side unshares a snapshot once it is copied),
+        # selected by the source filter by identifier alone.
+        for kind, snapshots, ours_of_kind in zip(KINDS, listed, copies, strict=True):
+            keys = [(raw.account, raw.source) for raw in snapshots if raw.account != own_key]
+            keys += [key for key in (*ours_of_kind.newest, *ours_of_kind.in_progress) if key[0] != own_key]
+            for account, source in keys:
+                if account is None or not accounts.allows(account, own):
+                    continue
+                if (kind, account, source) not in result.sources and _selected(
+                    config, kind, account, source, decisions
+                ):
+                    result.sources[(kind, account, source)] = SourceState(source, kind, account=account)
 
     copied: set[str] = set()  # source-ARN tags of this deployment's copies (OURS or LEGACY), not broken
-    wanted: dict[str, tuple[str, Any]] = {}  # newest copy's source tag -> (kind, copy)
+    wanted: dict[str, tuple[str, Any, Key]] = {}  # newest copy's source tag -> (kind, copy, source Key)
     for kind, ours_of_kind in zip(KINDS, copies, strict=True):
         copied |= ours_of_kind.tags
         for counts, name in (
@@ -239,18 +274,18 @@ def survey(
             (ours_of_kind.legacy, "legacy_copies"),
             (ours_of_kind.broken, "broken_copies"),
         ):
-            for source, count in counts.items():
-                state = result.sources.get((kind, source))
+            for (account, source), count in counts.items():
+                state = result.sources.get((kind, account, source))
                 if state is not None:
                     setattr(state, name, getattr(state, name) + count)
         result.legacy += ours_of_kind.legacy.total()
         result.broken += ours_of_kind.broken.total()
-        for source, copy in ours_of_kind.newest.items():
-            state = result.sources.get((kind, source))
+        for key, copy in ours_of_kind.newest.items():
+            state = result.sources.get((kind, *key))
             tag = source_tag(copy)
             if state is not None and tag is not None:
                 state.newest_copy = copy[KINDS[kind].identifier_key]
-                wanted[tag] = (kind, copy)
+                wanted[tag] = (kind, copy, key)
         ours_of_kind.tags.clear()  # the union holds them now
 
     source_times: dict[str, datetime] = {}  # source tag -> data time, for the newest copies' recovery points
@@ -258,11 +293,15 @@ def survey(
     in_grace: list[Snapshot] = []
     for kind, snapshots in zip(KINDS, listed, strict=True):
         for raw in snapshots:
-            arn, source, taken = raw.arn, raw.source, raw.data_time
+            arn, source, taken, account = raw.arn, raw.source, raw.data_time, raw.account
             tag = source_arn_tag_value(arn)
             if tag in wanted and taken is not None:
                 source_times[tag] = taken
-            state = result.sources.get((kind, source))
+            state = result.sources.get((kind, account, source))
+            if state is not None and account != own_key and taken is not None:
+                # Another account's database: its creation time is unknown here; it has existed at least since
+                # its oldest snapshot, so one whose snapshots are never copied goes past the RPO all the same.
+                state.created = taken if state.created is None else min(state.created, taken)
             if (
                 raw.available
                 and state is not None
@@ -274,11 +313,13 @@ def survey(
                 result.copied += 1
                 continue
             code = None
-            if not raw.available:
+            if account is not None and account != own_key and not accounts.allows(account, own):
+                code = "account_not_allowed"
+            elif not raw.available:
                 code = "not_available"
             elif raw.snapshot_type not in enabled_types[kind]:
                 code = "type_not_enabled"
-            elif state is None and not _selected(config, kind, source, decisions):
+            elif state is None and not _selected(config, kind, account, source, decisions):
                 code = "filtered"
             elif taken is None:
                 code = "no_creation_time"
@@ -287,23 +328,30 @@ def survey(
             if code is not None:
                 result.skipped.append((arn, code))
                 continue
-            snapshot = Snapshot(arn, kind, source, raw.snapshot_type, taken)
+            snapshot = Snapshot(arn, kind, source, raw.snapshot_type, taken, account)
             (in_grace if (raw.created or taken) > youngest else pending).append(snapshot)
         snapshots.clear()
 
     _apply_requests(config, clients, now, result, pending, in_grace, sleep)
     result.candidates.sort(key=lambda s: (s.created or now, s.arn))
-    for kind, copy in wanted.values():
-        state = result.sources[(kind, copy[KINDS[kind].source_identifier_key])]
+    for kind, copy, key in wanted.values():
+        state = result.sources[(kind, *key)]
         state.recovery_point = recovery_point(copy, kind, source_times)
     return result
 
 
-def _selected(config: ReconcileConfig, kind: str, source: str, decisions: dict[tuple[str, str], Decision]) -> bool:
-    """A live source decided in live_sources; one that is gone is judged by its identifier with no tags."""
-    decision = decisions.get((kind, source))
+def _selected(
+    config: ReconcileConfig,
+    kind: str,
+    account: str | None,
+    source: str,
+    decisions: dict[tuple[str, str | None, str], Decision],
+) -> bool:
+    """A live source decided in live_sources; one that is gone (or another account's) is judged by its
+    identifier with no tags."""
+    decision = decisions.get((kind, account, source))
     if decision is None:
-        decision = decisions[(kind, source)] = config.source_filter.decide(source, {})
+        decision = decisions[(kind, account, source)] = config.source_filter.decide(source, {})
     return decision.selected
 
 
@@ -323,7 +371,7 @@ def _apply_requests(
     rerequest_after = config.rerequest_after_hours * 3600
     for snapshot in pending + in_grace:
         request = result.requests.get(snapshot.arn)
-        state = result.sources.get((snapshot.kind, snapshot.source))
+        state = result.sources.get((snapshot.kind, snapshot.account, snapshot.source))
         if request is not None and state is not None:
             if request.state == "dead_lettered":
                 state.dead_lettered += 1

@@ -22,6 +22,8 @@ from .listing import AVAILABLE, BROKEN_STATUSES, IN_PROGRESS_STATUSES, described
 from .ownership import FOREIGN, LEGACY, Owner, classify
 from .recovery import NewestCopies
 from .snapshot_time import COPIED_FROM_KEY, chain_data_times, data_time
+from .sources import source_account
+from .tagging import arn_account
 
 T = TypeVar("T")
 # Runs survey()'s independent listings: the jobs' answers, in their order (in_threads, in_turn, or a
@@ -91,6 +93,12 @@ class ListedSnapshot:
     available: bool
     created: datetime | None = None  # SnapshotCreateTime, kept only where it differs from data_time
     copied_from: str | None = None  # an in-region cluster snapshot copy's SourceDBClusterSnapshotArn
+    account: str | None = None  # its account in backup-account mode (None: single-account mode)
+
+
+# A source in the survey: (account, database or cluster identifier); the account is None in single-account
+# mode (every source is this account's) and the source's account in backup-account mode (sources.source_key).
+Key = tuple[str | None, str]
 
 
 @dataclass(slots=True)
@@ -98,11 +106,11 @@ class DeploymentCopies:
     """One kind of this deployment's copies (OURS or LEGACY) in the destination."""
 
     tags: set[str] = field(default_factory=set)  # their source-ARN tags, any status but BROKEN_STATUSES
-    # Per source identifier: OURS in progress, LEGACY (any status), broken (OURS or LEGACY).
-    in_progress: Counter[str] = field(default_factory=Counter)
-    legacy: Counter[str] = field(default_factory=Counter)
-    broken: Counter[str] = field(default_factory=Counter)
-    newest: dict[str, Any] = field(default_factory=dict)  # source identifier -> its newest available OURS copy
+    # Per source Key: OURS in progress, LEGACY (any status), broken (OURS or LEGACY).
+    in_progress: Counter[Key] = field(default_factory=Counter)
+    legacy: Counter[Key] = field(default_factory=Counter)
+    broken: Counter[Key] = field(default_factory=Counter)
+    newest: dict[Key, Any] = field(default_factory=dict)  # source Key -> its newest available OURS copy
 
 
 LiveSources = list[tuple[str, datetime | None, Decision]]  # (identifier, created, the filter's decision)
@@ -131,12 +139,13 @@ def live_sources(
     return found
 
 
-def our_copies(owner: Owner, rds: Any, kind: str, check: Deadline) -> DeploymentCopies:
+def our_copies(owner: Owner, rds: Any, kind: str, check: Deadline, by_account: bool = False) -> DeploymentCopies:
     """This deployment's copies of `kind` in the destination (ownership.classify with `owner`, OURS or
-    LEGACY; the rest is skipped): their tags, those in progress, legacy or broken, the newest OURS."""
+    LEGACY; the rest is skipped): their tags, those in progress, legacy or broken, the newest OURS; per source
+    Key, whose account is the copy's source account (sources.source_key) when `by_account`, else None."""
     table = KINDS[kind]
     answer = DeploymentCopies()
-    newest = NewestCopies(kind)
+    newest: dict[str | None, NewestCopies] = {}
     listing = pages(
         rds, kind, before_page=lambda: check(f"the destination's {table.describe_operation}"), SnapshotType="manual"
     )
@@ -145,36 +154,47 @@ def our_copies(owner: Owner, rds: Any, kind: str, check: Deadline) -> Deployment
         tag = source_tag(snapshot)
         if owned == FOREIGN or tag is None:
             continue
+        account = source_account(snapshot, kind) if by_account else None
         source, status = snapshot.get(table.source_identifier_key) or "", snapshot.get("Status")
+        key = (account, source)
         if owned == LEGACY:
-            answer.legacy[source] += 1
+            answer.legacy[key] += 1
         if status in BROKEN_STATUSES:
-            answer.broken[source] += 1
+            answer.broken[key] += 1
             continue
         answer.tags.add(tag)
         if owned == LEGACY:
             continue
         if status in IN_PROGRESS_STATUSES:
-            answer.in_progress[source] += 1
-        newest.offer(snapshot)
-    answer.newest = newest.by_source
+            answer.in_progress[key] += 1
+        newest.setdefault(account, NewestCopies(kind)).offer(snapshot)
+    answer.newest = {(account, source): copy for account, n in newest.items() for source, copy in n.by_source.items()}
     return answer
 
 
-def source_snapshots(rds: Any, kind: str, check: Deadline) -> list[ListedSnapshot]:
+def source_snapshots(
+    rds: Any, kind: str, check: Deadline, shared: bool = False, account: str | None = None
+) -> list[ListedSnapshot]:
     """Every source snapshot of `kind`, as a ListedSnapshot (one string per source and type) with its data
-    time; an in-region cluster snapshot copy's is its origin's, where the listing holds the origin."""
+    time; an in-region cluster snapshot copy's is its origin's, where the listing holds the origin.
+
+    `shared`: the snapshots other accounts share with this one instead (IncludeShared, SnapshotType "shared"),
+    each with its account (its ARN's) and, as only manual snapshots can be shared, type "manual" (RDS may call
+    it "shared"). Else this account's own, with `account` (None in single-account mode)."""
     table = KINDS[kind]
     names: dict[str, str] = {}
     listed: list[ListedSnapshot] = []
     copies = False
-    for raw in pages(rds, kind, before_page=lambda: check(f"the source's {table.describe_operation}")):
+    options: dict[str, Any] = {"IncludeShared": True, "SnapshotType": "shared"} if shared else {}
+    what = "shared snapshots" if shared else "source"
+    for raw in pages(rds, kind, before_page=lambda: check(f"the {what}' {table.describe_operation}"), **options):
         created = raw.get("SnapshotCreateTime")
         created = created if isinstance(created, datetime) else None
         taken = data_time(raw, kind)
         source = raw.get(table.source_identifier_key) or ""
-        snapshot_type = raw.get("SnapshotType") or ""
+        snapshot_type = "manual" if shared else raw.get("SnapshotType") or ""
         copied_from = raw.get(COPIED_FROM_KEY) or None
+        owner = arn_account(raw[table.arn_key]) if shared else account
         copies = copies or copied_from is not None
         listed.append(
             ListedSnapshot(
@@ -185,6 +205,7 @@ def source_snapshots(rds: Any, kind: str, check: Deadline) -> list[ListedSnapsho
                 raw.get("Status") == AVAILABLE,
                 None if created == taken else created,
                 copied_from,
+                None if owner is None else names.setdefault(owner, owner),
             )
         )
     if copies:

@@ -23,6 +23,12 @@ TAG_DEPLOYMENT = _TAG_NAMES["deployment"]
 # When the copy's data was taken (ISO 8601, UTC), as the copier read it from the source: RDS gives a cluster
 # snapshot no OriginalSnapshotCreateTime, so a copy's own times may be when it was copied (snapshot_time.py).
 TAG_SOURCE_SNAPSHOT_TIME = _TAG_NAMES["source_snapshot_time"]
+# The account that holds the source snapshot (the ARN's): in backup-account mode a vault holds copies of
+# snapshots from several accounts, and everything "per source database" is per (account, database).
+TAG_SOURCE_ACCOUNT = _TAG_NAMES["source_account"]
+# Whether an incremental base (an available copy of the same source database under the same key) was in the
+# destination when the copy started, "true" or "false" (incremental.py): full copies are counted and paid for.
+TAG_INCREMENTAL_BASE = _TAG_NAMES["incremental_base"]
 # RDS's limits.
 MAX_TAGS = 50
 MAX_TAG_VALUE_LENGTH = 256
@@ -43,13 +49,20 @@ def copy_tags(
     source_arn: str,
     deployment: str,
     data_time: datetime | None = None,
+    incremental_base: bool | None = None,
 ) -> list[dict[str, str]]:
-    """The copy's tags: the source's (a source's own tag named like ours is overwritten) plus ours."""
+    """The copy's tags: the source's (a source's own tag named like ours is overwritten) plus ours, among
+    them the source account (the ARN's fifth field)."""
     ours = {
         TAG_SOURCE_REGION: source_region,
         TAG_SOURCE_SNAPSHOT_ARN: source_arn_tag_value(source_arn),
         TAG_DEPLOYMENT: deployment,
     }
+    account = arn_account(source_arn)
+    if account is not None:
+        ours[TAG_SOURCE_ACCOUNT] = account
+    if incremental_base is not None:
+        ours[TAG_INCREMENTAL_BASE] = "true" if incremental_base else "false"
     if data_time is not None:
         ours[TAG_SOURCE_SNAPSHOT_TIME] = format_time(data_time)
     kept: dict[str, str] = {}
@@ -71,6 +84,12 @@ def copy_tags(
         )
     merged = dict(list(kept.items())[:room]) | ours
     return [{"Key": key, "Value": value} for key, value in merged.items()]
+
+
+def arn_account(arn: str | None) -> str | None:
+    """The 12-digit account of an ARN (arn:partition:service:region:account:...), None when it names none."""
+    parts = arn.split(":", 5) if isinstance(arn, str) else []
+    return parts[4] if len(parts) == 6 and len(parts[4]) == 12 and parts[4].isdigit() else None
 
 
 def format_time(when: datetime) -> str:

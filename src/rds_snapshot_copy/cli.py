@@ -1,7 +1,7 @@
 """`rds-snapshot-copy`: the operations command. Every subcommand has --help.
 
 rds-snapshot-copy package [--output build/lambda.zip] [--json]
-rds-snapshot-copy demo [--repo DIR]
+rds-snapshot-copy demo [--repo DIR] [--mode single-account|backup-account]
 rds-snapshot-copy terraformrc
 rds-snapshot-copy emulator [--port N] [--write-override FILE]   (the local AWS emulator, for your own stack)
 rds-snapshot-copy status | backfill      (the reconciler's view of each source, and its run from a workstation)
@@ -87,7 +87,7 @@ def _demo(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return ERROR
-    return run.main(args.repo)  # 0, 1 (a step failed) or 130, as DEMO_EXIT_CODES says
+    return run.main(args.repo, args.mode)  # 0, 1 (a step failed) or 130, as DEMO_EXIT_CODES says
 
 
 def _terraformrc(args: argparse.Namespace) -> int:
@@ -148,6 +148,13 @@ def parser() -> argparse.ArgumentParser:
         DEMO_EXIT_CODES,
     )
     demo.add_argument("--repo", type=Path, default=None, help="the repository checkout (default: found from here)")
+    demo.add_argument(
+        "--mode",
+        choices=("single-account", "backup-account"),
+        default="single-account",
+        help="single-account: examples/complete (%(default)s); backup-account: examples/backup-account, a source "
+        "account and a vault account on one emulator",
+    )
 
     command(
         "terraformrc",

@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -64,6 +64,9 @@ class Deployment:
     config: ReconcileConfig
     described_as: str  # where the settings came from, for messages: "function X (us-east-1)" or "flags"
     function: str | None = None  # the reconciler's name, when read from it
+    # The settings as read (the reconciler's environment and the flags over it): `status` sizes the retention
+    # rules the module puts there (KEEP_*, PRUNE_RETENTION_DAYS) that the reconciler itself does not use.
+    environment: Mapping[str, str] = field(default_factory=dict)
 
     def clients(self, session: Any = None) -> Clients:
         """The reconciler's clients (source RDS, destination RDS, the source region's SQS and DynamoDB)."""
@@ -175,7 +178,7 @@ def load(args: argparse.Namespace, session: Any = None) -> Deployment:
         config = ReconcileConfig.from_env(env)
     except ConfigurationError as exc:
         raise DeploymentError(_explain(str(exc), given, described)) from None
-    return Deployment(config=config, described_as=described, function=name)
+    return Deployment(config=config, described_as=described, function=name, environment=env)
 
 
 @dataclass(frozen=True)

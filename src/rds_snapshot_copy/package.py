@@ -22,7 +22,7 @@ from pathlib import Path
 
 # What goes into the zip: the functions' entry files (their handlers are `<module>.lambda_handler`)
 # and the core package they share. Nothing else: the zip is the standard library plus the runtime's boto3.
-ENTRY_MODULES = ("copy_snapshot", "prune_snapshots", "reconcile_snapshots")
+ENTRY_MODULES = ("copy_snapshot", "prune_snapshots", "reconcile_snapshots", "share_snapshot")
 CORE_PACKAGE = "snapshot_copy"
 
 # 1980-01-01 00:00:00 is the earliest timestamp a zip entry can hold.

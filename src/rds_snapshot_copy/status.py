@@ -3,8 +3,10 @@
 One row per source the deployment selects: its newest source snapshot, its newest available copy (the
 recovery point), the lag between them, copies in progress, snapshots waiting in the queue or
 dead-lettered (the copy requests table), and whether it is within the RPO; then the events queue's and its
-dead-letter queue's message counts. The figures are the reconciler's own (snapshot_copy.reconcile.survey,
-read-only): `--json` prints its entries unchanged. Nothing is written and no metric is published.
+dead-letter queue's message counts, and the copies per source the pruner's retention rules hold in the steady
+state against the manual snapshot quota (snapshot_copy.sizing; where the environment carries the rules).
+The figures are the reconciler's own (snapshot_copy.reconcile.survey, read-only): `--json` prints its
+entries unchanged. Nothing is written and no metric is published.
 
 The reconciler's rules hold here: a copy counts only when it is this deployment's (its deployment tag AND
 its identifier, ownership.py) and available; times are the data's (snapshot_time.py), never when a snapshot
@@ -23,7 +25,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +35,8 @@ from rich.table import Table
 
 from rds_snapshot_copy import deployment
 from rds_snapshot_copy.exit_codes import ERROR, FINDING, OK
+from snapshot_copy import sizing
+from snapshot_copy.kinds import KINDS
 from snapshot_copy.reconcile import Clients, survey
 from snapshot_copy.reconcile_config import ReconcileConfig
 
@@ -64,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object: rpo_hours, now, sources, legacy_copies, broken_copies, queue",
+        help="print one JSON object: rpo_hours, now, sources, legacy_copies, broken_copies, queue, steady_state",
     )
 
 
@@ -88,18 +92,64 @@ def _counts(attributes: dict[str, str]) -> dict[str, int]:
     return {key: int(attributes.get(name, 0)) for key, name in _QUEUE_COUNTS.items()}
 
 
-def collect(config: ReconcileConfig, clients: Clients, now: datetime) -> dict[str, Any]:
+def collect(
+    config: ReconcileConfig, clients: Clients, now: datetime, environment: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The --json document: {"rpo_hours", "now", "sources": [the reconciler's entries], "legacy_copies" (0.4.x
-    copies, of any source), "broken_copies" (this deployment's copies in a failed state), "queue"}."""
+    copies, of any source), "broken_copies" (this deployment's copies in a failed state), "queue",
+    "steady_state" (the retention rules' copies per source against the quota, `steady_state`)}."""
     found = survey(config, clients, now)
+    entries = found.entries()
     return {
         "rpo_hours": config.rpo_hours,
         "now": now.isoformat(),
-        "sources": found.entries(),
+        "sources": entries,
         "legacy_copies": found.legacy,
         "broken_copies": found.broken,
         "queue": queue_state(clients.sqs, config.copy_queue_url),
+        "steady_state": steady_state(environment or {}, entries),
     }
+
+
+def steady_state(environment: Mapping[str, str], entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The copies per source the pruner's rules hold in the steady state (snapshot_copy.sizing), and per kind
+    the sources' total at the peak against AWS's default manual snapshot quota. The rules are read from the
+    reconciler's environment (sizing.rules_from_env); None when it has none of them (settings by flag, or a
+    deployment from before them); {"pruning": False} when pruning is off (copies accumulate)."""
+    rules = sizing.rules_from_env(environment)
+    if rules is None:
+        return None
+    if rules["retention_days"] is None:
+        return {"pruning": False, "rules": rules}
+    state = sizing.steady_state_copies(**rules)
+    kinds = {}
+    for name, kind in KINDS.items():
+        sources = sum(1 for entry in entries if entry["kind"] == name)
+        quota = kind.default_manual_snapshot_quota
+        kinds[name] = {"sources": sources, "quota": quota, "at_peak": sources * state.peak}
+    return {
+        "pruning": True,
+        "rules": rules,
+        "copies": state.copies,
+        "low": state.low,
+        "peak": state.peak,
+        "kinds": kinds,
+    }
+
+
+def steady_state_lines(state: dict[str, Any] | None) -> list[str]:
+    """steady state: N copies per source, M sources -> X of the manual snapshot quota Q, per kind with sources."""
+    if state is None:
+        return []
+    if not state["pruning"]:
+        return ["steady state: pruning is off (retention_days null): copies accumulate until the quota is full"]
+    shape = sizing.SteadyState(state["copies"], state["low"], state["peak"])
+    lines = [
+        f"{shape.quota_line(figures['sources'], figures['quota'], kind)}, AWS's default quota"
+        for kind, figures in state["kinds"].items()
+        if figures["sources"]
+    ]
+    return lines or [shape.quota_line(0, KINDS["db"].default_manual_snapshot_quota)]
 
 
 def worst_first(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -113,6 +163,7 @@ def worst_first(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             -(math.inf if age is None else age),
             entry["kind"],
             entry["source"],
+            entry.get("account") or "",
         )
 
     return sorted(entries, key=key)
@@ -132,6 +183,8 @@ def rows(entries: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
     """The table's cells, worst first."""
     return [
         {
+            # Backup-account mode: a source is an (account, database); single-account entries have no account.
+            "account": entry.get("account") or "-",
             "kind": entry["kind"],
             "source": entry["source"],
             "newest_snapshot": format_time(entry["newest_snapshot"]),
@@ -147,6 +200,8 @@ def rows(entries: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
     ]
 
 
+# Shown only when an entry names its account (backup-account mode).
+ACCOUNT_COLUMN = {"account": "Account"}
 COLUMNS = {
     "kind": "Kind",
     "source": "Source",
@@ -185,13 +240,15 @@ def footer(report: dict[str, Any]) -> list[str]:
     total = len(report["sources"])
     rpo = f"RPO {report['rpo_hours']:g} h"
     lines.append(f"{rpo}: {past} of {total} source(s) past it" if past else f"{rpo}: no source past it ({total})")
+    lines.extend(steady_state_lines(report.get("steady_state")))
     return lines
 
 
 def render(report: dict[str, Any], console: Console, title: str | None = None) -> None:
     table = Table(title=title, show_lines=False)
-    for key, header in COLUMNS.items():
-        table.add_column(header, no_wrap=key in ("source", "newest_snapshot", "newest_copy"))
+    columns = ACCOUNT_COLUMN | COLUMNS if any("account" in e for e in report["sources"]) else COLUMNS
+    for key, header in columns.items():
+        table.add_column(header, no_wrap=key in ("account", "source", "newest_snapshot", "newest_copy"))
     styles = {
         "NO": "bold red",
         "NO (no copy)": "bold red",
@@ -199,7 +256,7 @@ def render(report: dict[str, Any], console: Console, title: str | None = None) -
         "no copy yet": "yellow",
     }
     for row in rows(report["sources"]):
-        table.add_row(*(row[key] for key in COLUMNS), style=styles.get(row["within_rpo"]))
+        table.add_row(*(row[key] for key in columns), style=styles.get(row["within_rpo"]))
     if report["sources"]:
         console.print(table)
     else:
@@ -244,7 +301,9 @@ def run(
     stderr = stderr or console_for(sys.stderr)
     try:
         found = deployment.load(args, session)
-        report = collect(found.config, found.clients(session), now or datetime.now(UTC))
+        # The pruner's rules, where the deployment's environment carries them (deployment.Deployment.environment).
+        rules = getattr(found, "environment", None)
+        report = collect(found.config, found.clients(session), now or datetime.now(UTC), rules)
     except deployment.DeploymentError as exc:
         stderr.print(f"error: {exc}", markup=False, highlight=False)
         return ERROR

@@ -107,3 +107,37 @@ def test_without_the_reconciler_a_missed_event_is_lost():
     assert report["lost"] == 3
     assert "reconciler_runs" not in report
     assert "dynamodb:batch_write_item" not in report["api_calls_by_operation"]
+
+
+def test_backup_account_mode_counts_the_share_step():
+    out, err = io.StringIO(), io.StringIO()
+    main(["--mode", "backup-account", "--events", "40"], out=out, err=err)
+    report = json.loads(out.getvalue().strip().splitlines()[-1])
+    as_is, share_copy = report["as-is"], report["share-copy"]
+    for variant in (as_is, share_copy):
+        assert variant["told_the_vault"] == 40 and variant["lost"] == 0
+        calls = variant["calls_per_snapshot_by_operation"]
+        # At least one share (restore attribute) and one message to the vault's queue per snapshot.
+        assert calls["rds-source:modify_db_snapshot_attribute"] >= 1
+        assert calls["sqs-vault:send_message"] >= 1
+        assert variant["cleanup"]["still_shared_with_vault"] == 0
+    assert as_is["share_copies"] == 0 and as_is["cleanup"]["share_copies_deleted"] == 0
+    assert share_copy["share_copies"] == 40 and share_copy["cleanup"]["share_copies_deleted"] == 40
+    assert share_copy["calls_per_snapshot_by_operation"]["rds-source:copy_db_snapshot"] >= 1
+    # The share copy costs a copy's time and more calls before the vault hears of the snapshot.
+    assert share_copy["minutes_to_vault_message"]["median"] > 5 * as_is["minutes_to_vault_message"]["median"]
+    assert share_copy["api_calls_per_snapshot"] > as_is["api_calls_per_snapshot"]
+    assert "share copies deleted" in out.getvalue() and "[share-copy] sim" in err.getvalue()
+
+
+def test_backup_account_share_copies_are_bounded_by_the_source_manual_snapshot_quota():
+    # Share copies are manual snapshots of the source account: its quota caps how many are alive at once, and
+    # the rest go to the source side's dead-letter queue after their receives (the vault never hears of them).
+    out, err = io.StringIO(), io.StringIO()
+    main(["--mode", "backup-account", "--events", "40", "--source-manual-snapshot-quota", "15"], out=out, err=err)
+    report = json.loads(out.getvalue().strip().splitlines()[-1])
+    as_is, share_copy = report["as-is"], report["share-copy"]
+    assert share_copy["share_copies"] == 15 and share_copy["told_the_vault"] == 15
+    assert share_copy["lost"] == share_copy["dead_lettered_at_the_source"] == 25
+    assert share_copy["share_copies_refused_by_quota"] > 0
+    assert as_is["lost"] == 0  # shared as it is: no snapshot made, no quota used

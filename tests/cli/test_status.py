@@ -304,7 +304,7 @@ def test_json_sources_are_the_reconcilers_entries(
 ) -> None:
     document = run_status(*flags(queues), "--json").json()
 
-    assert set(document) == {"rpo_hours", "now", "sources", "legacy_copies", "broken_copies", "queue"}
+    assert set(document) == {"rpo_hours", "now", "sources", "legacy_copies", "broken_copies", "queue", "steady_state"}
     assert document["rpo_hours"] == 26.0
     for name, value in (
         ("SOURCE_REGION", SOURCE_REGION),
@@ -510,3 +510,66 @@ def test_copies_made_by_0_4_are_listed_but_are_no_recovery_point(
     text = " ".join(run.out.split())
     assert "copies made by 0.4.x (no deployment tag), not counted as recovery points: 1;" in text
     assert "run `rds-snapshot-copy adopt`" in text
+
+
+# -- backup-account mode (issue 17): a vault's sources are per (account, database)
+
+
+def test_a_vaults_status_has_a_row_per_account_and_database(
+    lambda_client: Any, function_env: dict, queues: Queues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.unit.harness import OTHER_ACCOUNT, SOURCE_ACCOUNT, account_sources, share
+    from tests.unit.test_vault_copy import created
+
+    accounts = f"{SOURCE_ACCOUNT},{OTHER_ACCOUNT}"
+    monkeypatch.setenv("SOURCE_ACCOUNT_IDS", accounts)  # the copier's
+    reconciler_function(lambda_client, module_environment(queues, SOURCE_ACCOUNT_IDS=accounts))
+    first, second = account_sources(SOURCE_ACCOUNT), account_sources(OTHER_ACCOUNT)
+    copied = first.db_snapshot("orders-1", instance="orders")
+    share(first, copied)
+    invoke(created(copied))  # the vault copies the first account's orders
+    share(second, second.db_snapshot("orders-1", instance="orders"))  # the second's is not copied yet
+
+    document = run_status("--function", FUNCTION, "--json").json()
+    by_account = {(e["account"], e["source"]): e for e in document["sources"]}
+    assert set(by_account) == {(SOURCE_ACCOUNT, "orders"), (OTHER_ACCOUNT, "orders")}
+    assert by_account[(SOURCE_ACCOUNT, "orders")]["within_rpo"] is True
+    assert by_account[(OTHER_ACCOUNT, "orders")]["recovery_point"] is None
+    table = run_status("--function", FUNCTION)
+    assert "Account" in table.out
+    lines = {account: [line for line in table.out.splitlines() if account in line] for account in accounts.split(",")}
+    assert [len(found) for found in lines.values()] == [1, 1]
+    assert " orders " in lines[SOURCE_ACCOUNT][0] and " yes " in lines[SOURCE_ACCOUNT][0]
+    assert " orders " in lines[OTHER_ACCOUNT][0] and " no copy yet " in lines[OTHER_ACCOUNT][0]
+
+
+def test_a_single_account_status_has_no_account_column(fleet: SourceFactory, queues: Queues) -> None:
+    run = run_status(*flags(queues))
+    assert "Account" not in run.out
+    assert all("account" not in e for e in run_status(*flags(queues), "--json").json()["sources"])
+
+
+# -- the retention rules' steady state (snapshot_copy.sizing) against the quota
+
+
+def test_the_steady_state_of_the_pruners_rules_against_the_quota() -> None:
+    entries = [{"kind": "db"}] * 4 + [{"kind": "cluster"}]
+    state = status.steady_state({"PRUNE_RETENTION_DAYS": "35", "KEEP_LAST": "3"}, entries)
+    assert (state["copies"], state["peak"], state["kinds"]["db"]["at_peak"]) == (35, 36, 144)
+    assert status.steady_state_lines(state) == [
+        "steady state (db snapshots): 35 copies per source (36 at the peak, before the daily prune), 4 source(s) "
+        "-> 144 of the manual snapshot quota 100 (144%), AWS's default quota",
+        "steady state (cluster snapshots): 35 copies per source (36 at the peak, before the daily prune), 1 "
+        "source(s) -> 36 of the manual snapshot quota 100 (36%), AWS's default quota",
+    ]
+    gfs = {"PRUNE_RETENTION_DAYS": "1", "KEEP_LAST": "1", "KEEP_DAILY": "7", "KEEP_WEEKLY": "4", "KEEP_MONTHLY": "12"}
+    assert status.steady_state(gfs, entries)["peak"] == 22
+    json.dumps(state)  # the --json document carries it
+
+
+def test_no_steady_state_line_without_the_rules_and_a_warning_when_pruning_is_off() -> None:
+    assert status.steady_state({}, []) is None and status.steady_state_lines(None) == []
+    off = status.steady_state({"KEEP_LAST": "3"}, [{"kind": "db"}])
+    assert status.steady_state_lines(off) == [
+        "steady state: pruning is off (retention_days null): copies accumulate until the quota is full"
+    ]

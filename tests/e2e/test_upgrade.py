@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from rds_snapshot_copy.demo.aws import DESTINATION_REGION, SOURCE_REGION
-from rds_snapshot_copy.demo.emulator import Emulator
+from rds_snapshot_copy.demo.emulator import ACCOUNT_ID, Emulator
 from rds_snapshot_copy.demo.stack import EXAMPLE, IGNORED, copy_module
 from rds_snapshot_copy.package import build_package
 from tests.e2e import terraform_runs
@@ -67,8 +67,12 @@ module "snapshot_copy" {{
   name                = "{name}"
   lambda_package_path = "{package_path}"
   lambda_package_hash = "{package_hash}"
-}}
+{extra}}}
 """
+
+# The one input the module requires now that 0.4.0 did not have (the key's guard, issue 18): the upgraded
+# stacks set it, the 0.4.0 ones cannot. A key admin the emulator does not check exists.
+KEY_ADMINS = [f"arn:aws:iam::{ACCOUNT_ID}:role/upgrade-break-glass"]
 
 
 def extract_v040(into: Path) -> Path:
@@ -86,8 +90,9 @@ def extract_v040(into: Path) -> Path:
     return into
 
 
-def caller(directory: Path, source: str, name: str, package_dir: Path, lambda_dir: Path) -> Path:
-    """A user's stack calling the module at `source` (relative to `directory`), with a package of `lambda_dir`."""
+def caller(directory: Path, source: str, name: str, package_dir: Path, lambda_dir: Path, extra: str = "") -> Path:
+    """A user's stack calling the module at `source` (relative to `directory`), with a package of `lambda_dir`
+    and the `extra` arguments (HCL lines)."""
     directory.mkdir(parents=True)
     package = build_package(package_dir / "lambda.zip", source_dir=lambda_dir)
     (directory / "main.tf").write_text(
@@ -98,6 +103,7 @@ def caller(directory: Path, source: str, name: str, package_dir: Path, lambda_di
             package_hash=package.base64_sha256,
             source_region=SOURCE_REGION,
             destination_region=DESTINATION_REGION,
+            extra=extra,
         )
     )
     return directory
@@ -121,8 +127,10 @@ def upgrades(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Upg
         regions = {"source_region": SOURCE_REGION, "destination_region": DESTINATION_REGION}
         # (a) 0.4.0's root stack, and examples/complete now (its package made by the module: no package variables).
         root = Upgrade(v040, current / EXAMPLE, "upgrade-root")
-        for directory in (root.old, root.new):
-            terraform_runs.point_at_emulator(directory, emulator.endpoint, {"name": root.name, **regions})
+        terraform_runs.point_at_emulator(root.old, emulator.endpoint, {"name": root.name, **regions})
+        terraform_runs.point_at_emulator(
+            root.new, emulator.endpoint, {"name": root.name, **regions, "key_admin_principal_arns": KEY_ADMINS}
+        )
         # (b) a stack calling 0.4.0's module, then the same stack calling the module at the root.
         module = Upgrade(
             caller(
@@ -132,7 +140,14 @@ def upgrades(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Upg
                 tmp / "v040-package",
                 v040 / "lambda",
             ),
-            caller(tmp / "caller-now", "../current", "upgrade-module", tmp / "package", REPO / "lambda"),
+            caller(
+                tmp / "caller-now",
+                "../current",
+                "upgrade-module",
+                tmp / "package",
+                REPO / "lambda",
+                extra=f"  key_admin_principal_arns = {json.dumps(KEY_ADMINS)}\n",
+            ),
             "upgrade-module",
         )
         for directory in (module.old, module.new):

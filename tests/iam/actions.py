@@ -289,6 +289,22 @@ def _rds_add_tags(c: _Call) -> list[Authorization]:
     return [Authorization("rds:AddTagsToResource", arn, context)]
 
 
+def _rds_copy_option_group(c: _Call) -> list[Authorization]:
+    # SAR-RDS: rds:CopyOptionGroup, resource type og* (required); condition keys aws:RequestTag/${TagKey},
+    # aws:TagKeys, rds:req-tag/${TagKey}. Assumption (not documented per API): authorized against the source
+    # option group (named by ARN when it is another account's, as the RDS API reference allows) and the new one.
+    source = _rds_arn(c, "og", c.require("SourceOptionGroupIdentifier"))
+    target = c.arn("rds", f"og:{c.require('TargetOptionGroupIdentifier')}")
+    tags = _request_tag_context(c.params.get("Tags"))
+    out = [
+        Authorization("rds:CopyOptionGroup", source, {**tags, **_resource_tag_context(c, source)}),
+        Authorization("rds:CopyOptionGroup", target, dict(tags)),
+    ]
+    if tags:  # SAR-RDS: tagging on create is rds:AddTagsToResource on the new resource.
+        out.append(Authorization("rds:AddTagsToResource", target, tags))
+    return out
+
+
 def _rds_list_tags(c: _Call) -> list[Authorization]:
     # SAR-RDS: rds:ListTagsForResource, resource = the ResourceName ARN (many optional types).
     arn = c.require("ResourceName")
@@ -508,6 +524,15 @@ def _get_metric_data(c: _Call) -> list[Authorization]:
     return [Authorization("cloudwatch:GetMetricData", "*")]
 
 
+def _assume_role(c: _Call) -> list[Authorization]:
+    # SAR-STS: sts:AssumeRole, resource type role* ("arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}",
+    # no region); condition key sts:RoleSessionName among others. IAM user guide ("Granting a user permissions
+    # to switch roles"): decided by the caller's identity policy AND the role's trust policy (the resource
+    # policy), in another account as in its own.
+    role = c.require("RoleArn")
+    return [Authorization("sts:AssumeRole", role, {"sts:RoleSessionName": c.require("RoleSessionName")})]
+
+
 def _get_caller_identity(c: _Call) -> list[Authorization]:
     # STS API reference, GetCallerIdentity: "No permissions are required to perform this operation"; an
     # explicit Deny of sts:GetCallerIdentity (SAR-STS) does not stop it either.
@@ -594,6 +619,14 @@ _HANDLERS: dict[tuple[str, str], Callable[[_Call], list[Authorization]]] = {
     # SAR-RDS: rds:DeleteDBSnapshot resource type snapshot*; rds:DeleteDBClusterSnapshot cluster-snapshot*.
     ("rds", "DeleteDBSnapshot"): _rds_subject("snapshot", "DBSnapshotIdentifier"),
     ("rds", "DeleteDBClusterSnapshot"): _rds_subject("cluster-snapshot", "DBClusterSnapshotIdentifier"),
+    # SAR-RDS: rds:ModifyDBSnapshotAttribute resource type snapshot*, rds:ModifyDBClusterSnapshotAttribute
+    # cluster-snapshot*, and NO condition key (none on AttributeName or the account IDs added): which accounts
+    # a snapshot is shared with cannot be limited by IAM. Same for the Describe*SnapshotAttributes reads.
+    ("rds", "ModifyDBSnapshotAttribute"): _rds_subject("snapshot", "DBSnapshotIdentifier"),
+    ("rds", "ModifyDBClusterSnapshotAttribute"): _rds_subject("cluster-snapshot", "DBClusterSnapshotIdentifier"),
+    ("rds", "DescribeDBSnapshotAttributes"): _rds_subject("snapshot", "DBSnapshotIdentifier"),
+    ("rds", "DescribeDBClusterSnapshotAttributes"): _rds_subject("cluster-snapshot", "DBClusterSnapshotIdentifier"),
+    ("rds", "CopyOptionGroup"): _rds_copy_option_group,
     # SAR-RDS: rds:DeleteDBInstance resource type db* only (a final snapshot is no resource of it).
     ("rds", "DeleteDBInstance"): _rds_subject("db", "DBInstanceIdentifier"),
     ("rds", "DeleteDBCluster"): _rds_delete_cluster,
@@ -629,6 +662,7 @@ _HANDLERS: dict[tuple[str, str], Callable[[_Call], list[Authorization]]] = {
     ("cloudwatch", "PutMetricData"): _put_metric_data,
     ("cloudwatch", "GetMetricData"): _get_metric_data,
     ("sts", "GetCallerIdentity"): _get_caller_identity,
+    ("sts", "AssumeRole"): _assume_role,
     ("dynamodb", "BatchGetItem"): _dynamodb_batch("dynamodb:BatchGetItem"),
     ("dynamodb", "BatchWriteItem"): _dynamodb_batch("dynamodb:BatchWriteItem"),
     ("ec2", "DescribeSecurityGroups"): _ec2_describe_security_groups,

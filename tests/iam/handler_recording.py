@@ -38,6 +38,9 @@ def install(record_to: str) -> None:
     import botocore.client
 
     original = botocore.client.BaseClient._make_api_call
+    # Access keys sts:AssumeRole handed out -> the role ARN they act as (the share function's clean-up reads the
+    # vault through the vault's reader role: those calls are the reader's, not the function's role's).
+    assumed: dict[str, str] = {}
 
     def _make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
         call: dict[str, Any] = {
@@ -54,9 +57,20 @@ def install(record_to: str) -> None:
                 found = []
             tags = (found[0].get("TagList") or []) if found else []
             call["resource_tags"] = {t["Key"]: t.get("Value", "") for t in tags}
+        try:
+            access_key = client._request_signer._credentials.get_frozen_credentials().access_key
+        except Exception:  # unsigned: its own
+            access_key = None
+        if access_key in assumed:
+            call["acting_as"] = assumed[access_key]
         with open(record_to, "a", encoding="utf-8") as out:
             out.write(json.dumps(call, default=str) + "\n")
-        return original(client, operation, params)
+        answer = original(client, operation, params)
+        if operation == "AssumeRole" and params.get("RoleArn"):
+            key = (answer.get("Credentials") or {}).get("AccessKeyId")
+            if key:
+                assumed[key] = params["RoleArn"]
+        return answer
 
     botocore.client.BaseClient._make_api_call = _make_api_call  # type: ignore[method-assign]
 

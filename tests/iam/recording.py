@@ -41,6 +41,9 @@ class RecordedCall:
     # The function's DEPLOYMENT_NAME when it made the call (unset: the default name): the identity it writes
     # and deletes by, which tests/iam moves onto the deployment's name as it moves the regions.
     deployment: str | None = None
+    # The role whose credentials the client used, when they came from sts:AssumeRole during the recording
+    # (the source side's clean-up checks the vault through the vault's reader role): None = the function's own.
+    acting_as: str | None = None
 
     def as_call(self) -> dict[str, Any]:
         """The shape tests/iam/actions.py maps to authorizations."""
@@ -135,6 +138,24 @@ def _snapshot_key(client: Any, operation: str, params: dict[str, Any]) -> str | 
     return found[0].get("KmsKeyId") if found else None
 
 
+# Access keys handed out by sts:AssumeRole during the tests -> the role ARN they act as.
+_ASSUMED: dict[str, str] = {}
+
+
+def _access_key(client: Any) -> str | None:
+    try:
+        return client._request_signer._credentials.get_frozen_credentials().access_key
+    except Exception:  # no credentials (a stubbed or unsigned client): its own
+        return None
+
+
+def _remember_assumed_role(operation: str, params: dict[str, Any], answer: Any) -> None:
+    if operation == "AssumeRole" and isinstance(answer, dict) and params.get("RoleArn"):
+        key = (answer.get("Credentials") or {}).get("AccessKeyId")
+        if key:
+            _ASSUMED[key] = params["RoleArn"]
+
+
 def _record(client: Any, operation: str, params: dict[str, Any]) -> None:
     function = _function.get()
     if function is None:
@@ -151,6 +172,7 @@ def _record(client: Any, operation: str, params: dict[str, Any]) -> None:
             resource_tags=resource_tags,
             snapshot_kms_key_arn=_snapshot_key(client, operation, params),
             deployment=os.environ.get("DEPLOYMENT_NAME") or None,
+            acting_as=_ASSUMED.get(_access_key(client) or ""),
         )
     )
 
@@ -165,7 +187,10 @@ def installed() -> Iterator[Recorder]:
 
     def _make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
         _record(self, operation_name, api_params)
-        return original(self, operation_name, api_params)
+        answer = original(self, operation_name, api_params)
+        # Also outside a function: a test may assume the role for the function and hand it the client.
+        _remember_assumed_role(operation_name, api_params, answer)
+        return answer
 
     def submit(self: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
         return original_submit(self, contextvars.copy_context().run, fn, *args, **kwargs)
@@ -198,6 +223,7 @@ def load_jsonl(path: Path, function: str, where: str) -> list[RecordedCall]:
                     where,
                     raw.get("resource_tags"),
                     raw.get("snapshot_kms_key_arn"),
+                    acting_as=raw.get("acting_as"),
                 )
             )
     return calls

@@ -606,6 +606,77 @@ CASES: list[tuple[str, dict[str, Any], list[Authorization]]] = [
             )
         ],
     ),
+    # Backup-account mode (issue 17): sharing, the vault's reader role, option groups.
+    (
+        "share-db-snapshot",
+        call(
+            "rds",
+            "ModifyDBSnapshotAttribute",
+            DBSnapshotIdentifier="db1-manual",
+            AttributeName="restore",
+            ValuesToAdd=["444455556666"],
+        ),
+        [Authorization("rds:ModifyDBSnapshotAttribute", rds(SOURCE, "snapshot", "db1-manual"))],
+    ),
+    (
+        "share-cluster-snapshot",
+        call(
+            "rds",
+            "ModifyDBClusterSnapshotAttribute",
+            DBClusterSnapshotIdentifier="aurora1-manual",
+            AttributeName="restore",
+            ValuesToRemove=["444455556666"],
+        ),
+        [Authorization("rds:ModifyDBClusterSnapshotAttribute", rds(SOURCE, "cluster-snapshot", "aurora1-manual"))],
+    ),
+    (
+        "describe-db-snapshot-attributes",
+        call("rds", "DescribeDBSnapshotAttributes", DBSnapshotIdentifier="db1-manual"),
+        [Authorization("rds:DescribeDBSnapshotAttributes", rds(SOURCE, "snapshot", "db1-manual"))],
+    ),
+    (
+        "describe-cluster-snapshot-attributes",
+        call("rds", "DescribeDBClusterSnapshotAttributes", DBClusterSnapshotIdentifier="aurora1-manual"),
+        [Authorization("rds:DescribeDBClusterSnapshotAttributes", rds(SOURCE, "cluster-snapshot", "aurora1-manual"))],
+    ),
+    (
+        "copy-option-group",
+        call(
+            "rds",
+            "CopyOptionGroup",
+            DESTINATION,
+            SourceOptionGroupIdentifier=rds(SOURCE, "og", "orders-og"),
+            TargetOptionGroupIdentifier="orders-og-copy",
+            TargetOptionGroupDescription="copy",
+            Tags=[{"Key": "Team", "Value": "data"}],
+        ),
+        [
+            Authorization(
+                "rds:CopyOptionGroup", rds(SOURCE, "og", "orders-og"), request_tags([{"Key": "Team", "Value": "data"}])
+            ),
+            Authorization(
+                "rds:CopyOptionGroup",
+                rds(DESTINATION, "og", "orders-og-copy"),
+                request_tags([{"Key": "Team", "Value": "data"}]),
+            ),
+            Authorization(
+                "rds:AddTagsToResource",
+                rds(DESTINATION, "og", "orders-og-copy"),
+                request_tags([{"Key": "Team", "Value": "data"}]),
+            ),
+        ],
+    ),
+    (
+        "assume-role",
+        call(
+            "sts", "AssumeRole", RoleArn=f"arn:aws:iam::{ACCOUNT}:role/snapcopy-vault-reader", RoleSessionName="share"
+        ),
+        [
+            Authorization(
+                "sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/snapcopy-vault-reader", {"sts:RoleSessionName": "share"}
+            )
+        ],
+    ),
     (
         "add-tags-to-a-tagged-snapshot",
         {
@@ -734,3 +805,38 @@ def test_every_mapped_authorization_is_a_valid_simulator_request() -> None:
             )
     results = simulate(requests)
     assert [str(r) for r in results if not r.allowed] == []
+
+
+def test_copy_of_a_snapshot_shared_from_another_account() -> None:
+    # Backup-account mode: the vault copies, in its destination region and in one call, a snapshot another
+    # account shared (named by ARN), under that account's key, into its own key, with the option group copied.
+    other = "444455556666"
+    shared = f"arn:aws:rds:{SOURCE}:{other}:snapshot:share-db1-0123abcd"
+    share_key = f"arn:aws:kms:{SOURCE}:{other}:key/{KEY_ID}"
+    recorded = {
+        **call(
+            "rds",
+            "CopyDBSnapshot",
+            DESTINATION,
+            SourceDBSnapshotIdentifier=shared,
+            TargetDBSnapshotIdentifier="share-db1-0123abcd-89ef",
+            KmsKeyId=KEY,
+            SourceRegion=SOURCE,
+            CopyOptionGroup=True,
+        ),
+        "source_kms_key_arn": share_key,
+    }
+    via_source = {"kms:ViaService": f"rds.{SOURCE}.amazonaws.com", "kms:CallerAccount": ACCOUNT}
+    assert authorizations(recorded, ACCOUNT) == [
+        Authorization("rds:CopyDBSnapshot", shared, {"rds:CopyOptionGroup": "true"}),
+        Authorization(
+            "rds:CopyDBSnapshot",
+            rds(DESTINATION, "snapshot", "share-db1-0123abcd-89ef"),
+            {"rds:CopyOptionGroup": "true"},
+        ),
+        Authorization("kms:CreateGrant", KEY, {**VIA_DESTINATION, "kms:GrantIsForAWSResource": "true"}),
+        Authorization("kms:DescribeKey", KEY, VIA_DESTINATION),
+        # The other account's key, asked for by the caller (this account) through RDS of the source region.
+        Authorization("kms:CreateGrant", share_key, {**via_source, "kms:GrantIsForAWSResource": "true"}),
+        Authorization("kms:DescribeKey", share_key, via_source),
+    ]

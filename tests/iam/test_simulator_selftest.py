@@ -300,10 +300,10 @@ def test_invalid_policy_is_an_error() -> None:
 
 
 def test_unmapped_operation_raises_naming_it() -> None:
-    call = {"service": "rds", "operation": "ModifyDBSnapshotAttribute", "region": SOURCE, "params": {}}
-    with pytest.raises(UnmappedOperation, match=r"rds:ModifyDBSnapshotAttribute") as raised:
+    call = {"service": "rds", "operation": "ModifyDBSnapshot", "region": SOURCE, "params": {}}
+    with pytest.raises(UnmappedOperation, match=r"rds:ModifyDBSnapshot") as raised:
         authorizations(call, ACCOUNT)
-    assert (raised.value.service, raised.value.operation) == ("rds", "ModifyDBSnapshotAttribute")
+    assert (raised.value.service, raised.value.operation) == ("rds", "ModifyDBSnapshot")
 
 
 def test_a_batch_of_200_runs_in_one_process_quickly() -> None:

@@ -6,6 +6,8 @@ re-checked at moto 5.2.5 (which fixed the lookup of automated snapshots, `...:sn
   * moto ignores SourceRegion and OptionGroupName, and accepts a KmsKeyId for the copy of an unencrypted
     cluster snapshot (RDS refuses it): those are asserted on the request (``CallRecorder`` / Stubber).
   * moto never raises the cross-region copy limit, throttling or 5xx: botocore Stubber provides them.
+  * moto cannot copy or describe a snapshot another account shared (backup-account mode): the same patch as
+    the emulator's, ``rds_snapshot_copy.demo.moto_patches.apply()``, is applied when this module is imported.
 """
 
 from __future__ import annotations
@@ -24,9 +26,15 @@ import boto3
 import pytest
 
 import copy_snapshot
+from rds_snapshot_copy.demo import moto_patches
 from tests.iam.recording import calls_of
 
-ACCOUNT = "123456789012"  # moto's default account
+moto_patches.apply()
+
+ACCOUNT = "123456789012"  # moto's default account: the vault's in the backup-account tests
+# A source account of the backup-account mode: it shares snapshots with ACCOUNT (the vault).
+SOURCE_ACCOUNT = "111111111111"
+OTHER_ACCOUNT = "222222222222"  # an account the vault does not copy from
 
 SOURCE_REGION = "us-east-1"
 
@@ -52,6 +60,9 @@ FUNCTION_ENV_VARS = (
     "METRIC_NAMESPACE",
     "DEPLOYMENT_NAME",
     "AWS_LAMBDA_FUNCTION_NAME",
+    "SOURCE_ACCOUNT_IDS",
+    "SOURCE_ORGANIZATION_ID",
+    "OPTION_GROUP_MAP",
     # the reconciler's (and the copier's REQUESTS_TABLE)
     "COPY_QUEUE_URL",
     "RETENTION_DAYS",
@@ -79,6 +90,8 @@ def handler_clients() -> copy_snapshot.Clients:
 class LambdaContext:
     function_name: str = "rds-snapshot-copy"
     aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+    # The function's own account comes from here (runtime.account_of_context), as in Lambda.
+    invoked_function_arn: str = f"arn:aws:lambda:{SOURCE_REGION}:{ACCOUNT}:function:rds-snapshot-copy"
 
 
 def invoke(event: Any, context: Any = None, *, keep_listing: bool = False) -> dict[str, Any]:
@@ -122,16 +135,19 @@ def _tags(tags: dict[str, str] | None) -> list[dict[str, str]]:
 
 
 class SourceFactory:
-    """Instances, clusters and their snapshots in the source region (moto)."""
+    """Instances, clusters and their snapshots in the source region (moto), of `account` (default: ACCOUNT)
+    through `session` (default: the default credentials, ACCOUNT's)."""
 
-    def __init__(self, rds: Any) -> None:
+    def __init__(self, rds: Any, session: Any = None, account: str = ACCOUNT) -> None:
         self.rds = rds
+        self.session = session or boto3
+        self.account = account
         self._source_key: str | None = None
 
     @property
     def source_key(self) -> str:
         if self._source_key is None:
-            kms = boto3.client("kms", region_name=SOURCE_REGION)
+            kms = self.session.client("kms", region_name=SOURCE_REGION)
             self._source_key = kms.create_key(Description="source")["KeyMetadata"]["Arn"]
         return self._source_key
 
@@ -171,7 +187,7 @@ class SourceFactory:
 
         self.db_instance(instance)
         identifier = f"rds:{name}"
-        snapshot = rds_backends[ACCOUNT][SOURCE_REGION].create_auto_snapshot(instance, identifier)
+        snapshot = rds_backends[self.account][SOURCE_REGION].create_auto_snapshot(instance, identifier)
         if tags:
             snapshot.tags = _tags(tags)
         return self.rds.describe_db_snapshots(DBSnapshotIdentifier=identifier)["DBSnapshots"][0]
@@ -209,8 +225,51 @@ class SourceFactory:
 
         self.cluster(cluster)
         identifier = f"rds:{name}"
-        rds_backends[ACCOUNT][SOURCE_REGION].create_auto_cluster_snapshot(cluster, identifier)
+        rds_backends[self.account][SOURCE_REGION].create_auto_cluster_snapshot(cluster, identifier)
         return self.rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=identifier)["DBClusterSnapshots"][0]
+
+
+def account_session(account: str) -> boto3.session.Session:
+    """A session acting in `account` (moto: credentials from sts:AssumeRole into one of its roles)."""
+    credentials = boto3.client("sts", region_name=SOURCE_REGION).assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/test-{account}", RoleSessionName="unit-tests"
+    )["Credentials"]
+    return boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def account_sources(account: str = SOURCE_ACCOUNT) -> SourceFactory:
+    """A SourceFactory in another account's source region (a source account of the backup-account mode)."""
+    session = account_session(account)
+    return SourceFactory(session.client("rds", region_name=SOURCE_REGION), session, account)
+
+
+def share(factory: SourceFactory, snapshot: dict[str, Any], with_account: str = ACCOUNT) -> None:
+    """Share a manual snapshot of `factory`'s account with `with_account` (its restore attribute), as the
+    source side does."""
+    if "DBClusterSnapshotIdentifier" in snapshot:
+        factory.rds.modify_db_cluster_snapshot_attribute(
+            DBClusterSnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"],
+            AttributeName="restore",
+            ValuesToAdd=[with_account],
+        )
+    else:
+        factory.rds.modify_db_snapshot_attribute(
+            DBSnapshotIdentifier=snapshot["DBSnapshotIdentifier"], AttributeName="restore", ValuesToAdd=[with_account]
+        )
+
+
+def fail_call(client: Any, operation: str, code: str, message: str, status: int = 400) -> None:
+    """Make every `operation` (e.g. "CopyDBSnapshot") of `client` answer RDS's error `code` (moto never does)."""
+
+    def answer(**_: Any) -> tuple[Any, dict[str, Any]]:
+        http = SimpleNamespace(status_code=status, headers={}, content=b"")
+        return http, {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}
+
+    client.meta.events.register(f"before-call.rds.{operation}", answer)
 
 
 def destination_backend() -> Any:

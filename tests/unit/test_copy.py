@@ -166,6 +166,9 @@ def test_unencrypted_cluster_snapshot_is_copied_without_a_key_and_warns(
                     {"Key": "source_region", "Value": SOURCE_REGION},
                     {"Key": "source_snapshot_arn", "Value": arn},
                     {"Key": "snapshot_copy_deployment", "Value": "rds-snapshot-copy"},
+                    {"Key": "source_account", "Value": ACCOUNT},
+                    # Aurora copies across regions in full, always (incremental.py).
+                    {"Key": "incremental_base", "Value": "false"},
                     {"Key": "source_snapshot_time", "Value": tag_time(snapshot["SnapshotCreateTime"])},
                 ],
             },

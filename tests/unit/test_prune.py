@@ -368,3 +368,84 @@ def test_the_longest_retention_is_accepted(destination: Destination, monkeypatch
     destination.copy("old", 400)
     result = run()
     assert result["deleted"] == [] and result["retention_days"] == 36500
+
+
+def days_old_at(days_before: int, hour: int) -> float:
+    """The age, in days, of data taken at `hour`:00 UTC `days_before` calendar days before today (UTC)."""
+    midnight = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
+    return (NOW - (midnight - timedelta(days=days_before) + timedelta(hours=hour))).total_seconds() / 86400
+
+
+def test_a_tier_keeps_the_newest_copy_of_each_day_past_the_retention(
+    destination: Destination, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("RETENTION_DAYS", "1")
+    monkeypatch.setenv("KEEP_LAST", "1")
+    monkeypatch.setenv("KEEP_DAILY", "5")
+    monkeypatch.setenv("DRY_RUN", "true")
+    for day in range(2, 9):  # all older than a day, two a day; the last 5 days are today and the 4 before
+        destination.copy(f"d{day}-early", days_old_at(day, 2))
+        destination.copy(f"d{day}-late", days_old_at(day, 3))
+    caplog.set_level(logging.INFO)
+    result = run()
+    early = [f"d{day}-early" for day in range(2, 9)]
+    assert destination.named(result["deleted"]) == sorted([*early, "d5-late", "d6-late", "d7-late", "d8-late"])
+    kept = {destination.named([i])[0]: why for i, why in result["kept_reasons"].items()}
+    day = (NOW - timedelta(days=3)).strftime("%Y-%m-%d")
+    assert kept["d3-late"] == f"keep_daily 5: newest of {day}"
+    assert kept["d2-late"].startswith("one of the newest 1 available copies of orders")
+    reasons = {destination.named([i])[0]: why for i, why in result["reasons"].items()}
+    assert reasons["d3-early"].endswith(f"; keep_daily 5: a newer copy holds {day}")
+    assert reasons["d5-late"].endswith(
+        f"keep_daily 5: {(NOW - timedelta(days=5)):%Y-%m-%d} is not one of the last 5 days"
+    )
+    assert (result["keep_daily"], result["keep_weekly"], result["min_retention_days"]) == (5, None, None)
+    (log,) = [r for r in caplog.records if r.getMessage().startswith("keep d3-late")]
+    assert log.rules == ["keep_daily"]
+
+
+def test_the_lock_keeps_what_retention_expires(
+    destination: Destination, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RETENTION_DAYS", "1")
+    monkeypatch.setenv("KEEP_LAST", "1")
+    monkeypatch.setenv("MIN_RETENTION_DAYS", "10")
+    for age in (2, 5, 9.5, 10.5, 20):
+        destination.copy(f"l{age}", age)
+    destination.copy("failed-3", 3, status="failed")
+    capsys.readouterr()
+    result = run()
+    assert destination.named(result["deleted"]) == ["l10.5", "l20"]
+    assert {"l5", "l9.5", "failed-3"} <= destination.identifiers()
+    assert result["locked"] == 3 and result["min_retention_days"] == 10
+    (totals,) = [r for r in metric_records(capsys) if hasattr(r, "SnapshotsDeleted")]
+    assert (totals.SnapshotsDeleted, totals.SnapshotsLocked) == (2, 3)
+
+
+def test_unset_tiers_and_lock_may_be_empty(destination: Destination, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("KEEP_DAILY", "KEEP_WEEKLY", "KEEP_MONTHLY", "KEEP_YEARLY", "MIN_RETENTION_DAYS"):
+        monkeypatch.setenv(name, " ")
+    for age in (1, 2, 3, 40):
+        destination.copy(f"e{age}", age)
+    result = run()
+    assert destination.named(result["deleted"]) == ["e40"]
+    assert result["keep_monthly"] is None and result["min_retention_days"] is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("KEEP_DAILY", "0", "KEEP_DAILY must be at least 1, got 0"),
+        ("KEEP_WEEKLY", "weekly", "KEEP_WEEKLY must be a whole number, got 'weekly'"),
+        ("KEEP_MONTHLY", "1201", "KEEP_MONTHLY must be at most 1200, got 1201"),
+        ("KEEP_YEARLY", "101", "KEEP_YEARLY must be at most 100, got 101"),
+        ("MIN_RETENTION_DAYS", "36501", "MIN_RETENTION_DAYS must be at most 36500, got 36501"),
+        ("MIN_RETENTION_DAYS", "-1", "MIN_RETENTION_DAYS must be at least 1, got -1"),
+    ],
+)
+def test_bad_tiers_and_locks_are_named(
+    prune_env: dict, monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=message):
+        run()

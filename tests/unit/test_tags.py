@@ -17,6 +17,7 @@ from .harness import (
     cluster_event,
     db_event,
     invoke,
+    only_metrics,
     our_copies,
     tag_dict,
     tag_time,
@@ -24,7 +25,13 @@ from .harness import (
 
 ARN = f"arn:aws:rds:{SOURCE_REGION}:{ACCOUNT}:snapshot:mydb-1"
 DEPLOYMENT = "rds-snapshot-copy"  # the module's default name, DEPLOYMENT_NAME when unset
-OURS = {"source_region": SOURCE_REGION, "source_snapshot_arn": ARN, "snapshot_copy_deployment": DEPLOYMENT}
+OURS = {
+    "source_region": SOURCE_REGION,
+    "source_snapshot_arn": ARN,
+    "snapshot_copy_deployment": DEPLOYMENT,
+    # Every copy names its source's account (the ARN's): a vault holds copies of several accounts' snapshots.
+    "source_account": ACCOUNT,
+}
 
 
 def as_dict(tags: list[dict[str, str]]) -> dict[str, str]:
@@ -72,7 +79,7 @@ def test_our_tags_win_over_source_tags_of_the_same_key() -> None:
     taken = datetime(2026, 3, 1, tzinfo=UTC)
     tags = copy_tags(source, SOURCE_REGION, ARN, DEPLOYMENT, taken)
     assert as_dict(tags) == {**OURS, "source_snapshot_time": tag_time(taken)}
-    assert len(tags) == 4
+    assert len(tags) == 5
 
 
 @pytest.mark.parametrize("count", [47, 48, 49, 50, 60])
@@ -80,10 +87,10 @@ def test_at_most_fifty_tags_and_dropped_ones_logged(count: int, caplog: pytest.L
     caplog.set_level(logging.INFO)
     source = [{"Key": f"k{i:02d}", "Value": str(i)} for i in range(count)]
     tags = as_dict(copy_tags(source, SOURCE_REGION, ARN, DEPLOYMENT))
-    assert len(tags) == min(MAX_TAGS, count + 3)
+    assert len(tags) == min(MAX_TAGS, count + len(OURS))
     assert {key: tags[key] for key in OURS} == OURS
     dropped_logs = [r for r in caplog.records if hasattr(r, "dropped_tag_keys")]
-    expected_dropped = [f"k{i:02d}" for i in range(MAX_TAGS - 3, count)]
+    expected_dropped = [f"k{i:02d}" for i in range(MAX_TAGS - len(OURS), count)]
     if expected_dropped:
         assert len(dropped_logs) == 1
         assert dropped_logs[0].levelno == logging.WARNING
@@ -95,7 +102,7 @@ def test_at_most_fifty_tags_and_dropped_ones_logged(count: int, caplog: pytest.L
 
 def test_reserved_tags_do_not_take_room(caplog: pytest.LogCaptureFixture) -> None:
     source = [{"Key": f"aws:k{i}", "Value": "x"} for i in range(10)]
-    source += [{"Key": f"k{i:02d}", "Value": str(i)} for i in range(47)]
+    source += [{"Key": f"k{i:02d}", "Value": str(i)} for i in range(MAX_TAGS - len(OURS))]
     tags = as_dict(copy_tags(source, SOURCE_REGION, ARN, DEPLOYMENT))
     assert len(tags) == 50
     assert not [r for r in caplog.records if hasattr(r, "dropped_tag_keys")]
@@ -136,6 +143,9 @@ def test_db_copy_in_destination_has_the_tags(function_env: dict, sources, source
         "source_region": SOURCE_REGION,
         "source_snapshot_arn": snapshot["DBSnapshotArn"],
         "snapshot_copy_deployment": DEPLOYMENT,
+        "source_account": ACCOUNT,
+        # The first copy of this database in the destination: a full one.
+        "incremental_base": "false",
         # When the source's data was taken (30 h ago), not when it was copied.
         "source_snapshot_time": tag_time(source["OriginalSnapshotCreateTime"]),
     }
@@ -156,6 +166,8 @@ def test_cluster_copy_in_destination_has_the_tags(function_env: dict, sources, s
         "source_region": SOURCE_REGION,
         "source_snapshot_arn": snapshot["DBClusterSnapshotArn"],
         "snapshot_copy_deployment": DEPLOYMENT,
+        "source_account": ACCOUNT,
+        "incremental_base": "false",  # Aurora: always full
         "source_snapshot_time": tag_time(source["SnapshotCreateTime"]),
     }
 
@@ -180,7 +192,30 @@ def test_copy_of_a_snapshot_with_too_many_tags(
     assert len(tags) == 50
     assert tags["source_snapshot_arn"] == snapshot["DBSnapshotArn"]
     assert tags["snapshot_copy_deployment"] == DEPLOYMENT and "source_snapshot_time" in tags
-    # Four of ours (the source time among them): 46 of the source's 50 fit.
+    # Six of ours (the source time, account and incremental base among them): 44 of the source's 50 fit.
     assert [r.dropped_tag_keys for r in caplog.records if hasattr(r, "dropped_tag_keys")] == [
-        ["k46", "k47", "k48", "k49"]
+        ["k44", "k45", "k46", "k47", "k48", "k49"]
     ]
+
+
+def test_a_second_copy_of_a_database_is_incremental_and_counted(
+    function_env: dict, sources, destination_rds, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """RDS copies a DB snapshot incrementally when a copy of the same database under the same key is available
+    in the destination: the copy says which it was (tag) and the metrics count full and incremental copies."""
+    first = sources.db_snapshot("incr-1", instance="incr-db")
+    capsys.readouterr()
+    invoke(db_event(first))
+    assert only_metrics(capsys).FullCopies == 1
+    second = sources.db_snapshot("incr-2", instance="incr-db")
+    invoke(db_event(second))
+    record = only_metrics(capsys)
+    assert (record.FullCopies, record.IncrementalCopies) == (0, 1)
+    tags = {
+        tag_value(c["TagList"], "source_snapshot_arn"): tag_value(c["TagList"], "incremental_base")
+        for c in our_copies(destination_rds)
+    }
+    assert tags == {first["DBSnapshotArn"]: "false", second["DBSnapshotArn"]: "true"}
+    # Another database has no base: full.
+    invoke(db_event(sources.db_snapshot("other-1", instance="other-db")))
+    assert only_metrics(capsys).FullCopies == 1

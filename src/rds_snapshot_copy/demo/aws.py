@@ -42,6 +42,7 @@ SOURCE_TAGS = {
 RDS_EVENTS = {
     "RDS-EVENT-0042": ("RDS DB Snapshot Event", "SNAPSHOT", "creation", "Manual snapshot created"),
     "RDS-EVENT-0041": ("RDS DB Snapshot Event", "SNAPSHOT", "deletion", "Deleted manual snapshot"),
+    "RDS-EVENT-0091": ("RDS DB Snapshot Event", "SNAPSHOT", "creation", "Automated snapshot created"),
     "RDS-EVENT-0075": (
         "RDS DB Cluster Snapshot Event",
         "CLUSTER_SNAPSHOT",
@@ -286,15 +287,19 @@ def find_copy(clients: Clients, source: SourceSnapshot) -> Copy | None:
 
 
 def expected_copy_tags(source: SourceSnapshot, deployment: str) -> dict[str, str]:
-    """The contract: the source's own tags, plus source_region, source_snapshot_arn, the deployment's name
-    (snapshot_copy_deployment) and when the source's data was taken (source_snapshot_time)."""
+    """The contract: the source's own tags, plus source_region, source_snapshot_arn, the source's account (the
+    ARN's: source_account), the deployment's name (snapshot_copy_deployment) and when the source's data was
+    taken (source_snapshot_time); incremental_base "false": the demo's first copy of each source is a full one
+    (and an Aurora copy always is)."""
     assert source.taken_at is not None, f"{source.arn}: no time known for it"
     return {
         **source.tags,
         "source_region": SOURCE_REGION,
         "source_snapshot_arn": source.arn,
+        "source_account": source.arn.split(":")[4],
         "snapshot_copy_deployment": deployment,
         "source_snapshot_time": tag_time(source.taken_at),
+        "incremental_base": "false",
     }
 
 

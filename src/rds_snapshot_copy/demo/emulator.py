@@ -240,8 +240,17 @@ def patch_moto() -> None:
        Lambda target (500 for PutEvents); in AWS a schedule rule never matches an event: made so.
     8. An Aurora cluster's member instance gets an automated DB instance snapshot of its own when it is
        created; in AWS an Aurora instance has no snapshots (its cluster has): none is taken.
+    9. SQS answers every call from the caller's own account, whatever account the QueueUrl names, so a
+       source account's function could not send to the vault's queue (AWS: the queue's policy decides; moto
+       enforces no policy): a call naming a queue of another account goes to that account's queue.
+    10. RDS cannot copy (or describe) a snapshot another account shared: moto_patches.apply() (the
+       vault's copier's one call of the backup-account mode; also applied by the unit tests' harness).
     """
+    from rds_snapshot_copy.demo import moto_patches
+
     _patch_sqs()
+    _patch_sqs_cross_account()
+    moto_patches.apply()
     _patch_lambda()
     patch_service_quotas()
     _patch_snapshot_times()
@@ -282,6 +291,28 @@ def _patch_sqs() -> None:
 
     Queue.attributes = property(attributes)
     Queue._snapshot_copy_patched = True
+
+
+def _patch_sqs_cross_account() -> None:
+    import re
+
+    from moto.sqs.models import sqs_backends
+    from moto.sqs.responses import SQSResponse
+
+    if getattr(SQSResponse, "_snapshot_copy_patched", False):
+        return
+    account_in_url = re.compile(r"/(\d{12})/[^/]+/?$")
+
+    def sqs_backend(self: SQSResponse) -> Any:
+        account = self.current_account
+        with contextlib.suppress(Exception):  # no QueueUrl (CreateQueue, ListQueues): the caller's account
+            found = account_in_url.search(str(self._get_param("QueueUrl") or ""))
+            if found:
+                account = found.group(1)
+        return sqs_backends[account][self.region]
+
+    SQSResponse.sqs_backend = property(sqs_backend)
+    SQSResponse._snapshot_copy_patched = True
 
 
 def patch_service_quotas() -> None:

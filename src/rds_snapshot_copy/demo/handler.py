@@ -93,6 +93,7 @@ def run_handler(
                 function.handler,
                 function.name,
                 str(answer),
+                *([function.arn] if function.arn else []),
             ],
             input=json.dumps(event),
             capture_output=True,

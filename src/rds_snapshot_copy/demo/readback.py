@@ -21,6 +21,8 @@ class DeployedFunction:
     batch_size: int
     queue_arn: str
     function_response_types: list[str]
+    # Its ARN (the Lambda context's invoked_function_arn: the functions read their own account from it).
+    arn: str = ""
 
 
 def read_back_scheduled_function(clients: Clients, function_name: str) -> DeployedFunction:
@@ -34,6 +36,7 @@ def read_back_scheduled_function(clients: Clients, function_name: str) -> Deploy
         batch_size=0,
         queue_arn="",
         function_response_types=[],
+        arn=config["FunctionArn"],
     )
 
 
@@ -55,6 +58,7 @@ def read_back_function(clients: Clients, function_name: str, queue_arn: str) -> 
         batch_size=int(mapping["BatchSize"]),
         queue_arn=mapping["EventSourceArn"],
         function_response_types=list(mapping.get("FunctionResponseTypes") or []),
+        arn=config["FunctionArn"],
     )
 
 

@@ -46,6 +46,7 @@ def our_copy_tags(source_arn: str, taken_at: datetime, deployment: str, days_old
     return [
         {"Key": "source_region", "Value": SOURCE_REGION},
         {"Key": "source_snapshot_arn", "Value": source_arn},
+        {"Key": "source_account", "Value": source_arn.split(":")[4]},
         {"Key": "snapshot_copy_deployment", "Value": deployment},
         {"Key": "source_snapshot_time", "Value": tag_time(taken_at)},
         {"Key": AGE_TAG, "Value": str(days_old)},

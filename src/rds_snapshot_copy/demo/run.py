@@ -388,8 +388,16 @@ def cleanup(report: Reporter, emulator: Emulator, workspace: Workspace | None, s
         report.end_step()
 
 
-def main(repo: Path | None = None) -> int:
-    """Run the demo, print its steps and the table; 0 when it worked, 1 when it failed, 130 on Ctrl-C."""
+MODES = ("single-account", "backup-account")
+
+
+def main(repo: Path | None = None, mode: str = "single-account") -> int:
+    """Run the demo, print its steps and the table; 0 when it worked, 1 when it failed, 130 on Ctrl-C.
+    mode "backup-account": a source account and a vault on one emulator (backup_demo.py)."""
+    if mode == "backup-account":
+        from rds_snapshot_copy.demo import backup_demo
+
+        return backup_demo.main(repo)
     report = Reporter()
     status = 0
     with signals_raise_keyboard_interrupt():

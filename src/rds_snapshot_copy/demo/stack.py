@@ -31,7 +31,7 @@ from python_terraform import IsFlagged, Terraform
 # tests/iam); their home is aws.py and readback.py.
 from rds_snapshot_copy.demo.aws import DESTINATION_REGION, SOURCE_REGION
 from rds_snapshot_copy.demo.aws import Clients as Clients
-from rds_snapshot_copy.demo.emulator import PROVIDER_ALIASES, provider_override
+from rds_snapshot_copy.demo.emulator import ACCOUNT_ID, PROVIDER_ALIASES, provider_override
 from rds_snapshot_copy.demo.readback import DeployedPolicies as DeployedPolicies
 from rds_snapshot_copy.package import Package, build_package
 from rds_snapshot_copy.terraform_cli import terraform_env
@@ -57,6 +57,9 @@ NOT_THE_MODULE = shutil.ignore_patterns(".*", "bench", "docs", "examples", "src"
 
 OVERRIDE_FILE = "emulator_override.tf"
 DEMO_SOURCE_FILTER = {"exclude_tags": {"copy-to-dr": ["false"]}}
+# The key's guard needs a key admin (key_admin_principal_arns): the demo names a break-glass role, which
+# the emulator does not check exists; tests/iam/test_compliance_permissions.py proves what it may do.
+DEMO_KEY_ADMIN_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/rds-snapshot-copy-break-glass"
 TFVARS_FILE = "emulator.auto.tfvars.json"
 
 
@@ -222,6 +225,7 @@ class Workspace:
                 # The drill check on, as a quarterly drill would set it: the reconciler reads the drills'
                 # metric back, with the permission that takes, as deployed (tests/iam proves it).
                 "drill_max_age_days": 90,
+                "key_admin_principal_arns": [DEMO_KEY_ADMIN_ARN],
             }
             if variables is not None:
                 values = variables

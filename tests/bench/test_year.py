@@ -1,0 +1,134 @@
+"""The year benchmark, short: every function together with every fault on, the invariants checked; and the
+runs that must break them (no reconciler, the 0.4.0 ownership rule) do, and say how many."""
+
+import io
+import itertools
+import json
+
+import pytest
+
+from bench.year import main
+from bench.year_alarms import alarms, evaluate
+from bench.year_faults import FaultRates, plan
+
+# The short year `make test` runs: 20 sources for 30 days, every fault on. RETENTION_DAYS 7 keeps the
+# destination small: the copier and the reconciler classify every copy in it on every listing.
+SHORT = ["--sources", "20", "--days", "30", "--retention-days", "7"]
+
+
+def run(*args: str) -> tuple[int, dict, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main([*args], out=out, err=err)
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 1, "the figures are one JSON line"
+    return status, json.loads(lines[0]), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def short_year() -> tuple[int, dict, str]:
+    return run(*SHORT)
+
+
+def test_the_short_year_keeps_every_invariant_with_every_fault_on(short_year):
+    status, report, _ = short_year
+    assert status == 0, report["invariants"]
+    assert report["invariants"]["broken"] == 0
+    assert report["copies_lost"] == 0
+    assert report["foreign_copies_deleted"] == 0
+    assert report["copies_made"] + report["dead_lettered_with_reason"] == report["snapshots"]
+    # Every fault happened: events lost, duplicated and late, throttling, a killed invocation, a refused key,
+    # the quota reached, missed reconciler runs, and each window was placed inside the run.
+    events = report["events"]
+    assert events["lost"] > 0 and events["duplicated"] > 0 and events["late"] > 0 and events["outage"] > 0
+    assert report["invocations_killed"] > 0
+    assert report["refusals"]["key_disabled"] > 0
+    assert report["dead_letter_reasons"].get("function:KMSKeyNotAccessibleFault", 0) > 0
+    assert report["refusals"]["db:manual_snapshot_quota"] > 0
+    assert report["reconciler"]["missed"] > 0 and report["reconciler"]["enqueued"] > 0
+    assert {f["fault"] for f in report["faults"]} >= {
+        "source-region outage",
+        "destination copy stall",
+        "manual snapshot quota reached",
+        "reconciler not running",
+        "key disabled",
+    }
+    assert max(f["from_day"] + f["hours"] / 24 for f in report["faults"]) <= 30
+
+
+def test_the_short_year_reports_every_figure(short_year):
+    _, report, progress = short_year
+    assert report["full_copies"] > 0 and report["incremental_copies"] > report["full_copies"]
+    assert report["api_calls_per_copy"] > 0
+    assert len(report["recovery_point_age_hours_by_day"]) == 30
+    rpo = report["hours_past_rpo"]
+    assert rpo["total"] == rpo["explained_by_faults"] + rpo["unexplained"]
+    assert rpo["unexplained"] == 0  # every hour past the RPO came after a fault
+    assert set(report["alarms"]) == set(alarms())
+    # The quota alarm fired for the quota fault; the recovery point alarm for the outage and the gap.
+    assert report["alarms"]["manual_snapshot_quota_db"]["by_fault"].get("manual snapshot quota reached")
+    assert report["alarms"]["recovery_point"]["by_fault"].get("reconciler not running")
+    assert report["quota"]["db"]["peak"] <= report["quota"]["db"]["quota"]
+    assert report["month_bill"]["total_usd"] > report["month_bill"]["fixed_usd"]
+    assert "[year] day" in progress
+
+
+def test_without_the_reconciler_lost_events_lose_copies_and_the_run_says_how_many():
+    status, report, progress = run("--sources", "20", "--days", "12", "--retention-days", "7", "--no-reconciler")
+    assert status == 1
+    assert report["copies_lost"] >= report["events"]["lost"] > 0
+    assert report["invariants"]["by_invariant"]["copied"] >= report["copies_lost"]
+    assert f"{report['invariants']['broken']} invariant checks failed" in progress
+
+
+def test_the_0_4_ownership_rule_deletes_foreign_copies_and_the_run_says_how_many():
+    status, report, progress = run("--sources", "8", "--days", "10", "--retention-days", "3", "--ownership-0.4")
+    assert status == 1
+    assert report["foreign_copies_deleted"] > 0
+    assert report["invariants"]["by_invariant"]["deleted"] == report["foreign_copies_deleted"]
+    assert "made by other (not this deployment)" in progress
+
+
+def test_the_seed_makes_the_run_reproducible():
+    first = run("--sources", "6", "--days", "4", "--retention-days", "2", "--seed", "5")[1]
+    second = run("--sources", "6", "--days", "4", "--retention-days", "2", "--seed", "5")[1]
+    for report in (first, second):
+        report.pop("wall_seconds")
+    assert first == second
+
+
+def test_the_alarm_model_follows_cloudwatch_rules():
+    rules = alarms()
+    # From alarms.tf and variables.tf's defaults, not copied.
+    assert rules["queue_oldest_message_age"].threshold == 43200
+    assert rules["recovery_point"].period == 3600 and rules["recovery_point"].treat_missing == "breaching"
+    assert rules["manual_snapshot_quota_cluster"].threshold == 80
+    point = rules["recovery_point"]
+    # Two breaching hours fire it; a missing hour counts as breaching; one good hour clears it.
+    assert evaluate(point, [(0, 0.0), (3600, 1.0), (7200, 1.0), (10800, 0.0)], 0, 4 * 3600) == [(3 * 3600, 4 * 3600)]
+    assert evaluate(point, [(0, 0.0)], 0, 3 * 3600) == [(3 * 3600, 3 * 3600)]
+    assert evaluate(point, [(0, 1.0), (3600, 0.0), (7200, 1.0)], 0, 3 * 3600) == []
+
+
+def test_fault_windows_are_inside_the_run_and_apart():
+    windows = plan(FaultRates(), 365, 1).windows
+    assert len(windows) == 6
+    ordered = sorted(windows, key=lambda w: w.start)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(ordered))
+    assert ordered[-1].end <= 365 * 86400
+
+
+def test_the_picture_is_drawn(tmp_path):
+    # matplotlib is a development extra (requirements-dev.txt): the picture is the README's.
+    path = tmp_path / "year.png"
+    status, _, progress = run("--sources", "6", "--days", "4", "--retention-days", "2", "--plot", str(path))
+    assert status == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"picture: {path}" in progress
+
+
+def test_calendar_tiers_are_kept_by_the_pruners_own_settings():
+    # KEEP_WEEKLY past a short retention: the pruner keeps a copy a week, and the checks hold it to that.
+    status, report, _ = run("--sources", "6", "--days", "24", "--retention-days", "3", "--keep-weekly", "3")
+    assert status == 0, report["invariants"]
+    assert report["pruner"]["deleted"] > 0
+    assert report["scenario"]["keep_tiers"] == {"weekly": 3}
