@@ -127,11 +127,14 @@ class YearRun(People):
     def _build(self) -> None:
         s, sim, rng = self.s, self.sim, self.rng
         churn = round(s.sources * s.churn)
+        # Sources come and go inside the run, never in its drain: a database created at the end of a short run
+        # would have a snapshot no function had time to copy (the "copied" invariant would call it lost).
+        churn_span = (10, s.days - 10) if s.days >= 21 else (s.days * 0.25, s.days * 0.5)
         for index in range(s.sources + churn):
             kind = "cluster" if index % 2 else "db"
             name = f"{'aurora' if kind == 'cluster' else 'db'}-{index:05d}"
-            created = 0.0 if index < s.sources else rng.uniform(10, max(11, s.days - 10)) * DAY
-            deleted = rng.uniform(10, max(11, s.days - 10)) * DAY if index < churn else None
+            created = 0.0 if index < s.sources else rng.uniform(*churn_span) * DAY
+            deleted = rng.uniform(*churn_span) * DAY if index < churn else None
             source = Source(
                 name, kind, created, deleted, rng.uniform(180, 660), rng.random() < s.weekly_share, lognormal_size(rng)
             )

@@ -538,3 +538,21 @@ run "shareable_key_of_another_region" {
 
   expect_failures = [aws_cloudwatch_event_rule.snapshot_created]
 }
+
+# Nothing on the source side passes unseen: a dead letter, an unshareable snapshot, a share no vault copied.
+run "source_side_alarms" {
+  command = plan
+
+  module {
+    source = "./modules/source-account"
+  }
+
+  assert {
+    condition     = toset(keys(aws_cloudwatch_metric_alarm.this)) == toset(["dead_letter_queue_depth", "unshareable_snapshots", "share_timed_out"])
+    error_message = "the source side must alarm on its dead letters, unshareable snapshots and timed-out shares"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["dead_letter_queue_depth"].metric_name == "ApproximateNumberOfMessagesVisible" && aws_cloudwatch_metric_alarm.this["unshareable_snapshots"].metric_name == "UnshareableSnapshots"
+    error_message = "the alarms must read the dead-letter queue's depth and the function's UnshareableSnapshots metric"
+  }
+}

@@ -112,27 +112,12 @@ def test_license_is_the_one_pyproject_names():
     assert "END OF TERMS AND CONDITIONS" in text
 
 
-# modules/source-account's README carries its own inputs and outputs tables, rendered like the README's
-# (regenerate: python -m tests.test_docs).
-SOURCE_MODULE = docs.ROOT / "modules" / "source-account"
-
-
-def updated_module_readme(text: str, directory) -> str:
-    tables = [docs.BEGIN, "#### Inputs", docs.inputs_table(directory), "#### Outputs", docs.outputs_table(directory)]
-    start, end = text.index(docs.BEGIN), text.index(docs.END) + len(docs.END)
-    return text[:start] + "\n\n".join([*tables, docs.END]) + text[end:]
-
-
 def test_source_module_readme_tables_are_current():
-    current = (SOURCE_MODULE / "README.md").read_text()
-    assert updated_module_readme(current, SOURCE_MODULE) == current, (
-        "modules/source-account/README.md's tables are stale: run python -m tests.test_docs"
+    """modules/source-account's README carries its own inputs and outputs tables, rendered like the README's."""
+    current = docs.SOURCE_MODULE_README.read_text()
+    assert docs.updated_module_readme(current, docs.SOURCE_MODULE) == current, (
+        "modules/source-account/README.md's tables are stale: run python -m tests.support.docs"
     )
     for kind in ("variable", "output"):
-        for name, _ in docs.blocks(SOURCE_MODULE, kind):
+        for name, _ in docs.blocks(docs.SOURCE_MODULE, kind):
             assert f"| `{name}` |" in current, name
-
-
-if __name__ == "__main__":
-    readme = SOURCE_MODULE / "README.md"
-    readme.write_text(updated_module_readme(readme.read_text(), SOURCE_MODULE))

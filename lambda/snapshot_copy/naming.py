@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from .kinds import KINDS
 
@@ -26,6 +27,9 @@ def digest(text: str, length: int = DIGEST_LENGTH) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
+# Pure, and asked for every copy of every listing (ownership.classify): the reconciler's and the copier's
+# listings of a large destination repeat it for the same copies run after run.
+@lru_cache(maxsize=65536)
 def target_identifier(source_identifier: str, source_arn: str, kind: str) -> str:
     name = source_identifier.lower()
     if name.startswith(AUTOMATED_PREFIX):

@@ -67,3 +67,8 @@ output "cleanup_rule_name" {
   description = "Name of the schedule rule that runs the clean-up (`<name>-cleanup`)."
   value       = module.function.schedule_rule_name
 }
+
+output "alarm_arns" {
+  description = "The source side's alarms by purpose: dead_letter_queue_depth, unshareable_snapshots, share_timed_out (the function's errors alarm is the function module's)."
+  value       = { for key, alarm in aws_cloudwatch_metric_alarm.this : key => alarm.arn }
+}

@@ -13,6 +13,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
+# The backup-account mode's source side has a README of its own, with tables rendered the same way.
+SOURCE_MODULE = ROOT / "modules" / "source-account"
+SOURCE_MODULE_README = SOURCE_MODULE / "README.md"
 BEGIN, END = "<!-- BEGIN_TF_DOCS -->", "<!-- END_TF_DOCS -->"
 
 _BLOCK = re.compile(r'^(variable|output) "(?P<name>[^"]+)" \{\n(?P<body>.*?)^\}', re.M | re.S)
@@ -93,9 +96,18 @@ def updated_readme(text: str) -> str:
     return text[:start] + render() + text[end:]
 
 
+def updated_module_readme(text: str, directory: Path) -> str:
+    """A module README's text with its inputs and outputs tables (between the markers) rendered anew."""
+    tables = [BEGIN, "#### Inputs", inputs_table(directory), "#### Outputs", outputs_table(directory)]
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    return text[:start] + "\n\n".join([*tables, END]) + text[end:]
+
+
 if __name__ == "__main__":
-    current = README.read_text()
-    new = updated_readme(current)
+    current, module_current = README.read_text(), SOURCE_MODULE_README.read_text()
+    new, module_new = updated_readme(current), updated_module_readme(module_current, SOURCE_MODULE)
     if "--check" in sys.argv:
-        sys.exit(0 if new == current else "README.md's inputs/outputs tables are stale: python -m tests.support.docs")
+        stale = new != current or module_new != module_current
+        sys.exit("the inputs/outputs tables are stale: python -m tests.support.docs" if stale else 0)
     README.write_text(new)
+    SOURCE_MODULE_README.write_text(module_new)

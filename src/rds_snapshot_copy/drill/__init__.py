@@ -6,6 +6,9 @@ request to available), checks of the restored database (engine, encryption with 
 provenance tags) and what its instance-hours cost. All restores run at once, so a drill of ten sources takes
 about as long as the slowest.
 
+In a vault (backup-account mode) a source is an (account, database) pair: --all drills one per pair, a name
+whose copies come from several accounts needs --source-account, and the report names each source's account.
+
 Names are drill-<source>-<yyyymmddhhmm>-<random>, and everything a drill creates carries its own random
 token (TAG_DRILL = <time>-<token>): two drills started in the same second never pick one name, and neither
 takes the other's database for its own. Everything the drill creates is registered before the call that
@@ -46,6 +49,7 @@ from rds_snapshot_copy.drill.command import (
     run_drill,
 )
 from rds_snapshot_copy.drill.names import (
+    ACCOUNT_DIGITS,
     DRILL_PREFIX,
     NAME_SUFFIX_DIGITS,
     TAG_DRILL,
@@ -55,6 +59,7 @@ from rds_snapshot_copy.drill.names import (
     random_hex,
 )
 from rds_snapshot_copy.drill.report import (
+    DRILL_SOURCE_ACCOUNT_DIMENSION,
     USABLE_NOTE_SECONDS,
     DrillReport,
     SourceResult,
@@ -67,12 +72,14 @@ from rds_snapshot_copy.drill.report import (
 from snapshot_copy.config import DEFAULT_METRIC_NAMESPACE
 
 __all__ = [
+    "ACCOUNT_DIGITS",
     "ALREADY_GONE",
     "CLEANUP_TIMEOUT_SECONDS",
     "DEFAULT_METRIC_NAMESPACE",
     "DELETED",
     "DRILL_ACTIONS",
     "DRILL_PREFIX",
+    "DRILL_SOURCE_ACCOUNT_DIMENSION",
     "EXIT_CODES",
     "HELP",
     "LEFT_BEHIND",

@@ -10,6 +10,7 @@ from rds_snapshot_copy.drill.names import TAG_DRILL
 from rds_snapshot_copy.restore import (
     TAG_RECOVERY_POINT,
     TAG_RESTORED_BY,
+    TAG_RESTORED_FROM_ACCOUNT,
     TAG_RESTORED_FROM_REGION,
     TAG_RESTORED_FROM_SNAPSHOT,
     TAG_RESTORED_FROM_SOURCE,
@@ -43,7 +44,13 @@ def check(plan: Plan, job: Job, kms_key_override: str | None = None) -> dict[str
         ),
     }
     wanted = {t["Key"]: t["Value"] for t in plan.steps[0].params["Tags"]}
-    provenance = (TAG_RESTORED_BY, TAG_RESTORED_FROM_REGION, TAG_RESTORED_FROM_SOURCE, TAG_RESTORED_FROM_SNAPSHOT)
+    provenance = (
+        TAG_RESTORED_BY,
+        TAG_RESTORED_FROM_REGION,
+        TAG_RESTORED_FROM_SOURCE,
+        TAG_RESTORED_FROM_ACCOUNT,
+        TAG_RESTORED_FROM_SNAPSHOT,
+    )
     for what, resource in (("tags", restored), ("writer tags", job.final.get("instance") if plan.writer else None)):
         if resource is None:
             continue

@@ -41,13 +41,16 @@ from rds_snapshot_copy.restore import (
     aws_failed,
     build_plan,
     cluster_exists,
+    in_another_account,
     instance_exists,
     locate,
     located,
     make_clients,
+    newest_by_source,
     overrides_from,
     refused,
     resolve,
+    settings_for,
     wait,
     writer_name,
 )
@@ -56,7 +59,6 @@ from snapshot_copy.kinds import KINDS
 from snapshot_copy.listing import pages
 from snapshot_copy.metrics import DRILL_SOURCE_REGION_DIMENSION, LAST_DRILL_TIMESTAMP
 from snapshot_copy.ownership import Owner
-from snapshot_copy.recovery import newest_copies
 
 HELP = (
     "Restore the newest available copy of each source (or --all) that is the deployment's own (--function, or "
@@ -85,20 +87,31 @@ OPERATOR_ACTIONS: tuple[str, ...] = tuple(sorted(set(DRILL_ACTIONS) | set(ADOPT_
 
 
 def drill_sources(
-    clients: Clients, names: list[str], all_sources: bool, owner: Owner, kind: str | None
+    clients: Clients,
+    names: list[str],
+    all_sources: bool,
+    owner: Owner,
+    kind: str | None,
+    account: str | None = None,
 ) -> list[Located]:
-    """The newest available copy of each named source, or of every source with one (--all), that is `owner`'s."""
+    """The newest available copy of each named source, or of every source with one (--all), that is `owner`'s:
+    one per (account, database) (a vault holds several accounts' copies), of `account` alone when given."""
     if all_sources:
         found = []
         for name in [kind] if kind else list(KINDS):
-            newest = newest_copies(pages(clients.rds, name, SnapshotType="manual"), name, owner)
-            found += [located(name, source, copy) for source, copy in sorted(newest.items())]
+            newest = newest_by_source(pages(clients.rds, name, SnapshotType="manual"), name, owner)
+            found += [
+                located(name, source, copy)
+                for (whose, source), copy in sorted(newest.items())
+                if source and (account is None or whose == account)
+            ]
         if not found:
+            of_account = f" of account {account}" if account else ""
             raise RefusedError(
                 [
-                    f"no available copies from {owner.source_region} by deployment {owner.deployment} in the "
-                    "destination: nothing to drill (copies made by 0.4.x count once adopted: rds-snapshot-copy "
-                    "adopt)"
+                    f"no available copies{of_account} from {owner.source_region} by deployment {owner.deployment} "
+                    "in the destination: nothing to drill (copies made by 0.4.x count once adopted: "
+                    "rds-snapshot-copy adopt)"
                 ]
             )
         return found
@@ -106,9 +119,11 @@ def drill_sources(
         raise RefusedError(["name one or more sources, or --all"])
     problems, found = [], []
     source_region_calls = SourceRegion(clients, owner.source_region)
+    # Another account's source is not looked up in the source region: these credentials read their own.
+    exists = None if in_another_account(clients, account) else source_region_calls.exists
     for name in dict.fromkeys(names):
         try:
-            found.append(locate(clients, name, owner, kind, source_region_calls.exists))
+            found.append(locate(clients, name, owner, kind, exists, account))
         except RefusedError as exc:
             problems += exc.problems
     if problems:
@@ -119,13 +134,16 @@ def drill_sources(
 def plan_drill(
     args: argparse.Namespace, clients: Clients, now: datetime, owner: Owner, rng: random.Random | None = None
 ) -> list[Plan]:
-    """One plan per source, each under a unique name, every one tagged with this drill's own token."""
+    """One plan per source (per account and database), each under a unique name, every one tagged with this
+    drill's own token."""
     rng = rng or _SYSTEM_RANDOM
     given = overrides_from(args)
     given.deletion_protection = False  # temporary databases: nothing may stop their deletion
     stamp = now.astimezone(UTC).strftime("%Y%m%d%H%M%S")
     given.tags = {**given.tags, TAG_DRILL: f"{stamp}-{random_hex(rng, TOKEN_DIGITS)}"}
-    chosen = drill_sources(clients, args.sources, args.all, owner, args.kind)
+    chosen = drill_sources(clients, args.sources, args.all, owner, args.kind, getattr(args, "source_account", None))
+    # Several accounts' databases of one name: their names say whose (the random part keeps them apart anyway).
+    several = len({one.account for one in chosen}) > 1
     source_region = SourceRegion(clients, args.source_region)
     taken: set[str] = set()
     plans, problems = [], []
@@ -136,12 +154,13 @@ def plan_drill(
                 return cluster_exists(clients.rds, name) or instance_exists(clients.rds, writer_name(name))
             return instance_exists(clients.rds, name)
 
-        target = drill_name(one.source, now, taken, exists, rng)
+        target = drill_name(one.source, now, taken, exists, rng, account=one.account if several else None)
         try:
-            settings = source_region.settings(one.kind, one.source)
+            settings = settings_for(clients, source_region, one, given)
             plans.append(build_plan(clients, one, args.source_region, args.region, target, settings, given))
         except RefusedError as exc:
-            problems += [f"{one.source}: {p}" for p in exc.problems]
+            label = f"{one.source} (account {one.account})" if several else one.label
+            problems += [f"{label}: {p}" for p in exc.problems]
     if problems:
         raise RefusedError(problems)
     return plans
@@ -204,7 +223,12 @@ def run_drill(
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sources", nargs="*", help="source DB instance or Aurora cluster identifiers")
-    parser.add_argument("--all", action="store_true", help="every source with an available copy")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="every source with an available copy (in a vault: every source account's, one drill per account "
+        "and database; --source-account limits it to one account)",
+    )
     add_common_arguments(parser)
     parser.add_argument("--keep", action="store_true", help="keep the restored databases (if the drill completes)")
     parser.add_argument(
@@ -251,7 +275,7 @@ def run(
         return aws_failed(stderr, exc, "planning")
     for plan in plans:
         for note in plan.notes:
-            stderr.print(f"note ({plan.located.source}): {note}", markup=False, highlight=False)
+            stderr.print(f"note ({plan.located.label}): {note}", markup=False, highlight=False)
     report = run_drill(
         clients,
         plans,

@@ -18,6 +18,9 @@ from snapshot_copy.metrics import DRILL_RPO, DRILL_RTO, DRILL_SOURCE_REGION_DIME
 
 # How much later than usable (accepting connections) a restore may become available before the table says so.
 USABLE_NOTE_SECONDS = 60.0
+# RTO/RPO of a source in another account (a vault, backup-account mode) carry its account too: two accounts'
+# `orders` are two series.
+DRILL_SOURCE_ACCOUNT_DIMENSION = "SourceAccount"
 
 
 @dataclass
@@ -46,6 +49,7 @@ class SourceResult:
         cost = self.cost
         return {
             "source": self.plan.located.source,
+            "source_account": self.plan.located.account or None,
             "kind": self.plan.kind,
             "snapshot": self.plan.located.snapshot_arn,
             "recovery_point": rp.isoformat() if rp else None,
@@ -130,6 +134,8 @@ def publish(cloudwatch: Any, namespace: str, report: DrillReport) -> None:
     ]
     for result in report.results:
         dims = [{"Name": "Source", "Value": result.plan.located.source}, region]
+        if result.plan.located.from_another_account:
+            dims.append({"Name": DRILL_SOURCE_ACCOUNT_DIMENSION, "Value": result.plan.located.account})
         for name, value in ((DRILL_RTO, result.job.rto_seconds), (DRILL_RPO, result.rpo_seconds)):
             if value is not None:
                 data.append({"MetricName": name, "Dimensions": dims, "Value": value, "Unit": "Seconds"})
@@ -165,13 +171,18 @@ def print_report(report: DrillReport, console: Console) -> None:
     table = Table(
         title=f"Restore drill {report.source_region} -> {report.region}, {report.started_at:%Y-%m-%d %H:%M} UTC"
     )
-    for column in ("source", "kind", "restored as", "RPO (age)", "RTO", "checks", "class", "cost", "clean-up"):
+    # A vault's drill (sources in other accounts): which account each database is of.
+    accounts = any(r.plan.located.from_another_account for r in report.results)
+    for column in ("source", *(("account",) if accounts else ()), "kind", "restored as", "RPO (age)", "RTO"):
+        table.add_column(column)
+    for column in ("checks", "class", "cost", "clean-up"):
         table.add_column(column)
     for r in report.results:
         failed = [name for name, c in r.checks.items() if not c.ok]
         checks = "passed" if r.checks and not failed else (f"FAILED: {', '.join(failed)}" if failed else "-")
         table.add_row(
             r.plan.located.source,
+            *((r.plan.located.account or "-",) if accounts else ()),
             r.plan.kind,
             r.plan.target,
             duration(r.rpo_seconds),

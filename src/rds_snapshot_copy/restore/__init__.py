@@ -17,8 +17,9 @@ reuses the finding, the planning, the checks and the waiting here.
 
 The modules, in the order a restore uses them:
 - aws: the actions it calls, its clients, its errors (RefusedError: bad input, exit 2)
-- copies: which copy (the newest of this deployment's, or one named)
-- source: the source database's settings, read from the source region, best effort
+- copies: which copy (the newest of this deployment's, per source account and database, or one named)
+- source: the source database's settings, read from the source region, best effort (not at all when the
+  source is in another account: a vault, backup-account mode)
 - plan, planner, checks: the plan (its calls, names and tags), the planner that resolves every setting, and
   the checks made before anything changes
 - job: running a plan and waiting for it (Created, Job, wait)
@@ -34,6 +35,7 @@ from rds_snapshot_copy.restore.aws import (
     AwsFailure,
     Clients,
     RefusedError,
+    caller_account,
     error_code,
     make_clients,
 )
@@ -62,7 +64,14 @@ from rds_snapshot_copy.restore.command import (
     resolve,
     run,
 )
-from rds_snapshot_copy.restore.copies import Located, copies_of, locate, locate_snapshot, located
+from rds_snapshot_copy.restore.copies import (
+    Located,
+    copies_of,
+    locate,
+    locate_snapshot,
+    located,
+    newest_by_source,
+)
 from rds_snapshot_copy.restore.job import (
     ERROR_ADVICE,
     FAILED_STATUSES,
@@ -79,6 +88,7 @@ from rds_snapshot_copy.restore.plan import (
     RESTORED_BY,
     TAG_RECOVERY_POINT,
     TAG_RESTORED_BY,
+    TAG_RESTORED_FROM_ACCOUNT,
     TAG_RESTORED_FROM_REGION,
     TAG_RESTORED_FROM_SNAPSHOT,
     TAG_RESTORED_FROM_SOURCE,
@@ -91,7 +101,13 @@ from rds_snapshot_copy.restore.plan import (
     writer_name,
 )
 from rds_snapshot_copy.restore.planner import build_plan
-from rds_snapshot_copy.restore.source import SourceRegion, SourceSettings
+from rds_snapshot_copy.restore.source import (
+    SourceRegion,
+    SourceSettings,
+    in_another_account,
+    settings_for,
+    source_elsewhere,
+)
 
 __all__ = [
     "DESTINATION_CONFIG",
@@ -109,6 +125,7 @@ __all__ = [
     "SOURCE_REGION_CONFIG",
     "TAG_RECOVERY_POINT",
     "TAG_RESTORED_BY",
+    "TAG_RESTORED_FROM_ACCOUNT",
     "TAG_RESTORED_FROM_REGION",
     "TAG_RESTORED_FROM_SNAPSHOT",
     "TAG_RESTORED_FROM_SOURCE",
@@ -129,6 +146,7 @@ __all__ = [
     "add_common_arguments",
     "aws_failed",
     "build_plan",
+    "caller_account",
     "carries_tags",
     "check_class_offered",
     "check_keys",
@@ -138,11 +156,13 @@ __all__ = [
     "copies_of",
     "error_code",
     "explain",
+    "in_another_account",
     "instance_exists",
     "locate",
     "locate_snapshot",
     "located",
     "make_clients",
+    "newest_by_source",
     "overrides_from",
     "parse_tags",
     "plan_restore",
@@ -151,6 +171,8 @@ __all__ = [
     "resolve",
     "restore_tags",
     "run",
+    "settings_for",
+    "source_elsewhere",
     "valid_database_identifier",
     "wait",
     "writer_name",

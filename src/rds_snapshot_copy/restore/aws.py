@@ -8,9 +8,10 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 # Every AWS action `restore` calls (drill/ adds its own); the policy an operator needs is built from these.
+# Not listed: sts:GetCallerIdentity (caller_account), which needs no permission and no policy can deny.
 RESTORE_ACTIONS: tuple[str, ...] = (
     "lambda:GetFunctionConfiguration",  # --function: the deployment's identity, in the source region
     "rds:DescribeDBSnapshots",
@@ -56,6 +57,20 @@ class Clients:
     source_rds: Any | None = None  # best effort: the source region may be down
     source_ec2: Any | None = None
     cloudwatch: Any | None = None
+    sts: Any | None = None  # the caller's own account (caller_account)
+    account: str | None = None  # caller_account's answer, asked once
+
+
+def caller_account(clients: Clients) -> str | None:
+    """The caller's own account (sts:GetCallerIdentity, asked once); None when STS is not there or does not
+    answer. A copy whose source is in another account (a vault, backup-account mode) has no source database
+    that these credentials could read."""
+    if clients.account is None and clients.sts is not None:
+        try:
+            clients.account = str(clients.sts.get_caller_identity()["Account"])
+        except (ClientError, BotoCoreError, KeyError):
+            clients.sts = None  # not asked again
+    return clients.account
 
 
 def make_clients(region: str, source_region: str | None, session: Any = None) -> Clients:
@@ -71,6 +86,7 @@ def make_clients(region: str, source_region: str | None, session: Any = None) ->
         if source_region
         else None,
         cloudwatch=session.client("cloudwatch", region_name=region, config=DESTINATION_CONFIG),
+        sts=session.client("sts", region_name=region, config=DESTINATION_CONFIG),
     )
 
 

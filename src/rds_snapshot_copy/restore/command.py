@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -25,7 +26,7 @@ from rds_snapshot_copy.restore.copies import locate, locate_snapshot
 from rds_snapshot_copy.restore.job import Created, Job, wait
 from rds_snapshot_copy.restore.plan import _COPY_TAG_KEYS, RESTORE_TAG_KEYS, Overrides, Plan
 from rds_snapshot_copy.restore.planner import build_plan
-from rds_snapshot_copy.restore.source import SourceRegion
+from rds_snapshot_copy.restore.source import SourceRegion, in_another_account, settings_for
 from snapshot_copy.config import MAX_HOURS
 from snapshot_copy.kinds import KINDS
 from snapshot_copy.ownership import LEGACY, OURS, Owner, classify
@@ -51,6 +52,14 @@ EXIT_CODES = {
 MAX_POLL_SECONDS = 3600.0
 MAX_TIMEOUT_SECONDS = MAX_HOURS * 3600.0
 MAX_PORT = 65535
+_ACCOUNT = re.compile(r"[0-9]{12}")
+
+
+def account_id(text: str) -> str:
+    """--source-account: an AWS account ID, 12 digits."""
+    if not _ACCOUNT.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an AWS account ID (12 digits)")
+    return text
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,6 +67,13 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     settings."""
     deployment.add_identity_arguments(parser)
     parser.add_argument("--kind", choices=sorted(KINDS), help="db or cluster, when a name is both")
+    parser.add_argument(
+        "--source-account",
+        type=account_id,
+        metavar="ACCOUNT",
+        help="the source's account (12 digits): needed in a vault (backup-account mode) when copies of the name "
+        "come from more than one account; only that account's copies count",
+    )
     parser.add_argument("--db-subnet-group", help="DB subnet group (default: the source's, if it exists here)")
     parser.add_argument(
         "--security-group-ids",
@@ -160,14 +176,17 @@ def plan_restore(args: argparse.Namespace, clients: Clients, owner: Owner) -> Pl
     if not args.source and not args.snapshot:
         raise RefusedError(["name the source database (positional) or a copy (--snapshot)"])
     given = overrides_from(args)
+    account = getattr(args, "source_account", None)
     source_region = SourceRegion(clients, args.source_region)
     if args.snapshot:
-        chosen = locate_snapshot(clients, args.snapshot, args.kind)
+        chosen = locate_snapshot(clients, args.snapshot, args.kind, account)
         if args.source and args.source != chosen.source:
             raise RefusedError([f"--snapshot {args.snapshot} is a copy of {chosen.source}, not of {args.source}"])
     else:
-        chosen = locate(clients, args.source, owner, args.kind, source_region.exists)
-    settings = source_region.settings(chosen.kind, chosen.source)
+        # Another account's source is not looked up in the source region: these credentials read their own.
+        elsewhere = in_another_account(clients, account)
+        chosen = locate(clients, args.source, owner, args.kind, None if elsewhere else source_region.exists, account)
+    settings = settings_for(clients, source_region, chosen, given)
     plan = build_plan(
         clients,
         chosen,
@@ -188,9 +207,10 @@ def plan_restore(args: argparse.Namespace, clients: Clients, owner: Owner) -> Pl
 
 def print_plan(plan: Plan, console: Console) -> None:
     rp = plan.located.recovery_point
+    account = f", account {plan.located.account}" if plan.located.account else ""
     console.print(
         f"[bold]{'Aurora cluster' if plan.kind == 'cluster' else 'DB instance'} {plan.located.source}[/bold] "
-        f"({plan.source_region}) -> [bold]{plan.target}[/bold] in {plan.region}"
+        f"({plan.source_region}{account}) -> [bold]{plan.target}[/bold] in {plan.region}"
     )
     console.print(f"  copy:           {plan.located.snapshot_arn}")
     console.print(f"  recovery point: {rp.isoformat() if rp else 'unknown'}")

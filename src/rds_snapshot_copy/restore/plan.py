@@ -18,6 +18,8 @@ from snapshot_copy.tagging import (
     MAX_TAGS,
     RESERVED_PREFIX,
     TAG_DEPLOYMENT,
+    TAG_INCREMENTAL_BASE,
+    TAG_SOURCE_ACCOUNT,
     TAG_SOURCE_REGION,
     TAG_SOURCE_SNAPSHOT_ARN,
     TAG_SOURCE_SNAPSHOT_TIME,
@@ -28,6 +30,7 @@ from snapshot_copy.tagging import (
 TAG_RESTORED_BY = "restored_by"
 TAG_RESTORED_FROM_REGION = "restored_from_region"
 TAG_RESTORED_FROM_SOURCE = "restored_from_source"
+TAG_RESTORED_FROM_ACCOUNT = "restored_from_account"  # the source's account (a vault holds several)
 TAG_RESTORED_FROM_SNAPSHOT = "restored_from_snapshot"
 TAG_RECOVERY_POINT = "recovery_point"
 RESTORED_BY = "rds-snapshot-copy"
@@ -35,12 +38,22 @@ RESTORE_TAG_KEYS = (
     TAG_RESTORED_BY,
     TAG_RESTORED_FROM_REGION,
     TAG_RESTORED_FROM_SOURCE,
+    TAG_RESTORED_FROM_ACCOUNT,
     TAG_RESTORED_FROM_SNAPSHOT,
     TAG_RECOVERY_POINT,
 )
 # The copier's tags: never on what a restore creates (a snapshot of the restored database must not look like
 # a copy), never given by --tag.
-_COPY_TAG_KEYS = frozenset({TAG_SOURCE_REGION, TAG_SOURCE_SNAPSHOT_ARN, TAG_DEPLOYMENT, TAG_SOURCE_SNAPSHOT_TIME})
+_COPY_TAG_KEYS = frozenset(
+    {
+        TAG_SOURCE_REGION,
+        TAG_SOURCE_SNAPSHOT_ARN,
+        TAG_DEPLOYMENT,
+        TAG_SOURCE_SNAPSHOT_TIME,
+        TAG_SOURCE_ACCOUNT,
+        TAG_INCREMENTAL_BASE,
+    }
+)
 
 # RDS's rules for DB instance and DB cluster identifiers.
 MAX_DATABASE_IDENTIFIER_LENGTH = 63
@@ -97,6 +110,7 @@ class Plan:
         return {
             "kind": self.kind,
             "source": self.located.source,
+            "source_account": self.located.account or None,
             "source_region": self.source_region,
             "region": self.region,
             "snapshot": self.located.snapshot_arn,
@@ -150,6 +164,7 @@ def restore_tags(located: Located, source_region: str, extra: Mapping[str, str])
         TAG_RESTORED_BY: RESTORED_BY,
         TAG_RESTORED_FROM_REGION: source_region,
         TAG_RESTORED_FROM_SOURCE: located.source,
+        **({TAG_RESTORED_FROM_ACCOUNT: located.account} if located.account else {}),
         TAG_RESTORED_FROM_SNAPSHOT: located.snapshot_arn[:256],
         TAG_RECOVERY_POINT: rp.astimezone(UTC).isoformat(timespec="seconds") if rp else "unknown",
     }

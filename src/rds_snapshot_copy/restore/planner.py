@@ -39,6 +39,8 @@ class _Planner:
         self.vpc_id: str | None = None
 
     def _source_why(self, what: str, name: str | None) -> str:
+        if self.source.account:
+            return f"the source is in account {self.source.account} (backup-account mode): not read"
         if not self.source.answered:
             return "the source region did not answer"
         if not self.source.kind_found:

@@ -1,6 +1,10 @@
 """What the source database looks like, read from the source region, best effort: that region may be the
 reason for the restore, so every call there is one try with short timeouts (aws.SOURCE_REGION_CONFIG), and
-the first that does not answer marks the region down: the command goes on without its defaults."""
+the first that does not answer marks the region down: the command goes on without its defaults.
+
+A copy whose source is in another account (a vault, backup-account mode: sources.source_account of the copy
+is not the caller's account) is not looked up at all: the caller's credentials would read the caller's own
+account in the source region, where a database of the same name is at best someone else's (settings_for)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,17 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from rds_snapshot_copy.restore.aws import Clients, error_code
+from rds_snapshot_copy.restore.aws import Clients, caller_account, error_code
+from rds_snapshot_copy.restore.copies import Located
+from rds_snapshot_copy.restore.plan import Overrides
+from snapshot_copy.tagging import arn_account
+
+# The settings that have no default but the source's, and the flags that give them.
+NO_DEFAULT_FLAGS = (
+    ("db_subnet_group", "--db-subnet-group"),
+    ("security_group_ids", "--security-group-ids"),
+    ("instance_class", "--instance-class"),
+)
 
 
 @dataclass
@@ -27,6 +41,7 @@ class SourceSettings:
     instance_parameter_group: str | None = None  # Aurora: the writer's DB parameter group
     port: int | None = None
     deletion_protection: bool | None = None
+    account: str | None = None  # the source's account when it is not the caller's: nothing was read from it
 
 
 class SourceRegion:
@@ -123,3 +138,28 @@ class SourceRegion:
             return []
         answer = self.call(self.clients.source_ec2, "describe_security_groups", set(), GroupIds=group_ids)
         return [g["GroupName"] for g in (answer or {}).get("SecurityGroups", [])]
+
+
+def in_another_account(clients: Clients, account: str | None, copy_arn: str | None = None) -> bool:
+    """Whether `account` (a source's) is not the caller's (backup-account mode). The caller's account is STS's
+    answer, else the account of `copy_arn` (a copy in the destination: the caller listed it); unknown: False."""
+    own = caller_account(clients) or arn_account(copy_arn)
+    return bool(account and own and account != own)
+
+
+def source_elsewhere(clients: Clients, chosen: Located) -> str | None:
+    """The source's account of `chosen` when it is not the caller's (backup-account mode), else None."""
+    return chosen.account if in_another_account(clients, chosen.account, chosen.snapshot_arn) else None
+
+
+def settings_for(clients: Clients, region: SourceRegion, chosen: Located, given: Overrides) -> SourceSettings:
+    """The source's settings for the restore of `chosen`: read from the source region, or (the source is in
+    another account) none, with a note naming the flags still to give."""
+    account = source_elsewhere(clients, chosen)
+    if account is None:
+        return region.settings(chosen.kind, chosen.source)
+    note = f"the source is in account {account} (backup-account mode): no defaults from it"
+    missing = [flag for setting, flag in NO_DEFAULT_FLAGS if not getattr(given, setting)]
+    if missing:
+        note += f"; give {', '.join(missing)}"
+    return SourceSettings(note=note, account=account)
