@@ -17,6 +17,7 @@ import pytest
 
 from rds_snapshot_copy.demo.aws import DESTINATION_REGION, SOURCE_REGION, Clients
 from rds_snapshot_copy.demo.emulator import Emulator
+from rds_snapshot_copy.demo.stack import DEMO_KEY_ADMIN_ARN
 from rds_snapshot_copy.package import build_package
 from tests.e2e import terraform_runs
 
@@ -65,6 +66,8 @@ module "snapshot_copy" {{
   }}
 
   name = var.name
+  # Required when the module creates the key (its guard): the role that may disable or delete it.
+  key_admin_principal_arns = ["{key_admin}"]
 }}
 
 output "function_names" {{
@@ -110,7 +113,9 @@ def test_a_stack_uses_the_module_from_a_git_source(tmp_path: Path) -> None:
     repository = release_of_working_tree(tmp_path / "repository")
     stack = tmp_path / "stack"
     stack.mkdir()
-    (stack / "main.tf").write_text(STACK.format(source=f"git::file://{repository}?ref={TAG}"))
+    (stack / "main.tf").write_text(
+        STACK.format(source=f"git::file://{repository}?ref={TAG}", key_admin=DEMO_KEY_ADMIN_ARN)
+    )
     expected = build_package(tmp_path / "expected" / "lambda.zip", source_dir=repository / "lambda")
 
     with Emulator() as emulator:

@@ -306,6 +306,8 @@ def test_the_scp_stops_nothing_the_deployed_functions_did(deployed: Deployment, 
                     resource=auth.resource,
                     context=context,
                     identity_policies=(scp, FULL_AWS_ACCESS),
+                    # A KMS key's own policy must allow its use as well (the deployed key's, as in AWS).
+                    resource_policy=deployed.policies.key if auth.action.startswith("kms:") else None,
                 )
             )
     assert {c.function for c in calls} == {"copier", "pruner", "reconciler"}
