@@ -53,7 +53,7 @@ run "on_with_a_limit" {
 
   # The rest of the environment is as without the check.
   assert {
-    condition     = length(module.reconciler.function_environment) == 14 && module.reconciler.function_environment["RPO_HOURS"] == "26"
+    condition     = length(module.reconciler.function_environment) == 16 && module.reconciler.function_environment["RPO_HOURS"] == "26"
     error_message = "DRILL_MAX_AGE_DAYS must be added to the reconciler's environment, not replace it."
   }
 

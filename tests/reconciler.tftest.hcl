@@ -58,6 +58,9 @@ run "reconciler_function" {
       PER_SOURCE_METRICS    = "false"
       METRIC_NAMESPACE      = "RdsSnapshotCopy"
       DEPLOYMENT_NAME       = "rds-snapshot-copy"
+      # The pruner's rules, for `status`'s steady-state sizing (the reconciler does not apply them).
+      KEEP_LAST            = "3"
+      PRUNE_RETENTION_DAYS = "35"
     })
     error_message = "Unexpected reconciler environment: ${jsonencode(module.reconciler.function_environment)}"
   }
@@ -410,6 +413,8 @@ run "settings_follow_variables" {
       PER_SOURCE_METRICS    = "true"
       METRIC_NAMESPACE      = "Backups/Rds"
       DEPLOYMENT_NAME       = "copies"
+      KEEP_LAST             = "3"
+      PRUNE_RETENTION_DAYS  = "7"
     })
     error_message = "The reconciler's environment must follow the variables: ${jsonencode(module.reconciler.function_environment)}"
   }
