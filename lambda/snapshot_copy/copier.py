@@ -117,8 +117,9 @@ def copy_request(
         table.copy_target_param: target,
         "SourceRegion": config.source_region,
     }
-    if source.get("StorageEncrypted") or not table.copy_key_only_if_encrypted:
-        params["KmsKeyId"] = config.kms_key_id
+    key = copy_key(source, ref.kind, config)
+    if key is not None:
+        params["KmsKeyId"] = key
     when = taken_at if taken_at is not None else source_data_time(source, ref.kind)
     params["Tags"] = copy_tags(
         source.get("TagList", []), config.source_region, ref.arn, config.deployment_name, when, incremental
@@ -126,6 +127,14 @@ def copy_request(
     if table.copy_takes_option_group:
         params.update(option_group_params(source, cross_account, config.option_group_map, config.option_group_name))
     return table.copy_operation, params
+
+
+def copy_key(source: Mapping[str, Any], kind: str, config: CopyConfig) -> str | None:
+    """The key a copy is made under: the destination key, except for an unencrypted cluster snapshot, whose
+    copy RDS makes unencrypted (it refuses a key there). An incremental base must be under the same key."""
+    if source.get("StorageEncrypted") or not KINDS[kind].copy_key_only_if_encrypted:
+        return config.kms_key_id
+    return None
 
 
 def whose(found: Copy, ref: SnapshotRef, owner: Owner) -> str:
@@ -290,11 +299,9 @@ def _start(
             classify_exception(exc, f"reading source snapshot {ref.identifier}"), target
         )
 
-    # The key the copy will be made under (none for an unencrypted cluster snapshot): the base must share it.
-    key = (
-        config.kms_key_id if source.get("StorageEncrypted") or not KINDS[ref.kind].copy_key_only_if_encrypted else None
+    base = incremental_base_among(
+        slots.copies(ref.kind), ref.kind, source_key(source, ref.kind), copy_key(source, ref.kind, config)
     )
-    base = incremental_base_among(slots.copies(ref.kind), ref.kind, source_key(source, ref.kind), key)
     operation, params = copy_request(ref, source, target, config, taken_at, shared, base)
     try:
         getattr(destination_rds, operation)(**params)
