@@ -289,7 +289,9 @@ def function_logs() -> Iterator[tuple[LogCapture, MetricsCapture]]:
     """The function's log records and its stdout (the metrics), captured for the report."""
     capture = LogCapture()
     metrics = MetricsCapture()
-    loggers = [logging.getLogger("copy_snapshot"), logging.getLogger("snapshot_copy")]
+    # The pruner's and the source side's loggers too: the year runs them (their lines would go to stderr).
+    names = ("copy_snapshot", "snapshot_copy", "prune_snapshots", "share_snapshot")
+    loggers = [logging.getLogger(name) for name in names]
     saved = [(lg, lg.level, lg.propagate, list(lg.handlers)) for lg in loggers]
     for lg in loggers:
         lg.handlers = [capture]

@@ -10,6 +10,7 @@ goes to stderr; the figures, one JSON line, to stdout.
     python -m bench.year --plot docs/images/year.png
     python -m bench.year --no-reconciler         # loses the copies whose event was lost: exit 1
     python -m bench.year --ownership-0.4         # the 0.4.0 pruner deletes foreign copies: exit 1
+    python -m bench.year --mode backup-account   # the fleet in a source account, the source side sharing
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .burst import Scenario, function_logs
-from .year_checks import check_copied, watch_deletions
+from .year_checks import check_copied, check_quota, watch_deletions
 from .year_faults import DAY, FaultRates, plan
 from .year_figures import figures
 from .year_run import YearRun
@@ -38,6 +39,7 @@ class YearScenario(Scenario):
     keep_last: int = 3
     keep_tiers: dict[str, int] = field(default_factory=dict)  # the pruner's KEEP_DAILY ... (off by default)
     drain_days: int = 4  # after the last snapshot: the functions go on, no new snapshots, then the checks
+    mode: str = "single-account"  # or "backup-account": the fleet in a source account (year_backup.py)
     ownership_04: bool = False
     rates: FaultRates = field(default_factory=FaultRates)
 
@@ -45,6 +47,7 @@ class YearScenario(Scenario):
 # What the JSON's `scenario` names: the year's own settings, the functions' (burst.Scenario's fields the
 # year uses), and the fault rates. The burst's own (its events, window, copy durations) play no part here.
 SETTINGS = (
+    "mode",
     "sources",
     "days",
     "seed",
@@ -96,11 +99,19 @@ def run(scenario: YearScenario, out: Any = sys.stderr) -> dict[str, Any]:
             year.sim.close()
     year.check_mapping()
     copied = check_copied(year)
+    check_quota(year)
     return figures(year, copied, faults, wall)
 
 
 def parse_args(argv: list[str] | None) -> tuple[YearScenario, str | None, bool]:
     parser = argparse.ArgumentParser(prog="python -m bench.year", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--mode",
+        choices=("single-account", "backup-account"),
+        default="single-account",
+        help="single-account (default), or backup-account: the fleet in a source account, shared by the source "
+        "side's function with this deployment, the vault",
+    )
     parser.add_argument("--sources", type=int, default=200, help="databases and clusters at the start (default 200)")
     parser.add_argument("--days", type=int, default=365, help="days of snapshots (default 365)")
     parser.add_argument("--retention-days", type=int, default=35, help="retention_days (default 35, the module's)")
@@ -122,6 +133,7 @@ def parse_args(argv: list[str] | None) -> tuple[YearScenario, str | None, bool]:
     if args.no_faults:
         rates = FaultRates(**{name: type(value)(0) for name, value in asdict(FaultRates()).items()})
     scenario = YearScenario(
+        mode=args.mode,
         sources=args.sources,
         days=args.days,
         seed=args.seed,

@@ -82,7 +82,40 @@ def _value(raw: str) -> str:
 
 @lru_cache(maxsize=1)
 def alarms() -> dict[str, Alarm]:
-    """The alarms of alarms.tf's `local.alarms`, with the quota alarm once per snapshot kind."""
+    """The alarms of alarms.tf's `local.alarms`, with the quota alarm once per snapshot kind, and each
+    function's errors alarm (modules/function/main.tf), once per function the year runs."""
+    return {**_module_alarms(), **function_alarms()}
+
+
+# The functions whose errors alarm (Lambda's Errors metric: an invocation that raised or timed out) the year
+# models; the source side's is in the backup-account mode only, and left out.
+FUNCTIONS = ("copier", "reconciler", "pruner")
+
+
+@lru_cache(maxsize=1)
+def function_alarms() -> dict[str, Alarm]:
+    text = (ROOT / "modules" / "function" / "main.tf").read_text()
+    start = text.index('resource "aws_cloudwatch_metric_alarm" "errors"')
+    body = _block(text, text.index("{", start))
+    fields = dict(re.findall(r"^\s*(\w+)\s*=\s*(.+?)\s*$", body, re.M))
+    return {
+        f"function_errors_{name}": Alarm(
+            key=f"function_errors_{name}",
+            metric=_value(fields["metric_name"]),
+            statistic=_value(fields["statistic"]),
+            period=int(_value(fields["period"])),
+            evaluation_periods=int(_value(fields["evaluation_periods"])),
+            datapoints_to_alarm=int(_value(fields.get("datapoints_to_alarm", fields["evaluation_periods"]))),
+            comparison=_value(fields["comparison_operator"]),
+            threshold=float(_value(fields["threshold"])),
+            treat_missing=_value(fields["treat_missing_data"]),
+        )
+        for name in FUNCTIONS
+    }
+
+
+@lru_cache(maxsize=1)
+def _module_alarms() -> dict[str, Alarm]:
     text = (ROOT / "alarms.tf").read_text()
     found: dict[str, Alarm] = {}
     for match in re.finditer(r'^\s*(\w+)\s*=\s*\{\s*$|:\s*"([^"]+)"\s*=>\s*\{\s*$', text, re.M):

@@ -12,7 +12,7 @@ from typing import Any
 from snapshot_copy.kinds import KINDS
 
 from .fake_aws import CallStats, FakeClient, Faults, client_error, strict
-from .fake_rds import LIST_OPTIONS, paged
+from .fake_rds import ACCOUNT, LIST_OPTIONS, paged
 from .sim import Sim
 from .year_world import World
 
@@ -26,23 +26,25 @@ class SourceClient(FakeClient):
 
     def _snapshots(self, kind: str, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         table = KINDS[kind]
+        # This account's snapshots; with IncludeShared and SnapshotType "shared", those shared with it instead.
+        shared = kwargs.get("IncludeShared") is True and kwargs.get("SnapshotType") == "shared"
         if table.identifier_key in kwargs:
-            strict(operation, kwargs, {table.identifier_key})
+            strict(operation, kwargs, {table.identifier_key, "IncludeShared", "SnapshotType"})
             wanted = kwargs[table.identifier_key]
 
             def one() -> dict[str, Any]:
                 snap = self.world.by_arn.get(wanted) or self.world.snaps[kind].get(wanted)
-                if snap is None:
-                    code = "DBSnapshotNotFound" if kind == "db" else "DBClusterSnapshotNotFoundFault"
-                    raise client_error(code, f"{wanted} not found.", operation, 404)
-                return {table.answer_key: [dict(snap.view)]}
+                if snap is not None and (ACCOUNT in snap.shared_with if shared else snap.account == ACCOUNT):
+                    return {table.answer_key: [dict(snap.view)]}
+                code = "DBSnapshotNotFound" if kind == "db" else "DBClusterSnapshotNotFoundFault"
+                raise client_error(code, f"{wanted} not found.", operation, 404)
 
             return self._call(f"{operation}[id]", operation, one)
-        strict(operation, kwargs, LIST_OPTIONS)
-        if kwargs.get("SnapshotType") not in (None,) or kwargs.get("Filters"):
+        strict(operation, kwargs, LIST_OPTIONS | {"IncludeShared"})
+        if (kwargs.get("SnapshotType") not in (None,) and not shared) or kwargs.get("Filters"):
             raise TypeError(f"{operation}: only the full listing is modelled in the source, got {kwargs}")
         page = {k: v for k, v in kwargs.items() if k in ("MaxRecords", "Marker")}
-        listing = self.world._listing("source", kind)
+        listing = self.world._listing("shared" if shared else "source", kind)
         return self._call(
             f"{operation}[list]",
             operation,

@@ -42,6 +42,10 @@ def alarm_points(year: Any) -> dict[str, list[tuple[float, float]]]:
             (at, float(sum(1 for t in rec.scheduled_dlq if 0 <= at - t < DLQ_READ_AFTER))) for at, *_ in rec.samples
         ],
         "recovery_point": [(r["at"], float(r["past_rpo"])) for r in rec.reconciler_runs],
+        # Lambda's Errors: an invocation that timed out, or a scheduled run that raised (each attempt).
+        "function_errors_copier": [(at, 1.0) for at in rec.killed_at],
+        "function_errors_reconciler": [(at, 1.0) for at in rec.reconciler_failed],
+        "function_errors_pruner": [(at, 1.0) for at in rec.pruner_failed],
     }
     for kind in KINDS:
         points[f"manual_snapshot_quota_{kind}"] = [(r["at"], r["percent"][kind]) for r in rec.pruner_runs]
@@ -173,6 +177,8 @@ def figures(year: Any, copied: dict[str, int], plan: FaultPlan, wall: float) -> 
         },
         "wall_seconds": round(time.perf_counter() - wall, 1),
     }
+    if year.backup is not None:
+        figures_out["source_side"] = year.backup.figures()
     figures_out["_series"] = {
         "worst_age_by_hour": sorted(worst_hour.items()),
         "samples": [

@@ -9,6 +9,7 @@ invariants, the alarm model and the figures read.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 import copy_snapshot
 from snapshot_copy import copy_requests, reconcile
+from snapshot_copy.accounts import Accounts
 from snapshot_copy.errors import SnapshotCopyError
 from snapshot_copy.kinds import KINDS
 from snapshot_copy.prune_config import PruneConfig
@@ -28,8 +30,10 @@ from snapshot_copy.runtime import Runtime
 from .burst import FUNCTION_NAME, RECONCILER_NAME, REQUESTS_TABLE, function_config, reconciler_config
 from .fake_aws import CallStats, Faults
 from .fake_dynamodb import FakeDynamoDb, Table
+from .fake_rds import ACCOUNT
 from .fake_sqs import DeadLetterQueue, EventSourceMapping, FunctionSqs, Queue, ReconcilerSqs, event_body
 from .sim import Sim, SimClock
+from .year_backup import SOURCE_ACCOUNT, BackupSide
 from .year_clients import DestinationClient, ServiceQuotas, SourceClient
 from .year_faults import DAY, HOUR, FaultPlan
 from .year_legacy import prune_by_tags
@@ -72,6 +76,7 @@ class Recorder:
     violations: list[str] = field(default_factory=list)
     violation_counts: Counter[str] = field(default_factory=Counter)
     invocations_killed: int = 0
+    killed_at: list[float] = field(default_factory=list)  # the copier's invocations killed (Lambda's Errors)
 
     def violate(self, invariant: str, text: str) -> None:
         self.violation_counts[invariant] += 1
@@ -111,6 +116,8 @@ class YearRun(People):
         self.end = scenario.days * DAY
         self.other_sources = max(1, scenario.sources // 40)
         self._kill_at: dict[int, float] = {}
+        self.backup_mode = getattr(scenario, "mode", "single-account") == "backup-account"
+        self.backup: BackupSide | None = None
         self._build()
 
     # -- set-up ---------------------------------------------------------------------------------------------
@@ -154,6 +161,8 @@ class YearRun(People):
         if s.reconciler:
             self._reconciler()
         self._pruner()
+        if self.backup_mode:
+            self.backup = BackupSide(self)
         self._operator()
         sim.every(300, self._sample)
 
@@ -175,6 +184,8 @@ class YearRun(People):
                 client.interrupt = self._interrupt
         self.copier_clients = copy_snapshot.Clients(source, destination, sqs, dynamodb)
         config = function_config(s, self.dlq.url, REQUESTS_TABLE if s.reconciler else None)
+        if self.backup_mode:
+            config = dataclasses.replace(config, accounts=Accounts((SOURCE_ACCOUNT,)))
         jitter = random.Random(s.seed + 3)
         kills = random.Random(s.seed + 8)
 
@@ -188,21 +199,26 @@ class YearRun(People):
                 function_name=FUNCTION_NAME,
                 clock=self.clock,
                 seconds_left=lambda: s.lambda_timeout - (sim.now - started),
+                account_id=ACCOUNT if self.backup_mode else None,
             )
             try:
                 return copy_snapshot.handle(event, config, self.copier_clients, runtime, jitter)
             finally:
                 self._kill_at.pop(id(task), None)
 
-        self.mapping = PausingMapping(
-            sim,
-            self.queue,
+        self.mapping = self._mapping(self.queue, invoke, batching_window=10)
+
+    def _mapping(self, queue: Queue, invoke: Any, batching_window: float = 0.0) -> PausingMapping:
+        """An SQS event source mapping as the modules deploy it (batches of 10, two at once)."""
+        return PausingMapping(
+            self.sim,
+            queue,
             invoke,
             batch_size=10,
             maximum_concurrency=2,
             region=SOURCE_REGION,
             epoch=EPOCH,
-            batching_window=10,
+            batching_window=batching_window,
             plan=self.plan,
         )
 
@@ -211,6 +227,7 @@ class YearRun(People):
         if task is not None and self._kill_at.get(id(task), float("inf")) <= self.sim.now:
             del self._kill_at[id(task)]
             self.rec.invocations_killed += 1
+            self.rec.killed_at.append(self.sim.now)
             raise LambdaTimeout("Task timed out")
 
     def _outage_down(self) -> bool:
@@ -229,6 +246,9 @@ class YearRun(People):
             source, DestinationClient(w, "rds-destination", "reconciler", sim, stats, rng, self.faults), sqs, dynamodb
         )
         self.reconciler_config = reconciler_config(s, self.queue.url)
+        if self.backup_mode:
+            accounts = Accounts((SOURCE_ACCOUNT,))  # SOURCE_ACCOUNT_IDS
+            self.reconciler_config = dataclasses.replace(self.reconciler_config, accounts=accounts)
         self.skips = random.Random(s.seed + 7)
         t = RECONCILER_OFFSET_MINUTES * 60
         while t < self.end + s.drain_days * DAY:
@@ -257,6 +277,7 @@ class YearRun(People):
             clock=self.clock,
             sleep=sim.sleep,
             seconds_left=lambda: s.reconcile_timeout - (sim.now - started),
+            account_id=ACCOUNT if self.backup_mode else None,
         )
         try:
             out = reconcile.reconcile(
@@ -375,21 +396,7 @@ class YearRun(People):
         self._deliver(snap, snapshot_type)
 
     def _deliver(self, snap: Snap, snapshot_type: str) -> None:
-        r, rng = self.rates, self.rng
-        if self._outage_down():
-            self.rec.deliveries["outage"] += 1
-            return
-        if rng.random() < r.event_lost:
-            self.rec.deliveries["lost"] += 1
-            return
-        delay = rng.uniform(1, 30)
-        if rng.random() < r.event_late:
-            self.rec.deliveries["late"] += 1
-            delay = rng.uniform(30, r.event_late_max_minutes * 60)
-        times = [delay]
-        if rng.random() < r.event_duplicated:
-            self.rec.deliveries["duplicated"] += 1
-            times.append(delay + rng.uniform(0, 60))
+        """RDS's created event of a fleet's snapshot: to the copier's queue, or the source side's."""
         event_id = {
             ("db", "automated"): "RDS-EVENT-0091",
             ("db", "manual"): "RDS-EVENT-0042",
@@ -408,10 +415,33 @@ class YearRun(People):
                 '"SourceType": "SNAPSHOT"', '"SourceType": "CLUSTER_SNAPSHOT"'
             )
         body = body.replace('"RDS-EVENT-0091"', f'"{event_id[(snap.kind, snapshot_type)]}"')
+        if self.backup is not None:
+            body = body.replace(f'"account": "{ACCOUNT}"', f'"account": "{SOURCE_ACCOUNT}"')
+            self.backup.deliver(snap, snapshot_type, body)
+            return
+        self._deliver_body(snap, body, lambda: self.queue.send(body, snap.arn))
+
+    def _deliver_body(self, snap: Snap, body: str, send: Any) -> None:
+        """EventBridge delivers an event: lost, late or twice at the stated rates, never in the outage."""
+        r, rng = self.rates, self.rng
+        if self._outage_down():
+            self.rec.deliveries["outage"] += 1
+            return
+        if rng.random() < r.event_lost:
+            self.rec.deliveries["lost"] += 1
+            return
+        delay = rng.uniform(1, 30)
+        if rng.random() < r.event_late:
+            self.rec.deliveries["late"] += 1
+            delay = rng.uniform(30, r.event_late_max_minutes * 60)
+        times = [delay]
+        if rng.random() < r.event_duplicated:
+            self.rec.deliveries["duplicated"] += 1
+            times.append(delay + rng.uniform(0, 60))
         self.rec.deliveries["delivered"] += 1
         for delay in times:
             if not self.plan.active("source-region outage", self.sim.now + delay):
-                self.sim.at(self.sim.now + delay, lambda: self.queue.send(body, snap.arn))
+                self.sim.at(self.sim.now + delay, send)
 
     def _delete_source(self, source: Source) -> None:
         """The source is deleted with a final snapshot; RDS deletes its automated snapshots with it."""
@@ -437,6 +467,7 @@ class YearRun(People):
         check_keep_rules(self)
 
     def check_mapping(self) -> None:
-        unexpected = [e for e in self.mapping.errors if not isinstance(e, LambdaTimeout)]
+        errors = self.mapping.errors + (self.backup.mapping.errors if self.backup is not None else [])
+        unexpected = [e for e in errors if not isinstance(e, LambdaTimeout)]
         if unexpected:
-            raise RuntimeError(f"{len(unexpected)} copier invocations failed; first: {unexpected[0]!r}")
+            raise RuntimeError(f"{len(unexpected)} invocations failed; first: {unexpected[0]!r}")

@@ -13,6 +13,15 @@ A vault's copy is read with the vault's reader role, in its destination region, 
 copier gives the copy of the shared snapshot (naming.target_identifier of the shared identifier and ARN).
 It never deletes a snapshot but our share copies, and of a restore attribute it removes the vault accounts
 only.
+
+It also catches up the snapshots whose created event never came (EventBridge lost it, or the region was out):
+with no event the function never heard of them, and the vaults' reconcilers cannot see a snapshot that was
+never shared. A candidate is a customer's snapshot (automated, or manual and shared with no vault) made
+between CATCH_UP_HOURS and CATCH_UP_GRACE_MINUTES ago, available, with no share copy of ours listed; it is
+lost unless every vault holds an available copy of it or of its share copy (one describe a vault: after a
+vault's copy the share copy is deleted, or the share removed, so a snapshot handled by its event looks like
+this too). A lost one is handed to `catch_up`, the handler's own path for an event (decide, then share or
+start a share copy), which counts it in MissedEventsCaughtUp.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..events import parse_snapshot_arn
 from ..kinds import KINDS
 from ..listing import AVAILABLE, BROKEN_STATUSES, describe_one, pages
 from ..naming import target_identifier
@@ -33,13 +43,21 @@ from ..runtime import no_limit
 from ..tagging import TAG_SOURCE_SNAPSHOT_ARN, tag_value
 from . import metrics
 from .config import ShareConfig, Vault
-from .naming import is_share_copy
+from .naming import is_share_copy, share_copy_identifier
 from .share import UnshareableError, delete_share_copy, restore_accounts, share_and_announce, unshare
 
 logger = logging.getLogger("share_snapshot")
 
 # Time kept for what follows the last snapshot (a share, a delete, the metrics line).
 DEADLINE_MARGIN_SECONDS = 20
+# The snapshots the catch-up looks at: made in the last day and two hours (so a day's outage of the region,
+# clean-up included, is caught up by the first run after it), and not in the last 15 minutes (their event
+# is on its way; were both to act, starting a share copy twice is harmless: RDS says it exists).
+CATCH_UP_HOURS = 26
+CATCH_UP_GRACE_MINUTES = 15
+
+# The handler's path for a snapshot whose event never came: the metrics' counts of what it did.
+CatchUp = Callable[[dict[str, Any], str], Counter[str]]
 
 
 def clean_up(
@@ -49,27 +67,81 @@ def clean_up(
     config: ShareConfig,
     now: datetime,
     seconds_left: Callable[[], float] = no_limit,
+    catch_up: CatchUp | None = None,
 ) -> Counter[str]:
     """One run over both kinds; the metrics' counts. An error on one snapshot is counted (Failed) and logged,
-    and the run goes on with the next. Near the function's timeout it stops: the next run starts over."""
+    and the run goes on with the next. Near the function's timeout it stops: the next run starts over.
+    `catch_up`: what to do with a snapshot whose event never came (None: no catch-up)."""
     counts: Counter[str] = Counter()
     oldest = now - timedelta(days=config.share_timeout_days + 1)
+    window = (now - timedelta(hours=CATCH_UP_HOURS), now - timedelta(minutes=CATCH_UP_GRACE_MINUTES))
     for kind in KINDS:
         id_key = KINDS[kind].identifier_key
+        listed: set[str] = set()
+        candidates: list[dict[str, Any]] = []
         for snapshot in pages(rds, kind, SnapshotType="manual"):
             if seconds_left() < DEADLINE_MARGIN_SECONDS:
                 logger.warning("clean-up stopped near the function's timeout; the next run goes on")
                 return counts
+            listed.add(snapshot[id_key])
             try:
-                counts += _judge(rds, sqs, vault_rds, config, snapshot, kind, now, oldest)
+                unshared: list[dict[str, Any]] = []
+                counts += _judge(rds, sqs, vault_rds, config, snapshot, kind, now, oldest, unshared)
+                if catch_up is not None:
+                    candidates += [found for found in unshared if _made_within(found, window)]
             except (ClientError, BotoCoreError) as exc:
                 counts[metrics.FAILED] += 1
-                error = f"{type(exc).__name__}: {exc}"
-                logger.error(
-                    f"clean-up of {snapshot.get(id_key)} failed ({error}); the next run tries again",
-                    extra={"snapshot": snapshot.get(id_key), "kind": kind, "error": error},
-                )
+                _log_failure(snapshot.get(id_key), kind, exc)
+        if catch_up is None:
+            continue
+        for snapshot in pages(rds, kind, SnapshotType="automated"):
+            if snapshot.get("Status") == AVAILABLE and _made_within(snapshot, window):
+                candidates.append(snapshot)
+        for snapshot in candidates:
+            if seconds_left() < DEADLINE_MARGIN_SECONDS:
+                logger.warning("clean-up stopped near the function's timeout; the next run goes on")
+                return counts
+            try:
+                if _lost(vault_rds, config, snapshot, kind, listed):
+                    counts += catch_up(snapshot, kind)
+            except (ClientError, BotoCoreError) as exc:
+                counts[metrics.FAILED] += 1
+                _log_failure(snapshot.get(id_key), kind, exc)
     return counts
+
+
+def _log_failure(identifier: Any, kind: str, exc: Exception) -> None:
+    error = f"{type(exc).__name__}: {exc}"
+    logger.error(
+        f"clean-up of {identifier} failed ({error}); the next run tries again",
+        extra={"snapshot": identifier, "kind": kind, "error": error},
+    )
+
+
+def _made_within(snapshot: Mapping[str, Any], window: tuple[datetime, datetime]) -> bool:
+    created = snapshot.get("SnapshotCreateTime")
+    return isinstance(created, datetime) and window[0] <= created <= window[1]
+
+
+def _lost(
+    vault_rds: Callable[[Vault], Any], config: ShareConfig, snapshot: Mapping[str, Any], kind: str, listed: set[str]
+) -> bool:
+    """Whether a candidate was never handled: no share copy of it is listed, and some vault holds no copy of
+    it nor of its share copy."""
+    table = KINDS[kind]
+    identifier, arn = snapshot[table.identifier_key], snapshot[table.arn_key]
+    share_id = share_copy_identifier(identifier, arn, kind)
+    if share_id in listed:
+        return False  # being made, or waiting for its vaults: the share copy's own path
+    ref = parse_snapshot_arn(arn, kind, "catch-up")
+    share_copy = {
+        table.identifier_key: share_id,
+        table.arn_key: table.arn(ref.partition, ref.region, ref.account, share_id),
+    }
+    return not all(
+        _vault_holds(reader, snapshot, kind) or _vault_holds(reader, share_copy, kind)
+        for reader in (vault_rds(vault) for vault in config.vaults)
+    )
 
 
 def _judge(
@@ -77,11 +149,14 @@ def _judge(
     sqs: Any,
     vault_rds: Callable[[Vault], Any],
     config: ShareConfig,
-    snapshot: Mapping[str, Any],
+    snapshot: dict[str, Any],
     kind: str,
     now: datetime,
     oldest: datetime,
+    unshared: list[dict[str, Any]],
 ) -> Counter[str]:
+    """One listed manual snapshot. A customer's one, young and available, shared with no vault account, is
+    added to `unshared`."""
     table = KINDS[kind]
     identifier = snapshot[table.identifier_key]
     # The share's age: when the shared snapshot (the share copy, or the customer's snapshot) was made, which is
@@ -123,6 +198,7 @@ def _judge(
         if not isinstance(created, datetime) or created < oldest:
             return counts
         if not set(config.vault_accounts) & set(restore_accounts(rds, kind, identifier)):
+            unshared.append(snapshot)  # a customer's snapshot no vault can restore: the catch-up's to judge
             return counts
     waiting = [vault.name for vault in config.vaults if not _vault_holds(vault_rds(vault), snapshot, kind)]
     timed_out = (

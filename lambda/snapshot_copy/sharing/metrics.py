@@ -19,8 +19,11 @@ SHARE_COPIES_DELETED = "ShareCopiesDeleted"
 SHARE_TIMED_OUT = "ShareTimedOut"  # a share no vault copied within SHARE_TIMEOUT_DAYS (then unshared)
 FAILED = "Failed"  # an event or a clean-up step that failed (an error, retried where it may succeed)
 IGNORED = "EventsIgnored"  # not a snapshot-created event, not enabled, not selected, gone
+# A snapshot whose created event never reached the function (EventBridge lost it, or the region was out),
+# found by the clean-up and shared (or its share copy started) as its event would have had it.
+CAUGHT_UP = "MissedEventsCaughtUp"
 SHARING_METRICS = (SHARED, SHARE_COPIES_STARTED, UNSHAREABLE, SHARES_REMOVED, SHARE_COPIES_DELETED)
-SHARING_METRICS += (SHARE_TIMED_OUT, FAILED, IGNORED)
+SHARING_METRICS += (SHARE_TIMED_OUT, FAILED, IGNORED, CAUGHT_UP)
 
 
 def emit(
