@@ -137,7 +137,10 @@ def test_backup_account_share_copies_are_bounded_by_the_source_manual_snapshot_q
     main(["--mode", "backup-account", "--events", "40", "--source-manual-snapshot-quota", "15"], out=out, err=err)
     report = json.loads(out.getvalue().strip().splitlines()[-1])
     as_is, share_copy = report["as-is"], report["share-copy"]
-    assert share_copy["share_copies"] == 15 and share_copy["told_the_vault"] == 15
+    assert share_copy["told_the_vault"] == 15
     assert share_copy["lost"] == share_copy["dead_lettered_at_the_source"] == 25
+    # Not lost for good: the clean-up after the burst catches the dead-lettered ones up as the quota lets it.
+    assert "'MissedEventsCaughtUp': 15" in share_copy["cleanup"]["last_result"]
+    assert share_copy["share_copies"] == 30
     assert share_copy["share_copies_refused_by_quota"] > 0
     assert as_is["lost"] == 0  # shared as it is: no snapshot made, no quota used

@@ -127,7 +127,7 @@ def _lost(
     vault_rds: Callable[[Vault], Any], config: ShareConfig, snapshot: Mapping[str, Any], kind: str, listed: set[str]
 ) -> bool:
     """Whether a candidate was never handled: no share copy of it is listed, and some vault holds no copy of
-    it nor of its share copy."""
+    its share copy (nor, of a manual one, of it)."""
     table = KINDS[kind]
     identifier, arn = snapshot[table.identifier_key], snapshot[table.arn_key]
     share_id = share_copy_identifier(identifier, arn, kind)
@@ -138,8 +138,10 @@ def _lost(
         table.identifier_key: share_id,
         table.arn_key: table.arn(ref.partition, ref.region, ref.account, share_id),
     }
+    # An automated snapshot is shared through a share copy only: one describe a vault in the usual case.
+    manual = snapshot.get("SnapshotType") == "manual"
     return not all(
-        _vault_holds(reader, snapshot, kind) or _vault_holds(reader, share_copy, kind)
+        _vault_holds(reader, share_copy, kind) or (manual and _vault_holds(reader, snapshot, kind))
         for reader in (vault_rds(vault) for vault in config.vaults)
     )
 
