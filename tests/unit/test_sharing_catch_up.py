@@ -16,7 +16,7 @@ import pytest
 import share_snapshot
 from snapshot_copy.kinds import KINDS
 from snapshot_copy.sharing.naming import share_copy_identifier
-from tests.unit.test_sharing_world import VAULT_ACCOUNT, World, created_event, make_world, scheduled_event
+from tests.unit.test_sharing_world import VAULT_ACCOUNT, World, created_event, make_world, refuse, scheduled_event
 
 
 @pytest.fixture(autouse=True)
@@ -121,3 +121,19 @@ def test_a_snapshot_the_source_filter_leaves_out_is_not_caught_up(world: World) 
 
     assert world.metrics()["MissedEventsCaughtUp"] == 0
     assert world.describe("cluster", share_copy_of(original, "cluster")) is None
+
+
+def test_a_listing_that_fails_fails_its_kind_only_and_the_run_reports_it(world: World) -> None:
+    # Throttled past the client's retries: the clean-up raised out of the handler before (a failed scheduled
+    # run, the other kind not cleaned up or caught up either). Found by the year in backup-account mode.
+    cluster = world.automated("cluster", "cluster-2026-12-03-05-00")
+    world.automated("db", "db-2026-12-03-05-00")
+    refuse(world.function_rds(), "DescribeDBSnapshots", "Throttling", "Rate exceeded")
+
+    answer = world.invoke(scheduled_event(), at=hours_on(1))
+
+    assert answer["status"] == "failed"
+    metrics = world.metrics()
+    assert metrics["Failed"] == 1
+    assert metrics["MissedEventsCaughtUp"] >= 1
+    assert world.describe("cluster", share_copy_of(cluster, "cluster")) is not None

@@ -73,41 +73,65 @@ def clean_up(
     and the run goes on with the next. Near the function's timeout it stops: the next run starts over.
     `catch_up`: what to do with a snapshot whose event never came (None: no catch-up)."""
     counts: Counter[str] = Counter()
+    for kind in KINDS:
+        try:
+            done = _clean_up_kind(rds, sqs, vault_rds, config, now, seconds_left, catch_up, kind, counts)
+        except (ClientError, BotoCoreError) as exc:
+            # A listing failed past the client's retries: this kind waits for the next run, the other goes on.
+            counts[metrics.FAILED] += 1
+            _log_failure(f"the {KINDS[kind].description} listing", kind, exc)
+            continue
+        if not done:
+            logger.warning("clean-up stopped near the function's timeout; the next run goes on")
+            break
+    return counts
+
+
+def _clean_up_kind(
+    rds: Any,
+    sqs: Any,
+    vault_rds: Callable[[Vault], Any],
+    config: ShareConfig,
+    now: datetime,
+    seconds_left: Callable[[], float],
+    catch_up: CatchUp | None,
+    kind: str,
+    counts: Counter[str],
+) -> bool:
+    """One kind's manual snapshots, then its catch-up, adding to `counts`; False when stopped near the timeout.
+    Raises what a listing raises."""
     oldest = now - timedelta(days=config.share_timeout_days + 1)
     window = (now - timedelta(hours=CATCH_UP_HOURS), now - timedelta(minutes=CATCH_UP_GRACE_MINUTES))
-    for kind in KINDS:
-        id_key = KINDS[kind].identifier_key
-        listed: set[str] = set()
-        candidates: list[dict[str, Any]] = []
-        for snapshot in pages(rds, kind, SnapshotType="manual"):
-            if seconds_left() < DEADLINE_MARGIN_SECONDS:
-                logger.warning("clean-up stopped near the function's timeout; the next run goes on")
-                return counts
-            listed.add(snapshot[id_key])
-            try:
-                unshared: list[dict[str, Any]] = []
-                counts += _judge(rds, sqs, vault_rds, config, snapshot, kind, now, oldest, unshared)
-                if catch_up is not None:
-                    candidates += [found for found in unshared if _made_within(found, window)]
-            except (ClientError, BotoCoreError) as exc:
-                counts[metrics.FAILED] += 1
-                _log_failure(snapshot.get(id_key), kind, exc)
-        if catch_up is None:
-            continue
-        for snapshot in pages(rds, kind, SnapshotType="automated"):
-            if snapshot.get("Status") == AVAILABLE and _made_within(snapshot, window):
-                candidates.append(snapshot)
-        for snapshot in candidates:
-            if seconds_left() < DEADLINE_MARGIN_SECONDS:
-                logger.warning("clean-up stopped near the function's timeout; the next run goes on")
-                return counts
-            try:
-                if _lost(vault_rds, config, snapshot, kind, listed):
-                    counts += catch_up(snapshot, kind)
-            except (ClientError, BotoCoreError) as exc:
-                counts[metrics.FAILED] += 1
-                _log_failure(snapshot.get(id_key), kind, exc)
-    return counts
+    id_key = KINDS[kind].identifier_key
+    listed: set[str] = set()
+    candidates: list[dict[str, Any]] = []
+    for snapshot in pages(rds, kind, SnapshotType="manual"):
+        if seconds_left() < DEADLINE_MARGIN_SECONDS:
+            return False
+        listed.add(snapshot[id_key])
+        try:
+            unshared: list[dict[str, Any]] = []
+            counts += _judge(rds, sqs, vault_rds, config, snapshot, kind, now, oldest, unshared)
+            if catch_up is not None:
+                candidates += [found for found in unshared if _made_within(found, window)]
+        except (ClientError, BotoCoreError) as exc:
+            counts[metrics.FAILED] += 1
+            _log_failure(snapshot.get(id_key), kind, exc)
+    if catch_up is None:
+        return True
+    for snapshot in pages(rds, kind, SnapshotType="automated"):
+        if snapshot.get("Status") == AVAILABLE and _made_within(snapshot, window):
+            candidates.append(snapshot)
+    for snapshot in candidates:
+        if seconds_left() < DEADLINE_MARGIN_SECONDS:
+            return False
+        try:
+            if _lost(vault_rds, config, snapshot, kind, listed):
+                counts += catch_up(snapshot, kind)
+        except (ClientError, BotoCoreError) as exc:
+            counts[metrics.FAILED] += 1
+            _log_failure(snapshot.get(id_key), kind, exc)
+    return True
 
 
 def _log_failure(identifier: Any, kind: str, exc: Exception) -> None:
