@@ -12,10 +12,13 @@ share key takes 5 minutes plus size / 1,000 GB/h (lognormal factor, sigma 0.3), 
 account's manual snapshot quota (SOURCE_QUOTA a kind, raised as an operator would), and RDS's created event of
 the share copy goes out when it is available; restore attributes; deletes. The vault's reader role reads the
 vault's copies (`VaultReader`); the function's messages reach the vault's queue (`VaultQueueClient`).
+A database the source account deletes is excluded in the vault's source_filter by the operator 36 hours
+later (`BackupSide.source_deleted`): the vault cannot see that it is gone.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from collections import Counter
@@ -42,6 +45,7 @@ SHARE_MAX_RECEIVES = 5  # its queue's maxReceiveCount
 SOURCE_QUOTA = 2000  # the source account's manual snapshot quota per kind (share copies count)
 SHARE_COPY_GB_PER_HOUR = 1000.0
 CLEANUP_OFFSET_MINUTES = 40.0
+RETIRE_AFTER_HOURS = 36.0
 
 
 def share_config(vault_queue_url: str) -> ShareConfig:
@@ -361,6 +365,23 @@ class BackupSide:
             self.run.rec.violate("deleted", f"the source side deleted {snap.arn}, which it did not make")
         self.counts["share_copies_deleted"] += 1
         self.world.expire_source_snapshot(snap)
+
+    def source_deleted(self, identifier: str) -> None:
+        """A database of the source account was deleted. The vault cannot list another account's databases,
+        so its reconciler watches the source for as long as it holds copies of it (keep_last: for good), and
+        the recovery point alarm fires a day on. The operator's step (docs/backup-account.md): exclude it in
+        the vault's source_filter; done RETIRE_AFTER_HOURS after the deletion (the alarm, then the next
+        working morning)."""
+
+        def retire() -> None:
+            config = self.run.reconciler_config
+            excluded = (*config.source_filter.exclude_identifiers, identifier)
+            source_filter = dataclasses.replace(config.source_filter, exclude_identifiers=excluded)
+            self.run.reconciler_config = dataclasses.replace(config, source_filter=source_filter)
+            self.counts["sources_excluded_by_the_operator"] += 1
+
+        if getattr(self.run, "reconciler_config", None) is not None:
+            self.sim.at(self.sim.now + RETIRE_AFTER_HOURS * HOUR, retire)
 
     def figures(self) -> dict[str, Any]:
         return {

@@ -452,6 +452,8 @@ class YearRun(People):
                 w.expire_source_snapshot(snap)
         stamp = w.when(self.sim.now).strftime("%Y-%m-%d-%H-%M")
         self._snapshot(source, "manual", f"{source.identifier}-final-{stamp}", MANUAL_SOURCE_KEEP_DAYS)
+        if self.backup is not None:
+            self.backup.source_deleted(source.identifier)
 
     # -- sampling and daily checks (year_checks.py judges them) -----------------------------------------------
     def _sample(self) -> None:

@@ -52,3 +52,15 @@ def requests_table(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
     )
     monkeypatch.setenv("REQUESTS_TABLE", REQUESTS_TABLE)
     return dynamodb
+
+
+@pytest.fixture
+def share_world(aws: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[Any]:
+    """The source side's world (tests/unit/test_sharing_world.py), with its function's clients cached by no
+    earlier test and kept for no later one."""
+    import share_snapshot
+    from tests.unit.test_sharing_world import make_world
+
+    share_snapshot.source_clients.cache_clear()
+    yield make_world(monkeypatch, capsys)
+    share_snapshot.source_clients.cache_clear()

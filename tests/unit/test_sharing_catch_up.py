@@ -8,27 +8,18 @@ The world (moto, the vaults as other accounts) is test_sharing_world.py's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import share_snapshot
 from snapshot_copy.kinds import KINDS
 from snapshot_copy.sharing.naming import share_copy_identifier
-from tests.unit.test_sharing_world import VAULT_ACCOUNT, World, created_event, make_world, refuse, scheduled_event
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_clients() -> Iterator[None]:
-    share_snapshot.source_clients.cache_clear()
-    yield
-    share_snapshot.source_clients.cache_clear()
+from tests.unit.test_sharing_world import VAULT_ACCOUNT, World, created_event, refuse, scheduled_event
 
 
 @pytest.fixture
-def world(aws: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> World:
-    return make_world(monkeypatch, capsys)
+def world(share_world: World) -> World:  # tests/unit/conftest.py
+    return share_world
 
 
 def hours_on(hours: float) -> datetime:

@@ -8,7 +8,6 @@ The world (moto, the vaults as other accounts, moto's gaps) is test_sharing_worl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -28,7 +27,6 @@ from tests.unit.test_sharing_world import (
     VAULT_REGION,
     World,
     created_event,
-    make_world,
     scheduled_event,
     set_status,
     with_two_vaults,
@@ -37,16 +35,9 @@ from tests.unit.test_sharing_world import (
 UNRELATED_ACCOUNT = "111111111111"
 
 
-@pytest.fixture(autouse=True)
-def _no_cached_clients() -> Iterator[None]:
-    share_snapshot.source_clients.cache_clear()
-    yield
-    share_snapshot.source_clients.cache_clear()
-
-
 @pytest.fixture
-def world(aws: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> World:
-    return make_world(monkeypatch, capsys)
+def world(share_world: World) -> World:  # tests/unit/conftest.py
+    return share_world
 
 
 def later(days: float) -> datetime:

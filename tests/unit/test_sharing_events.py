@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from datetime import UTC
 
 import pytest
 
-import share_snapshot
 from snapshot_copy.events import KNOWN_EVENTS, SOURCE_SNAPSHOT_TIME, parse_event
 from snapshot_copy.kinds import KINDS
 from snapshot_copy.sharing.handler import SharingFailedError
@@ -34,7 +32,6 @@ from tests.unit.test_sharing_world import (
     World,
     created_event,
     hook,
-    make_world,
     refuse,
     set_status,
     sqs_batch,
@@ -42,16 +39,9 @@ from tests.unit.test_sharing_world import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _no_cached_clients() -> Iterator[None]:
-    share_snapshot.source_clients.cache_clear()
-    yield
-    share_snapshot.source_clients.cache_clear()
-
-
 @pytest.fixture
-def world(aws: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> World:
-    return make_world(monkeypatch, capsys)
+def world(share_world: World) -> World:  # tests/unit/conftest.py
+    return share_world
 
 
 # Share as it is
