@@ -242,7 +242,7 @@ variable "log_retention_in_days" {
 }
 
 variable "metric_namespace" {
-  description = "CloudWatch namespace of the function's metrics (Shared, ShareCopiesStarted, UnshareableSnapshots, SharesRemoved, ShareCopiesDeleted, ShareTimedOut, Failed), published as Embedded Metric Format logs."
+  description = "CloudWatch namespace of the function's metrics (Shared, ShareCopiesStarted, UnshareableSnapshots, SharesRemoved, ShareCopiesDeleted, ShareTimedOut, Failed, MissedEventsCaughtUp), published as Embedded Metric Format logs."
   type        = string
   default     = "RdsSnapshotCopy"
   nullable    = false
