@@ -12,6 +12,7 @@ import pytest
 from bench.sim import Sim
 from bench.year import YearScenario, main
 from bench.year_alarms import alarms, evaluate
+from bench.year_backup import SOURCE_ACCOUNT
 from bench.year_checks import check_quota
 from bench.year_faults import FaultRates, plan
 from bench.year_run import EPOCH, Recorder, YearRun
@@ -184,3 +185,17 @@ def test_the_backup_account_year_loses_nothing_the_source_side_catches_up_lost_e
     side = report["source_side"]["events"]
     assert side["share_copies_started_by_cleanup"] > 0
     assert side["share_copies_deleted"] == side["share_copies_started"]  # every one, once its copy was made
+
+
+def test_a_delete_by_the_source_side_of_what_it_did_not_make_breaks_the_deleted_invariant():
+    scenario = YearScenario(sources=4, days=6, mode="backup-account")
+    year = YearRun(scenario, plan(scenario.rates, 6, scenario.seed))
+    source = next(iter(year.world.sources.values()))
+    customer = year.world.take_snapshot(source, "manual", f"{source.identifier}-weekly")
+    assert customer.account == SOURCE_ACCOUNT and customer.origin is None  # a customer's, not a share copy
+
+    year.backup.deleted(customer)
+
+    assert year.rec.violation_counts["deleted"] == 1
+    assert "which it did not make" in year.rec.violations[-1]
+    year.sim.close()
