@@ -116,7 +116,7 @@ class YearRun(People):
         self.end = scenario.days * DAY
         self.other_sources = max(1, scenario.sources // 40)
         self._kill_at: dict[int, float] = {}
-        self.backup_mode = getattr(scenario, "mode", "single-account") == "backup-account"
+        self.backup_mode = scenario.mode == "backup-account"
         self.backup: BackupSide | None = None
         self._build()
 
