@@ -253,7 +253,6 @@ class BackupSide:
         self.rng = random.Random(s.seed + 11)
         self.stats = CallStats()
         self.counts: Counter[str] = Counter()  # what happened on the source side, for the figures
-        self.outcomes: Counter[str] = Counter()  # the function's Results over SQS records (batchItemFailures)
         self.foreign_deletions: list[str] = []
         self._cleanup_task: Any = None
         self.dlq = DeadLetterQueue(f"{SHARE_DEPLOYMENT}-dlq", SOURCE_REGION)
@@ -311,7 +310,7 @@ class BackupSide:
         self.counts[f"cleanup_{task.result['status']}"] += 1
 
     # -- RDS's side of it -------------------------------------------------------------------------------------
-    def deliver(self, snap: Snap, snapshot_type: str, body: str) -> None:
+    def deliver(self, snap: Snap, body: str) -> None:
         """RDS's created event of a fleet's snapshot or of a share copy, through EventBridge to the source
         side's queue, with the year's event faults."""
         self.run._deliver_body(snap, body, lambda: self.queue.send(body, snap.arn))
@@ -356,7 +355,7 @@ class BackupSide:
         event = snapshot_created_event(
             snap.arn, snap.kind, "manual", snap.view["SnapshotCreateTime"], self.world.when(self.sim.now)
         )
-        self.deliver(snap, "manual", json.dumps(event))
+        self.deliver(snap, json.dumps(event))
 
     def deleted(self, snap: Snap) -> None:
         """A delete by the source side: only its own share copies may go (the invariant 'deleted')."""
@@ -388,6 +387,7 @@ class BackupSide:
             "source_account": SOURCE_ACCOUNT,
             "events": dict(self.counts),
             "dead_letters": len(self.dlq.entries),
+            "foreign_deletions": len(self.foreign_deletions),
             "api_calls": self.stats.total_requests(),
             "manual_snapshot_quota": SOURCE_QUOTA,
         }

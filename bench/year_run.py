@@ -417,7 +417,7 @@ class YearRun(People):
         body = body.replace('"RDS-EVENT-0091"', f'"{event_id[(snap.kind, snapshot_type)]}"')
         if self.backup is not None:
             body = body.replace(f'"account": "{ACCOUNT}"', f'"account": "{SOURCE_ACCOUNT}"')
-            self.backup.deliver(snap, snapshot_type, body)
+            self.backup.deliver(snap, body)
             return
         self._deliver_body(snap, body, lambda: self.queue.send(body, snap.arn))
 
