@@ -463,15 +463,17 @@ def parse_failures(response: Any, batch_ids: set[str]) -> set[str] | None:
     return ids
 
 
-def event_body(snapshot_arn: str, identifier: str, when_iso: str, event_uuid: str, region: str) -> str:
-    """An EventBridge RDS-EVENT-0091 event, as EventBridge puts it on the queue."""
+def event_body(
+    snapshot_arn: str, identifier: str, when_iso: str, event_uuid: str, region: str, account: str = ACCOUNT
+) -> str:
+    """An EventBridge RDS-EVENT-0091 event, as EventBridge puts it on the queue (of `account`'s bus)."""
     return json.dumps(
         {
             "version": "0",
             "id": event_uuid,
             "detail-type": "RDS DB Snapshot Event",
             "source": "aws.rds",
-            "account": ACCOUNT,
+            "account": account,
             "time": when_iso,
             "region": region,
             "resources": [snapshot_arn],

@@ -409,6 +409,7 @@ class YearRun(People):
             self.world.when(self.sim.now).strftime("%Y-%m-%dT%H:%M:%SZ"),
             f"evt-{len(self.rec.snapshots):07d}",
             SOURCE_REGION,
+            snap.account,
         )
         if snap.kind == "cluster":
             body = body.replace('"RDS DB Snapshot Event"', '"RDS DB Cluster Snapshot Event"').replace(
@@ -416,7 +417,6 @@ class YearRun(People):
             )
         body = body.replace('"RDS-EVENT-0091"', f'"{event_id[(snap.kind, snapshot_type)]}"')
         if self.backup is not None:
-            body = body.replace(f'"account": "{ACCOUNT}"', f'"account": "{SOURCE_ACCOUNT}"')
             self.backup.deliver(snap, body)
             return
         self._deliver_body(snap, body, lambda: self.queue.send(body, snap.arn))
