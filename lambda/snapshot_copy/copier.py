@@ -45,7 +45,7 @@ from .outcomes import (
     error_message,
 )
 from .ownership import LEGACY, OURS, Owner
-from .slots import CopySlots
+from .slots import CopySlots, ListingIncompleteError
 from .snapshot_time import source_data_time
 from .sources import source_key
 from .tagging import TAG_DEPLOYMENT, TAG_SOURCE_REGION, copy_tags, source_arn_tag_value
@@ -246,6 +246,9 @@ def start_copy(
             return Outcome("ignored", "Filtered", f"left out by the source filter: {decision.reason}", target)
     try:
         existing = slots.existing(ref.kind, target)
+    except ListingIncompleteError as exc:
+        # A cold container in a large destination: its next invocation reads on, and this record waits for it.
+        return Outcome("wait", "CopyListingIncomplete", str(exc), target)
     except (ClientError, BotoCoreError) as exc:
         return _with_target(classify_exception(exc, "listing copies in progress"), target)
     if existing is None:

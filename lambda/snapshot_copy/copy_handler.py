@@ -24,7 +24,7 @@ from .filters import Decision, Selection, SourceTags
 from .outcomes import Outcome
 from .queue import process_batch, sqs_records
 from .runtime import Runtime
-from .slots import CopySlots, Listing
+from .slots import CopySlots, Listing, Reading
 
 # Named for the function, as before this code left the entry file: log filters and queries keep working.
 logger = logging.getLogger("copy_snapshot")
@@ -37,9 +37,10 @@ class Clients:
     sqs: Any
     # The copy requests table's (source region); None: nothing is recorded (REQUESTS_TABLE unset).
     dynamodb: Any = None
-    # Kept between invocations of this container: the destination's copy listing (see slots.py) and
-    # the URLs of the queues records came from.
+    # Kept between invocations of this container: the destination's copy listing (see slots.py), the one
+    # being read across invocations, and the URLs of the queues records came from.
     slot_listings: dict[str, Listing] = field(default_factory=dict)
+    slot_readings: dict[str, Reading] = field(default_factory=dict)
     queue_urls: dict[str, str] = field(default_factory=dict)
     # The source filter's memory: the sources' tags, and the decision for each snapshot.
     source_tags: dict[str, Any] = field(default_factory=dict)
@@ -103,7 +104,15 @@ def handle(
     """The whole invocation, with everything from outside passed in. `rng`: the jitter of the postponed
     messages' delays (None: the random module's)."""
     clock = runtime.clock
-    slots = CopySlots(clients.destination_rds, config.copy_limits, clients.slot_listings, clock, owner=config.owner)
+    slots = CopySlots(
+        clients.destination_rds,
+        config.copy_limits,
+        clients.slot_listings,
+        clock,
+        owner=config.owner,
+        seconds_left=runtime.seconds_left,
+        readings=clients.slot_readings,
+    )
     selection = Selection(
         config.source_filter, SourceTags(clients.source_rds, clock, clients.source_tags), clients.filter_decisions
     )

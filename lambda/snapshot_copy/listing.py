@@ -94,21 +94,6 @@ def judged(snapshot: Mapping[str, Any], kind: str, owner: Owner) -> Copy:
     )
 
 
-def list_copies(rds: Any, kind: str, owner: Owner) -> tuple[dict[str, Copy], set[str]]:
-    """The copies of `kind` in the destination (every manual snapshot with the source-ARN tag, judged for
-    `owner`): {identifier: Copy}, and the identifiers of those in progress, whoever's (they all hold one of
-    RDS's copy slots in the region)."""
-    id_key = KINDS[kind].identifier_key
-    copies: dict[str, Copy] = {}
-    in_progress: set[str] = set()
-    for snapshot in pages(rds, kind, SnapshotType="manual"):
-        if source_tag(snapshot) is not None:
-            copies[snapshot[id_key]] = judged(snapshot, kind, owner)
-            if snapshot.get("Status") in IN_PROGRESS_STATUSES:
-                in_progress.add(snapshot[id_key])
-    return copies, in_progress
-
-
 def statuses(rds: Any, kind: str, identifiers: set[str]) -> dict[str, str]:
     """The status of each of these snapshots that still exists (one call for up to PAGE_SIZE of them)."""
     table = KINDS[kind]

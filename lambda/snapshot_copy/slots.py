@@ -11,6 +11,12 @@ keeps weeks of copies holds thousands. So the container keeps the listing (FULL_
 and, every REFRESH_TTL_SECONDS, re-reads only the copies it knows to be in progress, in one call
 filtered by their identifiers. Stale is safe: a copy that finished meanwhile frees its slot up to a
 refresh later, and a copy started by another container makes RDS refuse ours, which is a wait.
+
+A listing may take longer than an invocation has (17,500 snapshots of a kind are 175 calls, about a minute
+at 0.35 s a call: the default copier_timeout). It stops LISTING_MARGIN_SECONDS before the invocation's
+timeout (`seconds_left`), after one page at least; the container keeps what it read and RDS's Marker
+(`readings`), and its next invocation reads on. Meanwhile the last whole listing serves; a container that
+has none yet raises ListingIncompleteError, and the copier postpones the record saying so.
 """
 
 from __future__ import annotations
@@ -20,11 +26,40 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .listing import IN_PROGRESS_STATUSES, Copy, list_copies, statuses
+from .errors import SnapshotCopyError
+from .kinds import KINDS
+from .listing import IN_PROGRESS_STATUSES, PAGE_SIZE, Copy, judged, source_tag, statuses
 from .ownership import OURS, Owner
 
 FULL_LISTING_TTL_SECONDS = 900
 REFRESH_TTL_SECONDS = 30
+# Left to the invocation when a listing stops: the records after it (the queue starts none under 15 s).
+LISTING_MARGIN_SECONDS = 20.0
+
+
+class ListingIncompleteError(SnapshotCopyError):
+    """The invocation's time ran short before the listing of the destination's copies ended; the container's
+    next invocation reads on from where this one stopped."""
+
+    def __init__(self, kind: str, pages: int, snapshots: int) -> None:
+        self.kind = kind
+        super().__init__(
+            f"listing the destination's {kind} snapshots to count the copies in progress: {pages} page(s), "
+            f"{snapshots} snapshot(s) read so far, too many for one invocation; its next invocation reads on "
+            "(a larger copier_timeout lists them in fewer)"
+        )
+
+
+@dataclass
+class Reading:
+    """A listing being read across invocations: what its pages held so far, and RDS's Marker for the next."""
+
+    copies: dict[str, Copy]
+    in_progress: set[str]
+    started_at: float
+    marker: str | None = None
+    pages: int = 0
+    snapshots: int = 0
 
 
 @dataclass
@@ -50,25 +85,71 @@ class CopySlots:
         clock: Callable[[], float] = time.time,
         *,
         owner: Owner,
+        seconds_left: Callable[[], float] | None = None,
+        readings: dict[str, Reading] | None = None,
     ) -> None:
         self._rds = rds
         self._limits = limits
         self._listings = {} if listings is None else listings
         self._clock = clock
         self._owner = owner
+        self._seconds_left = seconds_left
+        # Listings left unfinished by an invocation of this container (kept by it, like `listings`).
+        self._readings = {} if readings is None else readings
+        self._stopped: set[str] = set()  # kinds whose listing this invocation already stopped for time
 
     def _listing(self, kind: str) -> Listing:
         now = self._clock()
         listing = self._listings.get(kind)
         if listing is None or not 0 <= now - listing.listed_at < FULL_LISTING_TTL_SECONDS:
-            copies, in_progress = list_copies(self._rds, kind, self._owner)
-            listing = self._listings[kind] = Listing(copies, in_progress, now, now)
-        elif not 0 <= now - listing.refreshed_at < REFRESH_TTL_SECONDS:
+            try:
+                listing = self._listings[kind] = self._read(kind, now)
+                return listing
+            except ListingIncompleteError:
+                if listing is None:
+                    raise
+                # The last whole listing serves until the next one is read (stale is safe: see above).
+        if not 0 <= now - listing.refreshed_at < REFRESH_TTL_SECONDS:
             if listing.in_progress:
                 _refresh(listing, statuses(self._rds, kind, listing.in_progress))
             listing.refreshed_at = now
             listing.unknown_in_progress = 0
         return listing
+
+    def _read(self, kind: str, now: float) -> Listing:
+        """Every manual snapshot of `kind` in the destination with the source-ARN tag, judged for this deployment,
+        page by page from where this container's last invocation stopped; ListingIncompleteError when the time
+        left runs short first."""
+        table = KINDS[kind]
+        # Taken out while it is read, put back if it stops: invocations sharing the container's memory at once
+        # (the benchmarks') each read their own.
+        reading = self._readings.pop(kind, None) or Reading({}, set(), now)
+        read_here = 0
+        while True:
+            if kind in self._stopped or (read_here and self._short_of_time()):
+                self._stopped.add(kind)
+                self._readings[kind] = reading
+                raise ListingIncompleteError(kind, reading.pages, reading.snapshots)
+            marker = {"Marker": reading.marker} if reading.marker else {}
+            page = getattr(self._rds, table.describe_operation)(SnapshotType="manual", MaxRecords=PAGE_SIZE, **marker)
+            for snapshot in page.get(table.answer_key, []):
+                if source_tag(snapshot) is not None:
+                    identifier = snapshot[table.identifier_key]
+                    reading.copies[identifier] = judged(snapshot, kind, self._owner)
+                    if snapshot.get("Status") in IN_PROGRESS_STATUSES:
+                        reading.in_progress.add(identifier)
+                reading.snapshots += 1
+            reading.pages += 1
+            read_here += 1
+            reading.marker = page.get("Marker")
+            if not reading.marker:
+                # Kept for FULL_LISTING_TTL_SECONDS from its end: from its start, one read across invocations
+                # for longer than that would be stale as it ends, and read again at once, for ever.
+                done = self._clock()
+                return Listing(reading.copies, reading.in_progress, done, done)
+
+    def _short_of_time(self) -> bool:
+        return self._seconds_left is not None and self._seconds_left() < LISTING_MARGIN_SECONDS
 
     def existing(self, kind: str, target: str) -> Copy | None:
         """The copy named `target` in the destination (any copy carrying the source-ARN tag), if listed."""

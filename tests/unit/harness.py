@@ -101,6 +101,7 @@ def invoke(event: Any, context: Any = None, *, keep_listing: bool = False) -> di
     if not keep_listing:
         for clients in _cached_clients():
             clients.slot_listings.clear()
+            clients.slot_readings.clear()
     # Every AWS call the handler makes is recorded for the IAM simulation (tests/iam).
     with calls_of("copier"):
         return copy_snapshot.lambda_handler(event, context if context is not None else LambdaContext())

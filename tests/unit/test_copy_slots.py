@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from snapshot_copy import slots as slots_module
-from snapshot_copy.listing import IN_PROGRESS_STATUSES, PAGE_SIZE, list_copies
+from snapshot_copy.listing import IN_PROGRESS_STATUSES, PAGE_SIZE
 from snapshot_copy.naming import target_identifier
 from snapshot_copy.ownership import FOREIGN, LEGACY, OURS, Owner
 from snapshot_copy.slots import CopySlots
@@ -186,7 +186,7 @@ def test_wait_delay_grows_by_receive_count_capped_by_wait_delay_max(
     assert low - 1 <= queues.visible_in(batch[0]["messageId"]) <= high
 
 
-# ---- CopySlots and list_copies with a fake destination client ----
+# ---- CopySlots with a fake destination client ----
 
 
 class FakeRds:
@@ -250,21 +250,24 @@ def name(identifier: str, kind: str = "db") -> str:
     ]
 
 
-def test_list_copies_reads_every_page() -> None:
+def test_the_listing_reads_every_page() -> None:
     snapshots = [snap(f"s{i}", "copying" if i % 3 == 0 else "available") for i in range(2 * PAGE_SIZE + 7)]
     snapshots += [snap(f"other{i}", "copying", source=None) for i in range(5)]
     rds = FakeRds(db=snapshots)
-    copies, in_progress = list_copies(rds, "db", OWNER)
+    slots = CopySlots(rds, {"db": 500, "cluster": 5}, owner=OWNER)
+    copies = slots.copies("db")
     assert len(copies) == 2 * PAGE_SIZE + 7
-    assert copies[name("s5")].source == f"{SOURCE}:s5"
-    assert (copies[name("s5")].status, copies[name("s5")].ownership) == ("copying" if 5 % 3 == 0 else "available", OURS)
-    assert in_progress == {name(f"s{i}") for i in range(2 * PAGE_SIZE + 7) if i % 3 == 0}
+    assert slots.existing("db", name("s5")).source == f"{SOURCE}:s5"
+    assert (slots.existing("db", name("s5")).status, slots.existing("db", name("s5")).ownership) == ("available", OURS)
+    # Only copies take a slot: the snapshots with no source-ARN tag are no copies.
+    assert slots.in_progress("db") == len([i for i in range(2 * PAGE_SIZE + 7) if i % 3 == 0])
+    assert slots.existing("db", "other1") is None
     assert len(rds.calls) == 3
     assert all(c[1]["SnapshotType"] == "manual" and c[1]["MaxRecords"] == PAGE_SIZE for c in rds.calls)
     assert [c[1].get("Marker") for c in rds.calls] == [None, str(PAGE_SIZE), str(2 * PAGE_SIZE)]
 
 
-def test_list_copies_judges_each_copy_for_this_deployment() -> None:
+def test_the_listing_judges_each_copy_for_this_deployment() -> None:
     rds = FakeRds(
         db=[
             snap("mine", "available"),
@@ -272,7 +275,8 @@ def test_list_copies_judges_each_copy_for_this_deployment() -> None:
             snap("theirs", "copying", deployment="another-deployment"),
         ]
     )
-    copies, in_progress = list_copies(rds, "db", OWNER)
+    slots = CopySlots(rds, {"db": 3, "cluster": 5}, owner=OWNER)
+    copies = {i: slots.existing("db", i) for i in (name("mine"), name("old"), name("theirs"))}
     assert {i: (c.ownership, c.status) for i, c in copies.items()} == {
         name("mine"): (OURS, "available"),
         name("old"): (LEGACY, "failed"),
@@ -280,7 +284,7 @@ def test_list_copies_judges_each_copy_for_this_deployment() -> None:
     }
     assert copies[name("theirs")].deployment == "another-deployment"
     # Another deployment's copy in progress holds one of RDS's slots in the region all the same.
-    assert in_progress == {name("theirs")}
+    assert slots.in_progress("db") == 1
 
 
 def test_copy_slots_lists_once_per_kind_and_tracks_what_it_starts() -> None:
@@ -373,3 +377,100 @@ def test_a_refusal_holds_the_slots_full_until_the_next_refresh(monkeypatch: pyte
     assert CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time, owner=OWNER).free("db") == 0
     clock.now += slots_module.REFRESH_TTL_SECONDS
     assert CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time, owner=OWNER).free("db") == 2
+
+
+class SlowRds(FakeRds):
+    """FakeRds whose every call takes `seconds` on `clock` (RDS answers a page of 100 snapshots in about 0.35 s)."""
+
+    def __init__(self, clock: Clock, seconds: float, **snapshots: Any) -> None:
+        super().__init__(**snapshots)
+        self.clock, self.seconds = clock, seconds
+
+    def describe_db_snapshots(self, **kwargs: Any) -> dict[str, Any]:
+        self.clock.now += self.seconds
+        return super().describe_db_snapshots(**kwargs)
+
+
+def test_a_listing_longer_than_an_invocation_stops_before_its_timeout_and_the_next_reads_on() -> None:
+    """17,500 snapshots of a kind (1,000 sources for 35 days, half Aurora) are 175 pages, 61 s at 0.35 s a page:
+    the whole of the default 60 s timeout. Before, the listing ran past it and Lambda killed every invocation
+    that listed, so nothing was ever copied; now each invocation stops in time and the next reads on."""
+    clock = Clock()
+    snapshots = [snap(f"s{i}", "copying" if i % 1000 == 0 else "available") for i in range(17_500)]
+    rds = SlowRds(clock, 0.35, db=snapshots)
+    listings: dict = {}
+    readings: dict = {}
+    timeout = 60.0
+    invocations = 0
+    while True:
+        invocations += 1
+        deadline = clock.now + timeout
+        slots = CopySlots(
+            rds, {"db": 20, "cluster": 5}, listings, clock.time, owner=OWNER,
+            seconds_left=lambda deadline=deadline: deadline - clock.now, readings=readings,
+        )  # fmt: skip
+        try:
+            free = slots.free("db")
+        except slots_module.ListingIncompleteError as exc:
+            assert "too many for one invocation" in str(exc) and "copier_timeout" in str(exc)
+            assert deadline - clock.now >= slots_module.LISTING_MARGIN_SECONDS - 0.35
+            # A second record of the same invocation reads nothing more: it waits too.
+            calls = len(rds.calls)
+            with pytest.raises(slots_module.ListingIncompleteError):
+                slots.existing("db", name("s1"))
+            assert len(rds.calls) == calls
+            clock.now += 30  # the queue's next delivery
+            continue
+        assert clock.now <= deadline
+        break
+    assert invocations == 2  # 115 pages in the first (40 s of its 60), the other 60 in the second
+    assert free == 20 - 18
+    assert len(rds.calls) == 175  # every page once
+    assert readings == {}  # nothing left half-read
+
+
+def test_while_the_next_listing_is_read_the_last_one_serves() -> None:
+    clock = Clock()
+    rds = SlowRds(clock, 0.35, db=[snap(f"s{i}", "available") for i in range(250)] + [snap("busy", "copying")])
+    listings: dict = {}
+    readings: dict = {}
+    CopySlots(rds, {"db": 3, "cluster": 5}, listings, clock.time, owner=OWNER, readings=readings).free("db")
+    assert len(rds.calls) == 3
+    clock.now += slots_module.FULL_LISTING_TTL_SECONDS
+    deadline = clock.now + slots_module.LISTING_MARGIN_SECONDS + 0.2  # time for one page only
+    slots = CopySlots(
+        rds, {"db": 3, "cluster": 5}, listings, clock.time, owner=OWNER,
+        seconds_left=lambda: deadline - clock.now, readings=readings,
+    )  # fmt: skip
+    assert slots.free("db") == 2  # the last listing's count (and a refresh of its copy in progress)
+    assert slots.existing("db", name("s7")).status == "available"
+    assert readings["db"].pages == 1
+
+
+def test_a_cold_container_whose_listing_outlasts_the_invocation_postpones_the_record_and_reads_on(
+    function_env: dict, sources, destination_rds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import copy_snapshot
+    from snapshot_copy import listing as listing_module
+    from snapshot_copy.errors import CopyPostponedError
+
+    from .harness import DESTINATION_REGION, SOURCE_REGION, LambdaContext, destination_snapshot
+    from .paging import pages_like_rds
+
+    class ShortOfTime(LambdaContext):
+        def get_remaining_time_in_millis(self) -> int:
+            return 10_000  # under LISTING_MARGIN_SECONDS: one page an invocation
+
+    # RDS's smallest page: 26 manual snapshots are two pages (every listing's, the copier's own included).
+    monkeypatch.setattr(listing_module, "PAGE_SIZE", 20)
+    monkeypatch.setattr(slots_module, "PAGE_SIZE", 20)
+    for i in range(25):
+        destination_snapshot(destination_rds, f"operators-{i}", {"team": "dba"})
+    event = db_event(sources.db_snapshot("big-destination"))
+    invoke(db_event(sources.db_snapshot("first")))  # the function's clients exist from here on
+    pages_like_rds(copy_snapshot.clients_for(SOURCE_REGION, DESTINATION_REGION).destination_rds, monkeypatch)
+    with pytest.raises(CopyPostponedError) as raised:
+        invoke(event, ShortOfTime())
+    assert raised.value.code == "CopyListingIncomplete"
+    assert "1 page(s), 20 snapshot(s) read so far" in str(raised.value)  # of 26: the operator's and ours
+    assert invoke(event, ShortOfTime(), keep_listing=True)["status"] == "started"  # the second page, then the copy

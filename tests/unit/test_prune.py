@@ -24,6 +24,7 @@ from snapshot_copy.naming import target_identifier
 from tests.iam.recording import calls_of
 
 from .harness import ACCOUNT, DESTINATION_REGION, SOURCE_REGION, destination_backend, metric_records
+from .paging import pages_like_rds
 
 NOW = datetime.now(UTC)
 OTHER_REGION = "eu-west-3"
@@ -226,25 +227,6 @@ def test_copies_in_progress_are_never_deleted_and_do_not_count_as_kept(destinati
     # keep_last 3 counts available copies: a40, a50, a60 stay, a70 goes; the copy in progress stays.
     assert destination.named(result["deleted"]) == ["a70"]
     assert "copying-old" in destination.identifiers()
-
-
-def pages_like_rds(client: Any, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """MOTO GAP: moto answers DescribeDBSnapshots whole, whatever MaxRecords says; RDS pages. Returns the
-    parameters of every call, as the function made them."""
-    original = client.describe_db_snapshots
-    calls: list[dict[str, Any]] = []
-
-    def paged(**kwargs: Any) -> dict[str, Any]:
-        calls.append(dict(kwargs))
-        size, start = kwargs.pop("MaxRecords", 100), int(kwargs.pop("Marker", 0))
-        found = original(**kwargs)["DBSnapshots"]
-        page = {"DBSnapshots": found[start : start + size]}
-        if start + size < len(found):
-            page["Marker"] = str(start + size)
-        return page
-
-    monkeypatch.setattr(client, "describe_db_snapshots", paged)
-    return calls
 
 
 def test_paging_past_a_hundred(destination: Destination, monkeypatch: pytest.MonkeyPatch) -> None:
