@@ -47,9 +47,19 @@ class CallStats:
     client_retries: Counter[str] = field(default_factory=Counter)
     errors_raised: Counter[str] = field(default_factory=Counter)  # "operation:code" seen by the caller
     injected: Counter[str] = field(default_factory=Counter)
+    # Databases, clusters and snapshots in the answers the code got, per "service:operation": what its
+    # listings read (the year's CPU floor, year_floor.py).
+    read: Counter[str] = field(default_factory=Counter)
 
     def total_requests(self) -> int:
         return sum(self.requests.values())
+
+    def total_read(self) -> int:
+        return sum(self.read.values())
+
+
+# The answer keys whose items count as read (a describe's databases, clusters or snapshots; not a TagList).
+READ_KEYS = ("DBSnapshots", "DBClusterSnapshots", "DBInstances", "DBClusters")
 
 
 class FakeClient:
@@ -100,10 +110,18 @@ class FakeClient:
                         pass
             if injected is None:
                 try:
-                    return action()
+                    answer = action()
                 except ClientError as exc:
                     self.stats.errors_raised[f"{operation}:{exc.response['Error']['Code']}"] += 1
                     raise
+                items = (
+                    sum(len(answer[k]) for k in READ_KEYS if isinstance(answer.get(k), list))
+                    if isinstance(answer, dict)
+                    else 0
+                )
+                if items:
+                    self.stats.read[key] += items
+                return answer
             self.stats.injected[f"{operation}:{injected.response['Error']['Code']}"] += 1
             if attempt == attempts:
                 self.stats.errors_raised[f"{operation}:{injected.response['Error']['Code']}"] += 1

@@ -16,6 +16,7 @@ from snapshot_copy.kinds import KINDS
 
 from .year_alarms import alarms, evaluate, report
 from .year_faults import DAY, HOUR, FaultPlan
+from .year_floor import DEFAULT_YEAR_BUDGET_SECONDS, floor
 from .year_run import DLQ_READ_AFTER
 
 STORAGE_PER_GB_MONTH = 0.095
@@ -179,6 +180,14 @@ def figures(year: Any, copied: dict[str, int], plan: FaultPlan, wall: float) -> 
     }
     if year.backup is not None:
         figures_out["source_side"] = year.backup.figures()
+    read = {
+        "copier": year.copier_stats.total_read(),
+        "reconciler": year.reconciler_stats.total_read(),
+        "pruner": year.pruner_stats.total_read(),
+    }
+    if year.backup is not None:
+        read["source_side"] = year.backup.stats.total_read()
+    figures_out["cpu_floor"] = floor(read, DEFAULT_YEAR_BUDGET_SECONDS)
     figures_out["_series"] = {
         "worst_age_by_hour": sorted(worst_hour.items()),
         "samples": [

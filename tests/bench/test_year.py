@@ -81,6 +81,14 @@ def test_the_short_year_reports_every_figure(short_year):
     assert report["quota"]["db"]["peak"] <= report["quota"]["db"]["quota"]
     assert report["month_bill"]["total_usd"] > report["month_bill"]["fixed_usd"]
     assert "[year] day" in progress
+    # What the functions' listings read, and the least CPU that takes (year_floor.py).
+    floor = report["cpu_floor"]
+    assert set(floor["items_read"]) == {"copier", "reconciler", "pruner"}
+    assert all(n > 0 for n in floor["items_read"].values())
+    assert floor["us_per_item"] > 0
+    total = sum(floor["items_read"].values())
+    assert floor["seconds"] == pytest.approx(total * floor["us_per_item"] / 1e6, abs=0.1)
+    assert floor["budget_seconds"] == 120
 
 
 def test_without_the_reconciler_lost_events_lose_copies_and_the_run_says_how_many():
@@ -89,6 +97,7 @@ def test_without_the_reconciler_lost_events_lose_copies_and_the_run_says_how_man
     assert report["copies_lost"] >= report["events"]["lost"] > 0
     assert report["invariants"]["by_invariant"]["copied"] >= report["copies_lost"]
     assert f"{report['invariants']['broken']} invariant checks failed" in progress
+    assert report["cpu_floor"]["items_read"]["reconciler"] == 0  # no run, nothing read
 
 
 def test_the_0_4_ownership_rule_deletes_foreign_copies_and_the_run_says_how_many():
@@ -104,6 +113,8 @@ def test_the_seed_makes_the_run_reproducible():
     second = run("--sources", "6", "--days", "4", "--retention-days", "2", "--seed", "5")[1]
     for report in (first, second):
         report.pop("wall_seconds")
+        # Timed on the machine, as the wall time: the items read are the run's and stay.
+        report["cpu_floor"].pop("us_per_item"), report["cpu_floor"].pop("seconds")
     assert first == second
 
 
@@ -185,6 +196,7 @@ def test_the_backup_account_year_loses_nothing_the_source_side_catches_up_lost_e
     side = report["source_side"]["events"]
     assert side["share_copies_started_by_cleanup"] > 0
     assert side["share_copies_deleted"] == side["share_copies_started"]  # every one, once its copy was made
+    assert report["cpu_floor"]["items_read"]["source_side"] > 0  # its hourly clean-up lists the source account
 
 
 def test_a_delete_by_the_source_side_of_what_it_did_not_make_breaks_the_deleted_invariant():
@@ -199,3 +211,17 @@ def test_a_delete_by_the_source_side_of_what_it_did_not_make_breaks_the_deleted_
     assert year.rec.violation_counts["deleted"] == 1
     assert "which it did not make" in year.rec.violations[-1]
     year.sim.close()
+
+
+def test_the_items_a_listing_reads_are_counted_per_function():
+    from bench.fake_aws import CallStats, FakeClient, Faults
+
+    stats = CallStats()
+    client = FakeClient("rds-destination", Sim(), stats, random.Random(1), Faults())
+    page = {"DBSnapshots": [{"DBSnapshotIdentifier": f"s{n}"} for n in range(3)], "Marker": "3"}
+    tags = {"TagList": [{"Key": "a", "Value": "b"}] * 5}
+    # Outside a simulated task a call is instant (Sim.sleep is a no-op there).
+    assert client._call("describe_db_snapshots[list]", "DescribeDBSnapshots", lambda: page) is page
+    client._call("list_tags_for_resource", "ListTagsForResource", lambda: tags)
+    assert stats.read == {"rds-destination:describe_db_snapshots[list]": 3}  # a TagList is not read
+    assert stats.total_read() == 3
