@@ -72,7 +72,7 @@ SETTINGS = (
 
 
 def run(scenario: YearScenario, out: Any = sys.stderr) -> dict[str, Any]:
-    wall = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     faults = plan(scenario.rates, scenario.days, scenario.seed)
     year = YearRun(scenario, faults)
     watch_deletions(year)
@@ -100,7 +100,7 @@ def run(scenario: YearScenario, out: Any = sys.stderr) -> dict[str, Any]:
     year.check_mapping()
     copied = check_copied(year)
     check_quota(year)
-    return figures(year, copied, faults, wall)
+    return figures(year, copied, faults, wall, cpu)
 
 
 def parse_args(argv: list[str] | None) -> tuple[YearScenario, str | None, bool]:
