@@ -143,10 +143,11 @@ class CopySlots:
             read_here += 1
             reading.marker = page.get("Marker")
             if not reading.marker:
-                # Kept for FULL_LISTING_TTL_SECONDS from its end: from its start, one read across invocations
-                # for longer than that would be stale as it ends, and read again at once, for ever.
-                done = self._clock()
-                return Listing(reading.copies, reading.in_progress, done, done)
+                # Kept for FULL_LISTING_TTL_SECONDS from its start when read in one go; one read across
+                # invocations from its end (from its start, a read longer than the TTL would be stale as it
+                # ends, and read again at once, for ever).
+                listed = now if read_here == reading.pages else self._clock()
+                return Listing(reading.copies, reading.in_progress, listed, listed)
 
     def _short_of_time(self) -> bool:
         return self._seconds_left is not None and self._seconds_left() < LISTING_MARGIN_SECONDS
