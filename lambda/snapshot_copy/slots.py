@@ -123,7 +123,10 @@ class CopySlots:
         table = KINDS[kind]
         # Taken out while it is read, put back if it stops: invocations sharing the container's memory at once
         # (the benchmarks') each read their own.
-        reading = self._readings.pop(kind, None) or Reading({}, set(), now)
+        reading = self._readings.pop(kind, None)
+        if reading is None or not 0 <= now - reading.started_at < FULL_LISTING_TTL_SECONDS:
+            # A reading left for longer than a listing is kept is stale, and so may be RDS's Marker: anew.
+            reading = Reading({}, set(), now)
         read_here = 0
         while True:
             if kind in self._stopped or (read_here and self._short_of_time()):

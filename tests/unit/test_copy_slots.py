@@ -474,3 +474,20 @@ def test_a_cold_container_whose_listing_outlasts_the_invocation_postpones_the_re
     assert raised.value.code == "CopyListingIncomplete"
     assert "1 page(s), 20 snapshot(s) read so far" in str(raised.value)  # of 26: the operator's and ours
     assert invoke(event, ShortOfTime(), keep_listing=True)["status"] == "started"  # the second page, then the copy
+
+
+def test_a_listing_left_half_read_for_longer_than_a_listing_is_kept_is_read_anew() -> None:
+    clock = Clock()
+    rds = SlowRds(clock, 0.35, db=[snap(f"s{i}", "available") for i in range(250)])
+    readings: dict = {}
+    deadline = clock.now + slots_module.LISTING_MARGIN_SECONDS + 0.2
+    with pytest.raises(slots_module.ListingIncompleteError):
+        CopySlots(
+            rds, {"db": 3, "cluster": 5}, {}, clock.time, owner=OWNER,
+            seconds_left=lambda: deadline - clock.now, readings=readings,
+        ).free("db")  # fmt: skip
+    assert readings["db"].pages == 1
+    clock.now += slots_module.FULL_LISTING_TTL_SECONDS  # the container idle meanwhile
+    calls = len(rds.calls)
+    assert CopySlots(rds, {"db": 3, "cluster": 5}, {}, clock.time, owner=OWNER, readings=readings).free("db") == 3
+    assert [c[1].get("Marker") for c in rds.calls[calls:]] == [None, "100", "200"]  # from the first page again
