@@ -220,7 +220,7 @@ variable "copier_memory_size" {
 }
 
 variable "copier_timeout" {
-  description = "Timeout of the copier function in seconds. The queue's visibility timeout is six times this. (The pruner's: pruner_timeout, the reconciler's: reconciler_timeout.)"
+  description = "Timeout of the copier function in seconds. The queue's visibility timeout is six times this. Above about 10,000 snapshots of a kind in the destination, 180 or more: the copier lists them to count the copies in progress (docs/retention-and-sizing.md). (The pruner's: pruner_timeout, the reconciler's: reconciler_timeout.)"
   type        = number
   default     = 60
   nullable    = false
