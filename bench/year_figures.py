@@ -53,7 +53,7 @@ def alarm_points(year: Any) -> dict[str, list[tuple[float, float]]]:
     return points
 
 
-def figures(year: Any, copied: dict[str, int], plan: FaultPlan, wall: float, cpu: float = 0.0) -> dict[str, Any]:
+def figures(year: Any, copied: dict[str, int], plan: FaultPlan, wall: float, cpu: float) -> dict[str, Any]:
     """The run's figures; `wall` and `cpu`: perf_counter and process_time at its start."""
     s, rec, world = year.s, year.rec, year.world
     stats = world.stats
